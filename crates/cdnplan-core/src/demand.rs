@@ -1,0 +1,530 @@
+//! Demand: where requests come from, aggregated into cells.
+//!
+//! A [`DemandCell`] is a region (a country, a web-mercator tile or a city) with the requests,
+//! bytes and distinct clients seen from it. [`DemandAggregator`] builds cells from a stream of
+//! located requests; it is what the log readers and the Elasticsearch source feed, so both give
+//! the same cells for the same documents.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::geo::{Continent, CountryCode, GeoPoint};
+
+/// One region of demand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemandCell {
+    /// Stable id: the country code (`"RU"`), the tile key (`"6/38/20"`) or `"CC/City"`.
+    pub id: String,
+    /// Representative point of the cell.
+    pub location: GeoPoint,
+    /// Country of the cell, when known (always for country cells).
+    pub country: Option<CountryCode>,
+    /// Continent of the cell, when known.
+    pub continent: Option<Continent>,
+    /// Requests counted.
+    pub requests: u64,
+    /// Response bytes counted.
+    pub bytes: u64,
+    /// Distinct client addresses seen.
+    pub unique_clients: u64,
+}
+
+impl DemandCell {
+    /// The cell's weight under `weighting`.
+    pub fn weight(&self, weighting: Weighting) -> f64 {
+        match weighting {
+            Weighting::Requests => self.requests as f64,
+            Weighting::Bytes => self.bytes as f64,
+            Weighting::Clients => self.unique_clients as f64,
+        }
+    }
+}
+
+/// What the cells are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum CellKind {
+    /// One cell per country; located at the country's representative point (default).
+    #[default]
+    Country,
+    /// One cell per web-mercator tile at `zoom` (the `geotile_grid` of Elasticsearch); located
+    /// at the tile centre.
+    Geotile {
+        /// Zoom level 0..=29; tile edge ≈ 40 075 km / 2^zoom at the equator.
+        zoom: u8,
+    },
+    /// One cell per (country, city) as the GeoIP database names it; located at the mean of the
+    /// client coordinates.
+    City,
+}
+
+impl fmt::Display for CellKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CellKind::Country => f.write_str("country"),
+            CellKind::Geotile { zoom } => write!(f, "geotile:{zoom}"),
+            CellKind::City => f.write_str("city"),
+        }
+    }
+}
+
+impl FromStr for CellKind {
+    type Err = Error;
+    /// `country`, `city`, `geotile:Z` or `geotile` (zoom 6).
+    fn from_str(s: &str) -> Result<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        match s.as_str() {
+            "country" => Ok(CellKind::Country),
+            "city" => Ok(CellKind::City),
+            "geotile" => Ok(CellKind::Geotile { zoom: 6 }),
+            _ => {
+                if let Some(z) = s.strip_prefix("geotile:")
+                    && let Ok(zoom) = z.parse::<u8>()
+                    && zoom <= 29
+                {
+                    return Ok(CellKind::Geotile { zoom });
+                }
+                Err(Error::Parse {
+                    what: "cell kind (country, city or geotile:Z with Z in 0..=29)",
+                    value: s,
+                })
+            }
+        }
+    }
+}
+
+/// Which quantity weighs a cell in the objective and the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// Requests (default).
+    #[default]
+    Requests,
+    /// Response bytes.
+    Bytes,
+    /// Distinct clients.
+    Clients,
+}
+
+impl FromStr for Weighting {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "requests" => Ok(Weighting::Requests),
+            "bytes" => Ok(Weighting::Bytes),
+            "clients" | "unique_clients" => Ok(Weighting::Clients),
+            _ => Err(Error::Parse {
+                what: "weighting (requests, bytes or clients)",
+                value: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// A set of demand cells of one kind, sorted by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Demand {
+    /// What the cells are keyed by.
+    pub kind: CellKind,
+    /// The cells, sorted by id, ids unique.
+    pub cells: Vec<DemandCell>,
+}
+
+impl Demand {
+    /// Checks and sorts cells.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateId`] for a repeated cell id, [`Error::InvalidCoordinate`] for a cell
+    /// out of range.
+    pub fn new(kind: CellKind, mut cells: Vec<DemandCell>) -> Result<Self> {
+        cells.sort_by(|a, b| a.id.cmp(&b.id));
+        for w in cells.windows(2) {
+            if w[0].id == w[1].id {
+                return Err(Error::DuplicateId {
+                    kind: "demand cell",
+                    id: w[0].id.clone(),
+                });
+            }
+        }
+        for c in &cells {
+            c.location.validate()?;
+        }
+        Ok(Demand { kind, cells })
+    }
+
+    /// Total weight under `weighting`.
+    pub fn total(&self, weighting: Weighting) -> f64 {
+        self.cells.iter().map(|c| c.weight(weighting)).sum()
+    }
+
+    /// Total requests.
+    pub fn total_requests(&self) -> u64 {
+        self.cells.iter().map(|c| c.requests).sum()
+    }
+
+    /// Checks that there is something to plan for.
+    ///
+    /// # Errors
+    /// [`Error::EmptyDemand`] when there are no cells or the total weight is zero.
+    pub fn ensure_not_empty(&self, weighting: Weighting) -> Result<()> {
+        if self.cells.is_empty() {
+            return Err(Error::EmptyDemand(
+                "no demand cells (check the time window, status and path filters)".into(),
+            ));
+        }
+        if self.total(weighting) <= 0.0 {
+            return Err(Error::EmptyDemand(format!(
+                "all {} cells have zero {weighting:?} weight",
+                self.cells.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where one request comes from, already resolved to a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellKey {
+    /// Cell id (see [`DemandCell::id`]).
+    pub id: String,
+    /// Representative point; for [`CellKind::City`] the aggregator averages these.
+    pub location: GeoPoint,
+    /// Country, when known.
+    pub country: Option<CountryCode>,
+    /// Continent, when known.
+    pub continent: Option<Continent>,
+}
+
+/// Index of a cell interned in a [`DemandAggregator`].
+pub type CellIndex = u32;
+
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    requests: u64,
+    bytes: u64,
+    lat_sum: f64,
+    lon_sum: f64,
+    clients: FxHashSet<IpAddr>,
+    counted_clients: u64,
+}
+
+/// Streams located requests into cells; merge partial aggregators from parallel workers
+/// with [`DemandAggregator::merge`]. Distinct clients are counted exactly.
+#[derive(Debug, Clone)]
+pub struct DemandAggregator {
+    kind: CellKind,
+    index: FxHashMap<String, CellIndex>,
+    keys: Vec<CellKey>,
+    accs: Vec<Acc>,
+}
+
+impl DemandAggregator {
+    /// An empty aggregator for cells of `kind`.
+    pub fn new(kind: CellKind) -> Self {
+        DemandAggregator {
+            kind,
+            index: FxHashMap::default(),
+            keys: Vec::new(),
+            accs: Vec::new(),
+        }
+    }
+
+    /// The cell kind.
+    pub fn kind(&self) -> CellKind {
+        self.kind
+    }
+
+    /// Returns the index of the cell with `key.id`, creating it on first sight. Callers that see
+    /// the same client often cache this index per address.
+    pub fn intern(&mut self, key: CellKey) -> CellIndex {
+        if let Some(&i) = self.index.get(&key.id) {
+            return i;
+        }
+        let i = self.keys.len() as CellIndex;
+        self.index.insert(key.id.clone(), i);
+        self.keys.push(key);
+        self.accs.push(Acc::default());
+        i
+    }
+
+    /// Counts one request of `bytes` from `client` (located at `at`) in cell `cell`.
+    #[inline]
+    pub fn record(&mut self, cell: CellIndex, bytes: u64, client: IpAddr, at: GeoPoint) {
+        let a = &mut self.accs[cell as usize];
+        a.requests += 1;
+        a.bytes += bytes;
+        a.lat_sum += at.lat;
+        a.lon_sum += at.lon;
+        a.clients.insert(client);
+    }
+
+    /// Adds pre-aggregated counts (e.g. from an Elasticsearch composite bucket). Distinct
+    /// clients from separate aggregates are summed, so feed one aggregate per cell.
+    pub fn record_aggregate(
+        &mut self,
+        key: CellKey,
+        requests: u64,
+        bytes: u64,
+        unique_clients: u64,
+    ) {
+        let i = self.intern(key);
+        let loc = self.keys[i as usize].location;
+        let a = &mut self.accs[i as usize];
+        a.requests += requests;
+        a.bytes += bytes;
+        a.lat_sum += loc.lat * requests as f64;
+        a.lon_sum += loc.lon * requests as f64;
+        a.counted_clients += unique_clients;
+    }
+
+    /// Folds `other` into `self`.
+    pub fn merge(&mut self, other: DemandAggregator) {
+        for (key, acc) in other.keys.into_iter().zip(other.accs) {
+            let i = self.intern(key) as usize;
+            let a = &mut self.accs[i];
+            a.requests += acc.requests;
+            a.bytes += acc.bytes;
+            a.lat_sum += acc.lat_sum;
+            a.lon_sum += acc.lon_sum;
+            a.counted_clients += acc.counted_clients;
+            if a.clients.is_empty() {
+                a.clients = acc.clients;
+            } else {
+                a.clients.extend(acc.clients);
+            }
+        }
+    }
+
+    /// Number of cells seen so far.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no cell was seen.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The finished cells, sorted by id.
+    pub fn finish(self) -> Demand {
+        let kind = self.kind;
+        let mut cells: Vec<DemandCell> = self
+            .keys
+            .into_iter()
+            .zip(self.accs)
+            .filter(|(_, a)| a.requests > 0)
+            .map(|(k, a)| {
+                let location = if kind == CellKind::City && a.requests > 0 {
+                    GeoPoint {
+                        lat: a.lat_sum / a.requests as f64,
+                        lon: a.lon_sum / a.requests as f64,
+                    }
+                } else {
+                    k.location
+                };
+                DemandCell {
+                    id: k.id,
+                    location,
+                    country: k.country,
+                    continent: k.continent,
+                    requests: a.requests,
+                    bytes: a.bytes,
+                    unique_clients: a.clients.len() as u64 + a.counted_clients,
+                }
+            })
+            .collect();
+        cells.sort_by(|a, b| a.id.cmp(&b.id));
+        Demand { kind, cells }
+    }
+}
+
+/// Web-mercator tile of a point at `zoom`, as `(x, y)`; the same tiling as Elasticsearch's
+/// `geotile_grid` (latitudes clamp to ±85.0511°).
+pub fn geotile(p: &GeoPoint, zoom: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << zoom.min(29));
+    let lat = p
+        .lat
+        .clamp(-85.051_128_779_806_59, 85.051_128_779_806_59)
+        .to_radians();
+    let x = ((p.lon + 180.0) / 360.0 * n).floor();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    let max = n - 1.0;
+    (x.clamp(0.0, max) as u32, y.clamp(0.0, max) as u32)
+}
+
+/// Key `"z/x/y"` of the tile holding `p`.
+pub fn geotile_key(p: &GeoPoint, zoom: u8) -> String {
+    let (x, y) = geotile(p, zoom);
+    format!("{zoom}/{x}/{y}")
+}
+
+/// Centre of tile `z/x/y`.
+pub fn geotile_centre(zoom: u8, x: u32, y: u32) -> GeoPoint {
+    let n = f64::from(1u32 << zoom.min(29));
+    let lon = (f64::from(x) + 0.5) / n * 360.0 - 180.0;
+    let merc_y = std::f64::consts::PI * (1.0 - 2.0 * (f64::from(y) + 0.5) / n);
+    let lat = merc_y.sinh().atan().to_degrees();
+    GeoPoint { lat, lon }
+}
+
+/// Parses a `"z/x/y"` key into its centre.
+///
+/// # Errors
+/// [`Error::Parse`] when the key is malformed or out of range.
+pub fn parse_geotile_key(key: &str) -> Result<(u8, u32, u32)> {
+    let bad = || Error::Parse {
+        what: "geotile key z/x/y",
+        value: key.to_string(),
+    };
+    let mut it = key.split('/');
+    let z: u8 = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let x: u32 = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let y: u32 = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    if it.next().is_some() || z > 29 || u64::from(x) >= 1u64 << z || u64::from(y) >= 1u64 << z {
+        return Err(bad());
+    }
+    Ok((z, x, y))
+}
+
+/// Requests, bytes and clients summed per continent (cells without a continent under `None`).
+pub fn totals_by_continent(demand: &Demand) -> BTreeMap<Option<Continent>, (u64, u64, u64)> {
+    let mut m = BTreeMap::new();
+    for c in &demand.cells {
+        let e = m.entry(c.continent).or_insert((0, 0, 0));
+        e.0 += c.requests;
+        e.1 += c.bytes;
+        e.2 += c.unique_clients;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn key(id: &str, lat: f64, lon: f64) -> CellKey {
+        CellKey {
+            id: id.into(),
+            location: GeoPoint { lat, lon },
+            country: CountryCode::new(&id[..2]).ok(),
+            continent: Some(Continent::EU),
+        }
+    }
+
+    #[test]
+    fn aggregates_and_counts_distinct_clients() {
+        let mut a = DemandAggregator::new(CellKind::Country);
+        let de = a.intern(key("DE", 51.0, 10.0));
+        let fr = a.intern(key("FR", 46.0, 2.0));
+        assert_eq!(a.intern(key("DE", 0.0, 0.0)), de);
+        let ip1 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4));
+        let ip2 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 5));
+        a.record(
+            de,
+            100,
+            ip1,
+            GeoPoint {
+                lat: 51.0,
+                lon: 10.0,
+            },
+        );
+        a.record(
+            de,
+            50,
+            ip1,
+            GeoPoint {
+                lat: 51.0,
+                lon: 10.0,
+            },
+        );
+        a.record(
+            fr,
+            7,
+            ip2,
+            GeoPoint {
+                lat: 46.0,
+                lon: 2.0,
+            },
+        );
+        let d = a.finish();
+        assert_eq!(d.cells.len(), 2);
+        assert_eq!(d.cells[0].id, "DE");
+        assert_eq!(
+            (
+                d.cells[0].requests,
+                d.cells[0].bytes,
+                d.cells[0].unique_clients
+            ),
+            (2, 150, 1)
+        );
+        assert_eq!(d.total_requests(), 3);
+    }
+
+    #[test]
+    fn merge_equals_single_pass() {
+        let ips: Vec<IpAddr> = (0..50u8)
+            .map(|i| IpAddr::V4(Ipv4Addr::new(10, 0, 0, i % 7)))
+            .collect();
+        let mut whole = DemandAggregator::new(CellKind::Country);
+        let mut left = DemandAggregator::new(CellKind::Country);
+        let mut right = DemandAggregator::new(CellKind::Country);
+        for (n, ip) in ips.iter().enumerate() {
+            let id = if n % 3 == 0 { "DE" } else { "FR" };
+            let p = GeoPoint { lat: 1.0, lon: 1.0 };
+            let i = whole.intern(key(id, 1.0, 1.0));
+            whole.record(i, n as u64, *ip, p);
+            let part = if n < 20 { &mut left } else { &mut right };
+            let j = part.intern(key(id, 1.0, 1.0));
+            part.record(j, n as u64, *ip, p);
+        }
+        left.merge(right);
+        assert_eq!(left.finish(), whole.finish());
+    }
+
+    #[test]
+    fn geotile_matches_elasticsearch_keys() {
+        // Keys computed by Elasticsearch's geotile_grid for these points.
+        let berlin = GeoPoint {
+            lat: 52.52,
+            lon: 13.405,
+        };
+        assert_eq!(geotile_key(&berlin, 0), "0/0/0");
+        assert_eq!(geotile_key(&berlin, 6), "6/34/20");
+        let sp = GeoPoint {
+            lat: -23.55,
+            lon: -46.63,
+        };
+        assert_eq!(geotile_key(&sp, 4), "4/5/9");
+        let (z, x, y) = parse_geotile_key("6/34/20").unwrap();
+        let c = geotile_centre(z, x, y);
+        assert_eq!(geotile_key(&c, 6), "6/34/20");
+        assert!(parse_geotile_key("2/4/0").is_err());
+    }
+
+    #[test]
+    fn cell_kind_parses() {
+        assert_eq!(
+            "geotile:7".parse::<CellKind>().unwrap(),
+            CellKind::Geotile { zoom: 7 }
+        );
+        assert!("geotile:30".parse::<CellKind>().is_err());
+        assert!("state".parse::<CellKind>().is_err());
+    }
+
+    #[test]
+    fn empty_demand_is_an_error() {
+        let d = Demand::new(CellKind::Country, vec![]).unwrap();
+        assert!(matches!(
+            d.ensure_not_empty(Weighting::Requests),
+            Err(Error::EmptyDemand(_))
+        ));
+    }
+}

@@ -1,0 +1,21 @@
+//! The Joystream distribution topology: families, buckets, operators and bags.
+//!
+//! Faithful to the runtime's storage pallet (families hold buckets; a bucket's id is
+//! `(family, index)` and it cannot change family; operators are workers invited to and accepted
+//! by a bucket; bags are assigned to buckets per family) and to the metadata that lives only in
+//! the indexers (family region/areas, operator endpoint/location).
+//!
+//! [`Topology::nodes`] turns the operators into physical [`Node`]s for the serving model:
+//! a node is one endpoint, which may operate buckets in several families.
+
+mod ids;
+mod model;
+
+pub use ids::{BagId, BucketId, FamilyId, WorkerId};
+pub use model::{
+    Bag, Bucket, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata, GeographicalArea,
+    NodeLocation, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits, Topology,
+};
+
+#[allow(unused_imports)]
+use crate::node::Node;

@@ -1,0 +1,97 @@
+//! The I/O crate's error type: every variant names the file, and where it applies the line and
+//! field.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Result alias for the I/O crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors reading or writing files, with positions.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be opened, read or written.
+    #[error("{}: {action}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done ("cannot open", "cannot write", …).
+        action: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A record is malformed: the file, 1-based line, field and the offending value.
+    #[error("{}:{line}: field `{field}`: {reason}{}", path.display(), got.as_ref().map(|g| format!(" (got {g:?})")).unwrap_or_default())]
+    Field {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when the file has no lines, e.g. binary).
+        line: u64,
+        /// The field (mapping path or column name).
+        field: String,
+        /// What is wrong.
+        reason: String,
+        /// The offending text, shortened.
+        got: Option<String>,
+    },
+    /// A file as a whole is unusable (wrong format, corrupt database).
+    #[error("{}: {reason}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A configuration value is wrong (unknown preset, bad mapping, bad scenario key).
+    #[error("{0}")]
+    Config(String),
+    /// A core-model error, with the file it came from.
+    #[error("{}", path.display())]
+    Core {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: cdnplan_core::Error,
+    },
+    /// A core-model error not tied to one file.
+    #[error(transparent)]
+    Model(#[from] cdnplan_core::Error),
+}
+
+impl Error {
+    /// An [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
+    }
+
+    /// An [`Error::Field`], shortening `got` to 80 characters.
+    pub fn field(
+        path: impl Into<PathBuf>,
+        line: u64,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+        got: Option<&str>,
+    ) -> Self {
+        Error::Field {
+            path: path.into(),
+            line,
+            field: field.into(),
+            reason: reason.into(),
+            got: got.map(|g| {
+                if g.chars().count() > 80 {
+                    format!("{}…", g.chars().take(80).collect::<String>())
+                } else {
+                    g.to_string()
+                }
+            }),
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! # cdnplan-io
+//!
+//! The edges of cdnplan: everything that reads or writes the outside world and turns it into
+//! [`cdnplan_core`] types.
+//!
+//! * [`logs`]: request logs (NDJSON, CSV, combined log format; gzip or plain) → demand cells.
+//! * [`geoip`]: client address → location, from MaxMind-format databases.
+//! * [`data`]: the shipped data (sites, countries, Joystream topologies, snapshots).
+//! * [`scenario`]: TOML scenario files.
+//! * [`output`]: atomic file writing.
+//! * [`synth`]: deterministic synthetic request logs (benchmarks, the shipped snapshot).
+
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod error;
+pub mod geoip;
+pub mod logs;
+pub mod output;
+pub mod scenario;
+pub mod synth;
+
+pub use error::{Error, Result};

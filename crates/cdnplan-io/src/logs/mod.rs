@@ -1,0 +1,1 @@
+//! (skeleton) Request logs.

@@ -1,0 +1,75 @@
+//! Writing output files atomically: into a temporary file in the same directory, then renamed
+//! into place, so a reader never sees a half-written file and a failure leaves the old file.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Writes `contents` to `path` atomically, creating the parent directory when needed.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` when the directory cannot be created or the file written.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(contents))
+}
+
+/// Like [`write_atomic`], with the contents produced by `fill` on a buffered writer.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` when `fill` or the file system fails.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create directory", e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".cdnplan-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "cannot create a temporary file in", e))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file());
+        fill(&mut w).map_err(|e| Error::io(path, "cannot write", e))?;
+        w.flush().map_err(|e| Error::io(path, "cannot write", e))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(path, "cannot flush", e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(path, "cannot rename into place", e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_replaces() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sub/out.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+    }
+
+    #[test]
+    fn failure_leaves_the_old_file_and_no_temporary() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("out.txt");
+        write_atomic(&p, b"old").unwrap();
+        let r = write_atomic_with(&p, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("boom"))
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+        let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "temporary file removed");
+    }
+}

@@ -1,0 +1,1 @@
+//! Library end-to-end tests.
