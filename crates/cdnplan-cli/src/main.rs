@@ -1,7 +1,51 @@
 //! `cdnplan`: plan where CDN nodes should stand.
+//!
+//! A thin layer over the `cdnplan-core` and `cdnplan-io` libraries: parse arguments, call the
+//! library, print or write. Results go to stdout, progress and warnings to stderr. Exit codes:
+//! 0 success, 2 error (the whole cause chain is printed).
+
+mod args;
+mod demand;
+mod evaluate;
+mod inputs;
+mod plan;
+mod progress;
+mod synth;
+mod text;
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
 fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cdnplan: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let bars = progress::Bars::new(cli.quiet || cli.json);
+    let ctx = inputs::Context::new(cli.data_dir.clone(), cli.json);
+    match cli.command {
+        Command::Demand(a) => demand::run(&ctx, a, &bars),
+        Command::Evaluate(a) => evaluate::run(&ctx, a, &bars),
+        Command::Plan(a) => plan::run(&ctx, a, &bars),
+        Command::Synth(a) => synth::run(&ctx, a, &bars),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,0 +1,292 @@
+//! Command-line arguments (clap derive). These structs hold what the user typed; the
+//! subcommand modules turn them into checked library values.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Plan where CDN nodes should stand: demand from request logs, today's service, and the
+/// node moves that cut latency most.
+#[derive(Debug, Parser)]
+#[command(name = "cdnplan", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Directory holding the shipped data (sites, countries, topologies, GeoIP, scenarios).
+    /// Default: $CDNPLAN_DATA_DIR, else the data/ directory this binary was built from, else ./data.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// The task.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  cdnplan plan                                   # the default scenario on the bundled data
+  cdnplan plan data/scenarios/default.toml --max-moves 2 --out out/k2
+  cdnplan evaluate                               # Jan 2023 nodes against June 2023 traffic
+  cdnplan demand access.log.gz --preset combined --geoip GeoLite2-City.mmdb -o demand.csv";
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Turn request logs into demand cells (requests, bytes, clients per region).
+    #[command(after_help = "\
+Examples:
+  cdnplan demand data/snapshots/argus-2023-06.ndjson.gz
+  cdnplan demand logs/*.ndjson.gz --since 2023-06-02T00:00:00Z --cells geotile:5 -o demand.csv
+  cdnplan demand access.log --preset combined --all-paths --lenient --json")]
+    Demand(DemandArgs),
+
+    /// Evaluate how the current nodes serve the demand: mean, percentiles, coverage, loads.
+    #[command(after_help = "\
+Examples:
+  cdnplan evaluate                                  # inputs of the default scenario
+  cdnplan evaluate data/scenarios/default.toml --topology data/joystream/mainnet-2023-12.json
+  cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json")]
+    Evaluate(EvaluateArgs),
+
+    /// Solve a scenario: which nodes to move where, in which order, and what each move buys.
+    #[command(after_help = "\
+Examples:
+  cdnplan plan                                      # data/scenarios/default.toml
+  cdnplan plan my.toml --max-moves 2 --pin paris --forbid-country RU --out out/k2
+  cdnplan plan --add 1 --max-moves 0                # what does one more node buy, and where?
+  cdnplan plan --method exact --time-limit 120 --json
+
+Outputs (in the scenario's output_dir, or --out): plan.json, report.md, moves.csv,
+demand.csv, plan.geojson.")]
+    Plan(PlanArgs),
+
+    /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
+    #[command(hide = true)]
+    Synth(SynthArgs),
+}
+
+/// Where demand comes from and how it is aggregated.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LogArgs {
+    /// Field-mapping preset: argus, es-hits, ecs, combined, csv.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+
+    /// MaxMind-format database (GeoIP2/GeoLite2 or ip-location-db) locating client addresses.
+    /// Default: the bundled DB-IP Lite country database.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+
+    /// Cells: country, city, or geotile:Z (web-mercator tiles at zoom Z).
+    #[arg(long, value_name = "KIND")]
+    pub cells: Option<String>,
+
+    /// Count requests at or after this time (RFC 3339, e.g. 2023-06-02T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Count requests before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// HTTP statuses to count, e.g. 200-299 or 200,206,304 (default 2xx).
+    #[arg(long, value_name = "LIST")]
+    pub status: Option<String>,
+
+    /// Count every path, not only asset requests (/api/v1/assets/<id>).
+    #[arg(long)]
+    pub all_paths: bool,
+
+    /// Skip and count malformed records instead of stopping at the first.
+    #[arg(long)]
+    pub lenient: bool,
+
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `cdnplan demand`.
+#[derive(Debug, Args)]
+pub struct DemandArgs {
+    /// Request log files (NDJSON, CSV or combined log format; gzip or plain).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+
+    /// Log reading options.
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    /// Country table (default: the bundled data/countries.csv).
+    #[arg(long, value_name = "FILE")]
+    pub countries: Option<PathBuf>,
+
+    /// Write the cells to this CSV.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Cells to list on stdout (text mode).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+}
+
+/// Inputs shared by `evaluate` and `plan`: a scenario and overrides of its inputs.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Scenario file (default: data/scenarios/default.toml).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+
+    /// Use these request logs instead of the scenario's demand.
+    #[arg(long, value_name = "LOG", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+
+    /// Use this demand CSV (from `cdnplan demand -o`) instead of the scenario's demand.
+    #[arg(long, value_name = "FILE", conflicts_with = "logs")]
+    pub demand: Option<PathBuf>,
+
+    /// Log reading options (override the scenario's).
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    /// Current nodes from this topology JSON.
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+
+    /// Current nodes from this CSV (id,operator,city,country_code,lat,lon,active,…).
+    #[arg(long, value_name = "FILE", conflicts_with = "topology")]
+    pub nodes: Option<PathBuf>,
+
+    /// Latency model: fixed part a in ms.
+    #[arg(long, value_name = "MS")]
+    pub a_ms: Option<f64>,
+
+    /// Latency model: distance part b in ms per km.
+    #[arg(long, value_name = "MS_PER_KM")]
+    pub b_ms_per_km: Option<f64>,
+
+    /// What weighs a cell: requests, bytes or clients.
+    #[arg(long, value_name = "W")]
+    pub weighting: Option<String>,
+}
+
+/// `cdnplan evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Scenario and input overrides.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `cdnplan plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario and input overrides.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// At most this many nodes move (K).
+    #[arg(long, short = 'k', value_name = "K")]
+    pub max_moves: Option<usize>,
+
+    /// Add this many new nodes.
+    #[arg(long, value_name = "N")]
+    pub add: Option<usize>,
+
+    /// Remove this many current nodes (the plan picks which).
+    #[arg(long, value_name = "N")]
+    pub remove: Option<usize>,
+
+    /// Keep this node where it is (repeatable).
+    #[arg(long = "pin", value_name = "NODE")]
+    pub pinned: Vec<String>,
+
+    /// Never use this site (repeatable).
+    #[arg(long = "forbid-site", value_name = "SITE")]
+    pub forbidden_sites: Vec<String>,
+
+    /// Never place a node in this country (repeatable, ISO alpha-2).
+    #[arg(long = "forbid-country", value_name = "CC")]
+    pub forbidden_countries: Vec<String>,
+
+    /// Never use this provider (repeatable).
+    #[arg(long = "forbid-provider", value_name = "PROVIDER")]
+    pub forbidden_providers: Vec<String>,
+
+    /// auto, exact or heuristic.
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// MIP backend: microlp or highs (needs the `highs` build feature).
+    #[arg(long, value_name = "BACKEND")]
+    pub backend: Option<String>,
+
+    /// Wall-clock limit for solving, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+
+    /// Seed for every random choice.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Output directory (default: the scenario's output_dir).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `cdnplan synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Output file (.gz compresses).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Requests to generate.
+    #[arg(long, default_value_t = 60_000)]
+    pub requests: u64,
+
+    /// Distinct visitors (client addresses).
+    #[arg(long, default_value_t = 7_200)]
+    pub visitors: u64,
+
+    /// Seed.
+    #[arg(long, default_value_t = 2023)]
+    pub seed: u64,
+
+    /// Fixed request shares, e.g. RU=20.5,UA=12.3,TR=10 (percent); the rest follows internet users.
+    #[arg(long, value_name = "CC=PCT,...")]
+    pub shares: Option<String>,
+
+    /// First day (RFC 3339).
+    #[arg(long, default_value = "2023-06-02T00:00:00Z")]
+    pub start: String,
+
+    /// End (RFC 3339, exclusive).
+    #[arg(long, default_value = "2023-06-17T00:00:00Z")]
+    pub end: String,
+
+    /// GeoIP database the addresses must resolve in (default: bundled).
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+
+    /// Country table (default: bundled).
+    #[arg(long, value_name = "FILE")]
+    pub countries: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,40 @@
+//! `cdnplan evaluate`: how today's nodes serve the demand.
+
+use anyhow::{Context as _, Result};
+use cdnplan_core::serving;
+
+use crate::args::EvaluateArgs;
+use crate::inputs::Context;
+use crate::progress::Bars;
+use crate::text;
+
+/// Runs the subcommand.
+pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
+    let s = ctx.scenario(&a.input)?;
+    let inputs = ctx.load(&s, bars)?;
+    let e = serving::evaluate(&inputs.demand, &inputs.nodes, &inputs.latency, s.objective.weighting)
+        .context("cannot evaluate the current nodes")?;
+    if ctx.json {
+        let doc = serde_json::json!({
+            "type": "evaluation",
+            "version": 1,
+            "scenario": s.name,
+            "demand_cells": inputs.demand.cells.len(),
+            "requests": inputs.demand.total_requests(),
+            "nodes": inputs.nodes,
+            "evaluation": e,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let active = inputs.nodes.iter().filter(|n| n.active).count();
+        println!(
+            "{} demand cells, {} requests; {} nodes ({} active)\n",
+            inputs.demand.cells.len(),
+            inputs.demand.total_requests(),
+            inputs.nodes.len(),
+            active
+        );
+        print!("{}", text::evaluation(&e, "Current service"));
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Plain-text tables for the terminal.
+
+use std::fmt::Write as _;
+
+use cdnplan_core::Demand;
+use cdnplan_core::serving::Evaluation;
+
+/// A left/right aligned text table.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    right: Vec<bool>,
+}
+
+impl Table {
+    /// A table with these column headers; columns whose header starts with a space are
+    /// right-aligned (numbers).
+    pub fn new(header: &[&str]) -> Self {
+        Table {
+            right: header.iter().map(|h| h.starts_with(' ')).collect(),
+            header: header.iter().map(|h| h.trim().to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Renders with two spaces between columns.
+    pub fn render(&self) -> String {
+        let n = self.header.len();
+        let mut w = vec![0; n];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate().take(n) {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            let mut line = String::new();
+            for (i, c) in r.iter().enumerate().take(n) {
+                let pad = w[i] - c.chars().count();
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                if self.right[i] {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(c);
+                } else {
+                    line.push_str(c);
+                    if i + 1 < n {
+                        line.push_str(&" ".repeat(pad));
+                    }
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `12.3 %`.
+pub fn pct(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+/// `84.2`.
+pub fn ms(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// Optional ms.
+pub fn ms_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), ms)
+}
+
+/// The metrics block of an evaluation.
+pub fn evaluation(e: &Evaluation, title: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(
+        out,
+        "  demand-weighted RTT ({:?}): mean {} ms, p50 {} ms, p90 {} ms, p95 {} ms",
+        e.weighting,
+        ms(e.mean_rtt_ms),
+        ms(e.p50_rtt_ms),
+        ms(e.p90_rtt_ms),
+        ms(e.p95_rtt_ms)
+    );
+    let cov: Vec<String> = e
+        .coverage
+        .iter()
+        .map(|c| format!("≤{:.0} ms {}", c.threshold_ms, pct(c.share)))
+        .collect();
+    let _ = writeln!(out, "  share of demand within: {}", cov.join(", "));
+    let _ = writeln!(out);
+    let mut t = Table::new(&["node", "active", " load", " requests", " cells", " mean RTT ms"]);
+    for n in &e.nodes {
+        t.row(vec![
+            n.node.clone(),
+            if n.active { "yes".into() } else { "no".into() },
+            pct(n.weight_share),
+            n.requests.to_string(),
+            n.cells.to_string(),
+            ms_opt(n.mean_rtt_ms),
+        ]);
+    }
+    out.push_str(&indent(&t.render()));
+    let _ = writeln!(out);
+    let mut t = Table::new(&["continent", " demand", " requests", " mean RTT ms", " p90 ms", "main node"]);
+    for c in &e.continents {
+        t.row(vec![
+            c.continent.map_or_else(|| "unknown".into(), |c| format!("{} {}", c.code(), c.name())),
+            pct(c.weight_share),
+            c.requests.to_string(),
+            ms_opt(c.mean_rtt_ms),
+            ms_opt(c.p90_rtt_ms),
+            c.main_node.clone().unwrap_or_else(|| "–".into()),
+        ]);
+    }
+    out.push_str(&indent(&t.render()));
+    out
+}
+
+/// The top `n` cells by requests.
+pub fn top_cells(d: &Demand, n: usize) -> String {
+    let total = d.total_requests().max(1) as f64;
+    let mut cells: Vec<_> = d.cells.iter().collect();
+    cells.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.id.cmp(&b.id)));
+    let mut t = Table::new(&["cell", "continent", " requests", " share", " bytes", " clients", "location"]);
+    for c in cells.into_iter().take(n) {
+        t.row(vec![
+            c.id.clone(),
+            c.continent.map_or_else(|| "–".into(), |c| c.code().to_string()),
+            c.requests.to_string(),
+            pct(c.requests as f64 / total),
+            c.bytes.to_string(),
+            c.unique_clients.to_string(),
+            c.location.to_string(),
+        ]);
+    }
+    t.render()
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_numbers_right() {
+        let mut t = Table::new(&["a", " n"]);
+        t.row(vec!["x".into(), "1".into()]);
+        t.row(vec!["long".into(), "100".into()]);
+        assert_eq!(t.render(), "a       n\nx       1\nlong  100\n");
+    }
+}
