@@ -170,11 +170,8 @@ fn write_inputs(out: &mut String, plan: &Plan) -> std::fmt::Result {
         s.latency.b_ms_per_km,
         match s.measured_overrides {
             0 => String::new(),
-            k => format!(
-                ", {} measured {} override it",
-                count(k as u64),
-                plural(k, "RTT", "RTTs")
-            ),
+            1 => ", 1 measured RTT overrides it".to_string(),
+            k => format!(", {} measured RTTs override it", count(k as u64)),
         },
     )
 }
