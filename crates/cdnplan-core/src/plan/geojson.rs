@@ -8,9 +8,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::Plan;
 use super::round;
 use super::text::by_cell;
-use super::{MoveKind, Plan};
 use crate::demand::Demand;
 use crate::geo::GeoPoint;
 use crate::node::Node;
@@ -39,23 +39,22 @@ pub fn plan_geojson(plan: &Plan, demand: &Demand) -> String {
         props.insert("step".into(), m.step.into());
         props.insert("kind".into(), super::text::serde_name(&m.kind).into());
         props.insert("node".into(), m.node.clone().into());
-        props.insert(
-            "from_id".into(),
-            m.from.as_ref().map(|p| p.id.clone()).into(),
-        );
-        props.insert("to_id".into(), m.to.as_ref().map(|p| p.id.clone()).into());
+        for (end, place) in [("from", &m.from), ("to", &m.to)] {
+            props.insert(
+                format!("{end}_id"),
+                place.as_ref().map(|p| p.id.clone()).into(),
+            );
+            props.insert(
+                format!("{end}_label"),
+                place.as_ref().map(|p| p.label.clone()).into(),
+            );
+        }
         props.insert(
             "mean_rtt_after_ms".into(),
             round::ms(m.mean_rtt_after_ms).into(),
         );
         props.insert("gain_ms".into(), round::ms(m.gain_ms).into());
         props.insert("reason".into(), m.reason.clone().into());
-        if m.kind == MoveKind::Add {
-            props.insert(
-                "label".into(),
-                m.to.as_ref().map(|p| p.label.clone()).into(),
-            );
-        }
         features.push(feature(geometry, props));
     }
     let (before, after) = (by_cell(&plan.before), by_cell(&plan.after));
@@ -181,6 +180,15 @@ mod tests {
         assert_eq!(id["geometry"]["coordinates"], json!([106.85, -6.21]));
         assert_eq!(id["properties"]["node_after"], "kyiv");
         assert_eq!(id["properties"]["node_before"], "kyiv");
+    }
+
+    #[test]
+    fn moves_carry_both_ends() {
+        let fc = parsed();
+        let mv = with_role(&fc, "move")[0];
+        assert_eq!(mv["properties"]["from_label"], "Kyiv (kyiv)");
+        assert_eq!(mv["properties"]["to_id"], "ovh-sgp");
+        assert_eq!(mv["properties"]["step"], 1);
     }
 
     #[test]
