@@ -1,1 +1,3 @@
 //! Library end-to-end tests.
+
+mod plan;

@@ -1,7 +1,36 @@
 //! Plans: the ordered moves, the before/after evaluation and the outputs a lead acts on.
 //!
-//! CONTRACT (skeleton): `Move`, `MoveKind`, `Place` and `CurvePoint` are produced by the
-//! relocation optimiser and rendered here.
+//! A [`Plan`] gathers what a relocation run decided and measured: the scenario, the demand, the
+//! nodes before and after with their [`Evaluation`](crate::serving::Evaluation)s, the ordered
+//! [`Move`]s, the [`CurvePoint`]s of gain against number of moves and what the solver proved.
+//! The relocation optimiser produces the moves and the curve; the CLI assembles the plan.
+//!
+//! The renderers are pure and deterministic (same plan, same bytes); writing files is the
+//! caller's job:
+//!
+//! | Output | Function | Format |
+//! |---|---|---|
+//! | `plan.json` | [`Plan::to_json_pretty`] | versioned JSON, see `docs/plan-schema.md` |
+//! | `report.md` | [`report_markdown`] | GitHub-flavoured Markdown for a distribution lead |
+//! | `moves.csv` | [`moves_csv`] | one row per move |
+//! | `demand.csv` | [`demand_csv`], [`plan_demand_csv`] | one row per demand cell |
+//! | `plan.geojson` | [`plan_geojson`] | RFC 7946 FeatureCollection for QGIS or Kibana |
+
+mod csv;
+#[cfg(test)]
+mod fixture;
+mod geojson;
+mod model;
+mod report;
+mod round;
+mod text;
+
+pub use self::csv::{demand_csv, moves_csv, plan_demand_csv};
+pub use geojson::plan_geojson;
+pub use model::{
+    DemandSummary, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary, SolverSummary,
+};
+pub use report::report_markdown;
 
 use serde::{Deserialize, Serialize};
 
