@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn bucket_ids_order_by_family_then_index() {
-        let mut v = vec![
+        let mut v = [
             BucketId::new(2, 0),
             BucketId::new(0, 3),
             BucketId::new(0, 1),
