@@ -2,7 +2,10 @@
 //! into place, so a reader never sees a half-written file and a failure leaves the old file.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use cdnplan_core::Demand;
+use cdnplan_core::plan::{self, Plan};
 
 use crate::error::{Error, Result};
 
@@ -43,6 +46,38 @@ pub fn write_atomic_with(
     tmp.persist(path)
         .map_err(|e| Error::io(path, "cannot rename into place", e.error))?;
     Ok(())
+}
+
+/// The files [`write_plan`] writes, in order.
+pub const PLAN_FILES: [&str; 5] = [
+    "plan.json",
+    "report.md",
+    "moves.csv",
+    "demand.csv",
+    "plan.geojson",
+];
+
+/// Writes a plan's outputs into `dir`: `plan.json`, `report.md`, `moves.csv`, `demand.csv`
+/// and `plan.geojson`, each atomically. Everything is rendered before the first file is
+/// written, so a rendering problem leaves the directory untouched. Returns the paths written.
+///
+/// # Errors
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_plan(dir: &Path, plan: &Plan, demand: &Demand) -> Result<Vec<PathBuf>> {
+    let rendered = [
+        plan.to_json_pretty(),
+        plan::report_markdown(plan, demand),
+        plan::moves_csv(plan),
+        plan::plan_demand_csv(plan, demand),
+        plan::plan_geojson(plan, demand),
+    ];
+    let mut written = Vec::with_capacity(PLAN_FILES.len());
+    for (name, body) in PLAN_FILES.iter().zip(rendered) {
+        let path = dir.join(name);
+        write_atomic(&path, body.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

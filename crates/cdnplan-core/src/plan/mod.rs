@@ -16,6 +16,7 @@
 //! | `demand.csv` | [`demand_csv`], [`plan_demand_csv`] | one row per demand cell |
 //! | `plan.geojson` | [`plan_geojson`] | RFC 7946 FeatureCollection for QGIS or Kibana |
 
+mod build;
 mod csv;
 #[cfg(test)]
 mod fixture;
@@ -25,6 +26,7 @@ mod report;
 mod round;
 mod text;
 
+pub use build::{PlanRequest, build};
 pub use self::csv::{demand_csv, moves_csv, plan_demand_csv};
 pub use geojson::plan_geojson;
 pub use model::{
