@@ -35,7 +35,8 @@ def npm_package(spec: str) -> Path:
     base = name.lstrip("@").replace("/", "-")
     tgz = cache_dir() / f"{base}-{version}.tgz"
     if not tgz.exists():
-        subprocess.run(["npm", "pack", spec, "--pack-destination", str(cache_dir())],
+        subprocess.run(["npm", "pack", spec, "--loglevel=error", "--pack-destination",
+                        str(cache_dir())],
                        check=True, stdout=subprocess.DEVNULL)
     out = cache_dir() / f"{base}-{version}"
     if not (out / "package").exists():
