@@ -1,3 +1,4 @@
-//! Library end-to-end tests.
+//! Library end-to-end tests, one binary.
 
+mod data;
 mod plan;
