@@ -251,6 +251,14 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 60_000)]
     pub requests: u64,
 
+    /// Generate about this many bytes (before compression) instead of --requests, e.g. 1G.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub bytes: Option<u64>,
+
+    /// Serving nodes to name in the logs (host header), comma-separated.
+    #[arg(long, value_name = "HOST,...", value_delimiter = ',')]
+    pub nodes: Vec<String>,
+
     /// Distinct visitors (client addresses).
     #[arg(long, default_value_t = 7_200)]
     pub visitors: u64,
@@ -280,6 +288,27 @@ pub struct SynthArgs {
     pub countries: Option<PathBuf>,
 }
 
+/// `1500`, `64K`, `200M`, `1G` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("unknown size suffix in {s:?} (use K, M or G)")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(mult))
+        .map_err(|_| format!("not a size: {s:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +317,13 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("1500"), Ok(1500));
+        assert!(parse_size("3T").is_err());
     }
 }

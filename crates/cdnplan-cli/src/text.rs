@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use cdnplan_core::Demand;
+use cdnplan_core::plan::{self, MoveKind, Plan};
 use cdnplan_core::serving::Evaluation;
 
 /// A left/right aligned text table.
@@ -143,6 +144,85 @@ pub fn top_cells(d: &Demand, n: usize) -> String {
         ]);
     }
     t.render()
+}
+
+/// The terminal summary of a plan: headline, metrics before/after, moves, solver.
+pub fn plan_summary(p: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", plan::summary(p));
+    let mut t = Table::new(&["metric", " before", " after"]);
+    let (b, a) = (&p.before, &p.after);
+    t.row(vec!["mean RTT ms".into(), ms(b.mean_rtt_ms), ms(a.mean_rtt_ms)]);
+    t.row(vec!["p50 RTT ms".into(), ms(b.p50_rtt_ms), ms(a.p50_rtt_ms)]);
+    t.row(vec!["p90 RTT ms".into(), ms(b.p90_rtt_ms), ms(a.p90_rtt_ms)]);
+    t.row(vec!["p95 RTT ms".into(), ms(b.p95_rtt_ms), ms(a.p95_rtt_ms)]);
+    for (cb, ca) in b.coverage.iter().zip(&a.coverage) {
+        t.row(vec![
+            format!("within {:.0} ms", cb.threshold_ms),
+            pct(cb.share),
+            pct(ca.share),
+        ]);
+    }
+    out.push_str(&indent(&t.render()));
+    let _ = writeln!(out);
+    if !p.moves.is_empty() {
+        let _ = writeln!(out, "Moves, in order (each prefix is itself a plan):");
+        for m in &p.moves {
+            let what = match m.kind {
+                MoveKind::Relocate => format!(
+                    "move {} from {} to {}",
+                    m.node.as_deref().unwrap_or("?"),
+                    m.from.as_ref().map_or("?", |f| f.label.as_str()),
+                    m.to.as_ref().map_or("?", |t| t.label.as_str())
+                ),
+                MoveKind::Add => format!(
+                    "add a node at {}",
+                    m.to.as_ref().map_or("?", |t| t.label.as_str())
+                ),
+                MoveKind::Remove => format!(
+                    "remove {} at {}",
+                    m.node.as_deref().unwrap_or("?"),
+                    m.from.as_ref().map_or("?", |f| f.label.as_str())
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "  {}. {what}: mean RTT {} ms ({:+.1} ms)\n     {}",
+                m.step, ms(m.mean_rtt_after_ms), -m.gain_ms, m.reason
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !p.curve.is_empty() {
+        let mut t = Table::new(&["moves", " this plan ms", " best with k ms", " bound ms"]);
+        for c in &p.curve {
+            t.row(vec![
+                c.moves.to_string(),
+                ms(c.plan_prefix_mean_rtt_ms),
+                ms(c.best_mean_rtt_ms),
+                ms(c.lower_bound_mean_rtt_ms),
+            ]);
+        }
+        let _ = writeln!(out, "Mean RTT after k moves:");
+        out.push_str(&indent(&t.render()));
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "Solver: {} — {}; objective {} ms, lower bound {} ms",
+        p.solver.method,
+        plan::solver_status(p),
+        ms(p.solver.objective_mean_rtt_ms),
+        ms(p.solver.lower_bound_mean_rtt_ms)
+    );
+    if !p.ignored_inactive.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not planned (inactive: no endpoint or not distributing): {}",
+            p.ignored_inactive.join(", ")
+        );
+    }
+    out
 }
 
 fn indent(s: &str) -> String {

@@ -40,9 +40,11 @@
 //! ```
 
 pub mod bundled;
+mod demand;
 mod nodes;
 mod table;
 
+pub use demand::{load_demand, load_measured_rtt};
 pub use nodes::load_nodes;
 
 use std::ffi::OsString;

@@ -41,10 +41,15 @@ use std::path::{Path, PathBuf};
 
 use cdnplan_core::relocation::RelocationConstraints;
 use cdnplan_core::solve::{Method, MipBackend};
-use cdnplan_core::{CellKind, LinearRtt, Weighting};
+use cdnplan_core::{
+    CellKind, Countries, Demand, Latency, LinearRtt, Node, Progress, Site, Weighting,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::data;
 use crate::error::{Error, Result};
+use crate::geoip::GeoIp;
+use crate::logs::{self, IngestOptions, IngestReport, LogFilter};
 
 /// A planning scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -359,6 +364,133 @@ impl Scenario {
             fix(p);
         }
     }
+}
+
+/// Everything a scenario names, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Demand cells.
+    pub demand: Demand,
+    /// What ingestion saw, when the demand came from logs.
+    pub ingest: Option<IngestReport>,
+    /// Current nodes (with continents filled in from the country table).
+    pub nodes: Vec<Node>,
+    /// Candidate sites.
+    pub sites: Vec<Site>,
+    /// The country table.
+    pub countries: Countries,
+    /// Latency model with measured overrides.
+    pub latency: Latency,
+    /// File names the demand came from (names only, so plans do not depend on where the
+    /// files sit).
+    pub sources: Vec<String>,
+}
+
+impl Inputs {
+    /// Loads the scenario's country table, sites, nodes, latency and demand (ingesting logs
+    /// when it names logs).
+    ///
+    /// # Errors
+    /// Whatever the loaders report, each naming its file; [`Error::Config`] for a bad preset,
+    /// cell kind, time or status filter.
+    pub fn load(s: &Scenario, progress: &dyn Progress) -> Result<Inputs> {
+        let countries = data::load_countries(&s.network.countries)?;
+        let sites = data::load_sites(&s.network.sites)?;
+        let mut nodes = match (&s.network.topology, &s.network.nodes) {
+            (Some(t), _) => data::load_topology(t)?.nodes(),
+            (None, Some(n)) => data::load_nodes(n)?,
+            (None, None) => {
+                return Err(Error::Config(
+                    "[network]: give `topology` or `nodes`".into(),
+                ));
+            }
+        };
+        fill_continents(&mut nodes, &countries);
+        let mut latency = Latency::new(s.latency.model()?);
+        if let Some(m) = &s.latency.measured {
+            latency = data::load_measured_rtt(m, latency)?;
+        }
+        let (demand, ingest, sources) = if let Some(csv) = &s.demand.demand_csv {
+            (data::load_demand(csv)?, None, vec![file_name(csv)])
+        } else {
+            let ingested = ingest_logs(s, &countries, progress)?;
+            let sources = s.demand.logs.iter().map(|p| file_name(p)).collect();
+            (ingested.demand, Some(ingested.report), sources)
+        };
+        demand.ensure_not_empty(s.objective.weighting).map_err(|e| {
+            Error::Config(format!(
+                "{e}; demand came from {}",
+                sources.join(", ")
+            ))
+        })?;
+        Ok(Inputs {
+            demand,
+            ingest,
+            nodes,
+            sites,
+            countries,
+            latency,
+            sources,
+        })
+    }
+}
+
+/// The ingestion options a scenario's `[demand]` section describes.
+///
+/// # Errors
+/// [`Error::Config`] for an unknown preset or cell kind, or a bad time or status filter.
+pub fn ingest_options(d: &DemandInput) -> Result<IngestOptions> {
+    let mut filter = LogFilter::default();
+    if d.all_paths {
+        filter = filter.all_paths();
+    }
+    if let Some(t) = &d.since {
+        filter = filter.since(t)?;
+    }
+    if let Some(t) = &d.until {
+        filter = filter.until(t)?;
+    }
+    if let Some(st) = &d.status {
+        filter = filter.status(st.parse()?);
+    }
+    let cells: CellKind = d
+        .cells
+        .parse()
+        .map_err(|e| Error::Config(format!("cells: {e}")))?;
+    let mut o = IngestOptions::from_preset_name(&d.preset)?
+        .cells(cells)
+        .filter(filter)
+        .lenient(d.lenient);
+    if let Some(n) = d.threads {
+        o = o.threads(n);
+    }
+    Ok(o)
+}
+
+fn ingest_logs(s: &Scenario, countries: &Countries, progress: &dyn Progress) -> Result<logs::Ingested> {
+    let options = ingest_options(&s.demand)?;
+    let db = s
+        .demand
+        .geoip
+        .clone()
+        .unwrap_or_else(data::bundled::geoip_country_db);
+    let geoip = GeoIp::open(&db)?;
+    logs::ingest(&s.demand.logs, &geoip, countries, &options, progress)
+}
+
+fn fill_continents(nodes: &mut [Node], countries: &Countries) {
+    for n in nodes {
+        if n.continent.is_none()
+            && let Some(c) = n.country.and_then(|cc| countries.get(cc))
+        {
+            n.continent = Some(c.continent);
+        }
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

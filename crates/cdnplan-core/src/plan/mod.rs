@@ -32,7 +32,7 @@ pub use geojson::plan_geojson;
 pub use model::{
     DemandSummary, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary, SolverSummary,
 };
-pub use report::report_markdown;
+pub use report::{report_markdown, solver_status, summary};
 
 use serde::{Deserialize, Serialize};
 

@@ -65,8 +65,9 @@ fn write_report(out: &mut String, plan: &Plan, demand: &Demand) -> std::fmt::Res
     )
 }
 
-/// "Moving 3 of 8 nodes cuts the demand-weighted mean RTT from 84.2 ms to 51.0 ms (−39.4 %)."
-fn summary(plan: &Plan) -> String {
+/// The plan in one sentence, e.g. "Moving 3 of 8 nodes cuts the demand-weighted mean RTT from
+/// 84.2 ms to 51.0 ms (−39.4 %)."
+pub fn summary(plan: &Plan) -> String {
     let (b, a) = (plan.before.mean_rtt_ms, plan.after.mean_rtt_ms);
     let n = plan.nodes_before.len();
     let kinds = |k: MoveKind| plan.moves.iter().filter(|m| m.kind == k).count();
@@ -221,15 +222,21 @@ fn write_metrics(out: &mut String, plan: &Plan) -> std::fmt::Result {
     )
 }
 
-fn write_solver(out: &mut String, plan: &Plan) -> std::fmt::Result {
-    let (v, s) = (&plan.solver, &plan.scenario);
-    let gap = gap(v.gap);
-    let status = match v.status {
+/// What the solver proved, stated honestly: "optimal (proven)", "time limit reached: gap
+/// 2.3 %", "heuristic: no proof, gap ≤ 7.0 %".
+pub fn solver_status(plan: &Plan) -> String {
+    let gap = gap(plan.solver.gap);
+    match plan.solver.status {
         Status::Optimal => "optimal (proven)".to_string(),
         Status::GapLimit => format!("within the gap tolerance (proven): gap {gap}"),
         Status::TimeLimit => format!("time limit reached: gap {gap}"),
         Status::Heuristic => format!("heuristic: no proof, gap ≤ {gap}"),
-    };
+    }
+}
+
+fn write_solver(out: &mut String, plan: &Plan) -> std::fmt::Result {
+    let (v, s) = (&plan.solver, &plan.scenario);
+    let status = solver_status(plan);
     writeln!(out, "## Solver\n")?;
     writeln!(
         out,
