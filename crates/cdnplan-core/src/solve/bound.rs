@@ -65,7 +65,10 @@ pub struct LpRelaxation {
 
 /// Relative slack taken off an LP value before it is used as a bound, covering the
 /// simplex's floating-point tolerances.
-pub const LP_BOUND_SLACK: f64 = 1e-9;
+pub const LP_BOUND_SLACK: f64 = 1e-10;
+
+/// Relative tolerance for accepting an integral LP solution's objective as the LP value.
+const INTEGRAL_SLACK: f64 = 1e-7;
 
 impl Bound for LpRelaxation {
     fn lower_bound(
@@ -83,13 +86,18 @@ impl Bound for LpRelaxation {
                 y,
                 objective,
             } => {
-                let value = objective - LP_BOUND_SLACK * objective.abs();
-                let value = value.max(problem.trivial_bound());
+                let mut value = objective - LP_BOUND_SLACK * objective.abs();
+                value = value.max(problem.trivial_bound());
                 let optimal_open = mip::integral_open(&y).filter(|open| {
                     problem.is_feasible(open)
                         && problem.instance().objective(open)
-                            <= objective + LP_BOUND_SLACK * objective.abs().max(1.0)
+                            <= objective + INTEGRAL_SLACK * objective.abs().max(1.0)
                 });
+                // An integral optimal LP solution is an optimal integer solution: its own
+                // objective is then the bound.
+                if let Some(open) = &optimal_open {
+                    value = value.max(problem.instance().objective(open));
+                }
                 Ok(Some(LowerBound {
                     value,
                     optimal_open,

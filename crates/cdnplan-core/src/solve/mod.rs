@@ -494,3 +494,84 @@ fn relative_gap(objective: f64, bound: f64) -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn random(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
+        let mut rng = Pcg64::seed_from_u64(seed);
+        let mut point = || (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0));
+        let clients: Vec<(f64, f64)> = (0..n).map(|_| point()).collect();
+        let sites: Vec<(f64, f64)> = (0..m).map(|_| point()).collect();
+        let cost = clients
+            .iter()
+            .flat_map(|a: &(f64, f64)| sites.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
+            .collect();
+        let instance = Instance::new(n, m, cost, vec![1.0; n]).unwrap();
+        let constraints = Constraints {
+            p,
+            forbidden: vec![0],
+            budget: Some(Budget {
+                existing: (1..=p).collect(),
+                max_closed: p / 2,
+            }),
+            ..Default::default()
+        };
+        (instance, constraints)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn same_answer_with_one_and_two_threads(
+            n in 1usize..40, m in 3usize..25, seed in any::<u64>(), method_pick in 0usize..2
+        ) {
+            let p = 1 + (seed as usize % (m - 2));
+            let (instance, constraints) = random(n, m, p, seed);
+            let method = [Method::Heuristic, Method::Auto][method_pick];
+            let options = SolveOptions::new().method(method).seed(seed).starts(5);
+            let run = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| solve(&instance, &constraints, &options, &NoProgress).unwrap())
+            };
+            prop_assert_eq!(run(1), run(2));
+        }
+    }
+
+    #[test]
+    fn a_zero_time_limit_is_never_called_optimal_without_proof() {
+        let (instance, constraints) = random(60, 40, 8, 5);
+        let options = SolveOptions::new()
+            .method(Method::Exact)
+            .time_limit(Duration::ZERO);
+        let s = solve(&instance, &constraints, &options, &NoProgress).unwrap();
+        assert_eq!(s.status, Status::TimeLimit);
+        assert!(s.lower_bound < s.objective);
+        assert_eq!(s.objective, instance.objective(&s.open));
+    }
+
+    #[test]
+    fn exact_is_refused_above_its_size_limit() {
+        let n = 2100;
+        let instance = Instance::new(n, n, vec![1.0; n * n], vec![1.0; n]).unwrap();
+        let options = SolveOptions::new().method(Method::Exact);
+        let c = Constraints {
+            p: 2,
+            ..Default::default()
+        };
+        assert!(matches!(
+            solve(&instance, &c, &options, &NoProgress),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+}
