@@ -43,8 +43,8 @@ impl Greedy {
         let mut scored: Vec<(f64, usize)> = Vec::with_capacity(m);
         while open.len() < p {
             scored.clear();
-            for j in 0..m {
-                if is_open[j] || !problem.is_allowed(j) || !slots.can_add(problem.is_existing(j)) {
+            for (j, &is_open_j) in is_open.iter().enumerate() {
+                if is_open_j || !problem.is_allowed(j) || !slots.can_add(problem.is_existing(j)) {
                     continue;
                 }
                 let col = problem.site_costs(j);
