@@ -126,14 +126,14 @@ struct Facility<'a> {
     node: Option<&'a Node>,
 }
 
-/// Optimises where nodes stand (see the [module docs](self)).
+/// Optimises where nodes stand (see the [module docs](crate::relocation)).
 ///
 /// # Errors
 /// [`Error::EmptyDemand`], [`Error::InvalidWeight`], [`Error::DuplicateId`] (nodes or
 /// sites), [`Error::UnknownId`] (a pinned node or forbidden site that does not exist),
 /// [`Error::Contradiction`] (a pinned node in a forbidden country), [`Error::Infeasible`]
 /// naming the constraint that cannot hold, and the engine's errors (see
-/// [`solve`](crate::solve::solve)).
+/// [`solve`](crate::solve::solve())).
 pub fn optimise(
     problem: &RelocationProblem<'_>,
     options: &SolveOptions,

@@ -2,7 +2,7 @@
 //!
 //! * [`TrivialBound`]: every client served by its cheapest allowed site,
 //!   `Σ_i w_i · min_{allowed j} c_ij` — valid for any `p`, free to compute.
-//! * [`LpRelaxation`]: the strong formulation with `y_j ∈ [0, 1]` (see [`mip`](super::mip)),
+//! * [`LpRelaxation`]: the strong formulation with `y_j ∈ [0, 1]` (see [`mip`](crate::solve::mip)),
 //!   solved by the chosen good_lp backend. Much tighter; often integral, which proves the
 //!   integer optimum outright.
 //!

@@ -12,7 +12,7 @@
 //!
 //! Forbidden sites get no variables (`y_j = 0`), and clients of weight 0 are left out (they
 //! cannot change the objective). With `y_j ∈ [0, 1]` the same model is the LP relaxation
-//! used as a lower bound (see [`LpRelaxation`](super::LpRelaxation)); on OR-Library instances it
+//! used as a lower bound (see [`LpRelaxation`](crate::solve::LpRelaxation)); on OR-Library instances it
 //! is integral at the root (ReVelle & Swain 1970; measured in the project's research notes).
 
 use std::time::Duration;

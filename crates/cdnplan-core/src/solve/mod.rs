@@ -270,7 +270,7 @@ impl Solution {
     }
 }
 
-/// Solves `instance` under `constraints` (see the [module docs](self) for the paths).
+/// Solves `instance` under `constraints` (see the [module docs](crate::solve) for the paths).
 ///
 /// The returned [`Solution::objective`] is [`Instance::objective`] of the open set, and
 /// [`Solution::lower_bound`] is a valid lower bound (equal to the objective when

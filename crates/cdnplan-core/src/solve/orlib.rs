@@ -104,7 +104,7 @@ fn count(what: &'static str, line: usize, v: f64, name: &str, max: usize) -> Res
 /// Largest `n` accepted (the dense matrix has `n²` entries).
 const MAX_VERTICES: usize = 20_000;
 
-/// Parses an uncapacitated OR-Library `pmedN.txt` file (see the [module docs](self)).
+/// Parses an uncapacitated OR-Library `pmedN.txt` file (see the [module docs](crate::solve::orlib)).
 ///
 /// # Errors
 /// [`Error::Parse`] naming the line for a malformed header or edge, a vertex out of range, a
@@ -213,7 +213,7 @@ fn floyd_warshall(d: &mut [f64], n: usize) {
     }
 }
 
-/// Parses a capacitated OR-Library `pmedcapNN.txt` file (see the [module docs](self)).
+/// Parses a capacitated OR-Library `pmedcapNN.txt` file (see the [module docs](crate::solve::orlib)).
 ///
 /// # Errors
 /// [`Error::Parse`] naming the line for a malformed line, a wrong point count or an id out
