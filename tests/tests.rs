@@ -2,3 +2,4 @@
 
 mod data;
 mod plan;
+mod solve;

@@ -2,15 +2,88 @@
 //! client from its cheapest open site, under fixed-open, forbidden and relocation-budget
 //! constraints.
 //!
-//! CONTRACT (skeleton): the types below are the interface the relocation optimiser, the plan
-//! and the CLI build on. The engine's owner may add fields and items, but keeps these.
+//! ## Paths
+//!
+//! * **Heuristic** ([`Method::Heuristic`]): [`Greedy`] construction, then [`FastSwap`]
+//!   (Whitaker's fast interchange), from several starts in parallel ([`Multistart`]). The
+//!   bound is the [`TrivialBound`], or the [`LpRelaxation`] when the instance has at most
+//!   [`HEURISTIC_LP_MAX_CELLS`] client × site pairs.
+//! * **Exact** ([`Method::Exact`]): the heuristic's incumbent, then the LP relaxation of the
+//!   strong formulation (when its solution is integral or matches the incumbent it proves
+//!   optimality), then the MIP through good_lp, warm-started by the incumbent — see
+//!   [`mip`]. Refused above [`EXACT_MAX_CELLS`] pairs.
+//! * **Auto** ([`Method::Auto`]): the heuristic, then the exact path when the instance has
+//!   at most [`AUTO_EXACT_MAX_CELLS`] pairs, within the remaining time.
+//!
+//! A solution is [`Status::Optimal`] only when a bound or the solver proves it; a run cut by
+//! the time limit is [`Status::TimeLimit`] with the best incumbent and the best valid bound.
+//!
+//! ## Example
+//!
+//! ```
+//! use cdnplan_core::solve::{solve, Constraints, Instance, Method, SolveOptions, Status};
+//! use cdnplan_core::NoProgress;
+//!
+//! // Five clients on a line at 0, 1, 2, 10, 11; a site at each client.
+//! let xs = [0.0, 1.0, 2.0, 10.0, 11.0_f64];
+//! let cost = xs.iter().flat_map(|a| xs.iter().map(move |b| (a - b).abs())).collect();
+//! let instance = Instance::new(5, 5, cost, vec![1.0; 5])?;
+//! let constraints = Constraints { p: 2, ..Default::default() };
+//! let options = SolveOptions::new().method(Method::Exact).seed(7);
+//! let best = solve(&instance, &constraints, &options, &NoProgress)?;
+//! assert_eq!(best.open, vec![1, 3]);
+//! assert_eq!(best.objective, 3.0);
+//! assert_eq!(best.status, Status::Optimal);
+//! # Ok::<(), cdnplan_core::Error>(())
+//! ```
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+
+/// Lower bounds: the trivial bound and the LP relaxation.
+pub mod bound;
+/// Brute-force enumeration for tests and tiny instances.
+pub mod brute;
+/// Greedy construction.
+pub mod greedy;
+/// Multistart greedy + swap.
+pub mod heuristic;
+/// Validated instances and constraints.
+pub mod instance;
+/// The strong MIP formulation through good_lp.
+pub mod mip;
+/// OR-Library p-median file parsers.
+pub mod orlib;
+/// Swap local search (fast interchange).
+pub mod swap;
+
+pub use bound::{Bound, LowerBound, LpRelaxation, TrivialBound};
+pub use brute::brute_force;
+pub use greedy::Greedy;
+pub use heuristic::{Incumbent, Multistart};
+pub use instance::Problem;
+pub use orlib::{PmedInstance, PmedcapInstance, parse_pmed, parse_pmedcap, parse_pmedopt};
+pub use swap::{FastSwap, SearchStats};
+
+/// [`Method::Auto`] runs the exact path only up to this many client × allowed-site pairs
+/// (the strong formulation has one variable and one row per pair; microlp solves
+/// OR-Library pmed instances of n = 500, 250 000 pairs, in 10–30 s).
+pub const AUTO_EXACT_MAX_CELLS: usize = 250_000;
+
+/// [`Method::Exact`] refuses instances above this many client × allowed-site pairs
+/// ([`Error::TooLarge`]): the model alone would take gigabytes.
+pub const EXACT_MAX_CELLS: usize = 4_000_000;
+
+/// [`Method::Heuristic`] adds the LP-relaxation bound up to this many client × allowed-site
+/// pairs, within half the remaining time (otherwise the trivial bound).
+pub const HEURISTIC_LP_MAX_CELLS: usize = 20_000;
+
+/// Relative gap under which a bound proves a solution optimal (floating-point tolerance).
+pub const PROOF_GAP: f64 = 1e-9;
 
 /// A p-median instance: `n_clients × n_sites` costs (client-major) and a weight per client.
 /// The objective of an open set `S` is `Σ_i weight[i] · min_{j ∈ S} cost[i·n_sites + j]`.
@@ -88,6 +161,10 @@ pub struct SolveOptions {
     pub seed: u64,
     /// Relative gap at which a solution counts as proven (0 = exact).
     pub gap_tolerance: f64,
+    /// Heuristic starts (start 0 is the pure greedy; the others are randomised).
+    pub starts: usize,
+    /// Most improving swaps per start (the time limit is a further safety stop).
+    pub max_swaps: usize,
 }
 
 impl Default for SolveOptions {
@@ -98,7 +175,58 @@ impl Default for SolveOptions {
             time_limit: Duration::from_secs(60),
             seed: 0,
             gap_tolerance: 1e-9,
+            starts: 8,
+            max_swaps: 10_000,
         }
+    }
+}
+
+impl SolveOptions {
+    /// The defaults: [`Method::Auto`], microlp, 60 s, seed 0, gap 1e-9, 8 starts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the method.
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Sets the MIP backend.
+    pub fn backend(mut self, backend: MipBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// Sets the wall-clock limit for the whole solve.
+    pub fn time_limit(mut self, time_limit: Duration) -> Self {
+        self.time_limit = time_limit;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the relative gap tolerance.
+    pub fn gap_tolerance(mut self, gap: f64) -> Self {
+        self.gap_tolerance = gap;
+        self
+    }
+
+    /// Sets the number of heuristic starts (at least 1 is used).
+    pub fn starts(mut self, starts: usize) -> Self {
+        self.starts = starts;
+        self
+    }
+
+    /// Sets the swap limit per start.
+    pub fn max_swaps(mut self, max_swaps: usize) -> Self {
+        self.max_swaps = max_swaps;
+        self
     }
 }
 
@@ -142,19 +270,308 @@ impl Solution {
     }
 }
 
-/// Solves `instance` under `constraints`.
+/// Solves `instance` under `constraints` (see the [module docs](crate::solve) for the paths).
+///
+/// The returned [`Solution::objective`] is [`Instance::objective`] of the open set, and
+/// [`Solution::lower_bound`] is a valid lower bound (equal to the objective when
+/// [`Status::Optimal`]).
 ///
 /// # Errors
-/// [`Error::Infeasible`] when the constraints cannot hold, [`Error::Solver`] when the backend
-/// fails.
+/// [`Error::InvalidWeight`] for a NaN, infinite or negative cost or weight;
+/// [`Error::Contradiction`] when a site is both fixed and forbidden; [`Error::Infeasible`]
+/// naming the constraint that cannot hold; [`Error::TooLarge`] for [`Method::Exact`] above
+/// [`EXACT_MAX_CELLS`]; [`Error::Solver`] when the backend fails (or is not compiled in).
+/// Reaching the time limit is not an error.
 pub fn solve(
-    _instance: &Instance,
-    _constraints: &Constraints,
-    _options: &SolveOptions,
-    _progress: &dyn Progress,
+    instance: &Instance,
+    constraints: &Constraints,
+    options: &SolveOptions,
+    progress: &dyn Progress,
 ) -> Result<Solution> {
-    Err(Error::Solver {
-        solver: "engine",
-        message: "not yet implemented".into(),
-    })
+    let started = Instant::now();
+    let deadline = started.checked_add(options.time_limit);
+    let problem = Problem::new(instance, constraints)?;
+    let cells = instance.n_clients * problem.allowed_sites().len();
+    if options.method == Method::Exact && cells > EXACT_MAX_CELLS {
+        return Err(Error::TooLarge {
+            method: "exact MIP",
+            detail: format!(
+                "{} clients × {} allowed sites = {cells} pairs (limit {EXACT_MAX_CELLS}); \
+                 use the heuristic",
+                instance.n_clients,
+                cells / instance.n_clients.max(1)
+            ),
+        });
+    }
+    let multistart = Multistart {
+        starts: options.starts,
+        seed: options.seed,
+        swap: FastSwap {
+            max_swaps: options.max_swaps,
+        },
+    };
+    let incumbent = multistart.run(&problem, deadline, progress);
+    let mut run = Run {
+        problem: &problem,
+        options,
+        deadline,
+        open: incumbent.open,
+        objective: incumbent.objective,
+        method: "greedy+swap".to_string(),
+        bound: problem.trivial_bound(),
+        cut: !incumbent.complete,
+    };
+    let exact = match options.method {
+        Method::Exact => true,
+        Method::Auto => cells <= AUTO_EXACT_MAX_CELLS,
+        Method::Heuristic => false,
+    };
+    if exact {
+        run.exact(progress)?;
+    } else if cells <= HEURISTIC_LP_MAX_CELLS && options.method == Method::Heuristic {
+        let half = run.remaining() / 2;
+        run.lp_bound(half, progress)?;
+    }
+    Ok(run.finish())
+}
+
+/// The state of one [`solve`] call.
+struct Run<'p, 'a> {
+    problem: &'p Problem<'a>,
+    options: &'p SolveOptions,
+    deadline: Option<Instant>,
+    open: Vec<usize>,
+    objective: f64,
+    method: String,
+    bound: f64,
+    /// Some phase was cut short by the time limit.
+    cut: bool,
+}
+
+impl Run<'_, '_> {
+    fn remaining(&self) -> Duration {
+        match self.deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => Duration::MAX,
+        }
+    }
+
+    fn backend_name(&self) -> &'static str {
+        match self.options.backend {
+            MipBackend::Microlp => "microlp",
+            MipBackend::Highs => "highs",
+        }
+    }
+
+    fn proven(&self) -> bool {
+        relative_gap(self.objective, self.bound) <= PROOF_GAP
+    }
+
+    /// Offers an open set; keeps it when it is better.
+    fn offer(&mut self, open: Vec<usize>, method: String) {
+        if !self.problem.is_feasible(&open) {
+            return;
+        }
+        let objective = self.problem.instance().objective(&open);
+        if objective
+            .total_cmp(&self.objective)
+            .then_with(|| open.cmp(&self.open))
+            .is_lt()
+        {
+            self.open = open;
+            self.objective = objective;
+            self.method = method;
+        }
+    }
+
+    /// Raises the bound with the LP relaxation; `Ok(false)` when it did not finish in time.
+    fn lp_bound(&mut self, time: Duration, progress: &dyn Progress) -> Result<bool> {
+        if self.proven() {
+            return Ok(true);
+        }
+        if time.is_zero() {
+            self.cut = true;
+            return Ok(false);
+        }
+        progress.begin("lp relaxation", None);
+        let lb = LpRelaxation {
+            backend: self.options.backend,
+        }
+        .lower_bound(self.problem, time);
+        progress.end();
+        match lb? {
+            Some(lb) => {
+                self.bound = self.bound.max(lb.value);
+                if let Some(open) = lb.optimal_open {
+                    let method = format!("lp/{}", self.backend_name());
+                    self.offer(open, method);
+                }
+                Ok(true)
+            }
+            None => {
+                self.cut = true;
+                Ok(false)
+            }
+        }
+    }
+
+    /// LP relaxation, then the MIP when the LP did not settle it.
+    fn exact(&mut self, progress: &dyn Progress) -> Result<()> {
+        let time = self.remaining();
+        if !self.lp_bound(time, progress)? || self.proven() {
+            return Ok(());
+        }
+        let time = self.remaining();
+        if time.is_zero() {
+            self.cut = true;
+            return Ok(());
+        }
+        progress.begin("mip", None);
+        let warm = self.open.clone();
+        let outcome = mip::run(
+            self.problem,
+            self.options.backend,
+            true,
+            time,
+            Some(&warm),
+            self.options.gap_tolerance,
+        );
+        progress.end();
+        let method = format!("mip/{}", self.backend_name());
+        match outcome? {
+            mip::Outcome::Solved { status, y, .. } => {
+                let open = mip::rounded_open(&y);
+                if !self.problem.is_feasible(&open) {
+                    return Err(Error::Solver {
+                        solver: self.backend_name(),
+                        message: format!(
+                            "returned an open set that breaks the constraints: {open:?}"
+                        ),
+                    });
+                }
+                self.offer(open, method);
+                match status {
+                    mip::MipStatus::Optimal => self.bound = self.bound.max(self.objective),
+                    mip::MipStatus::GapLimit => {
+                        let tol = self.options.gap_tolerance.max(0.0);
+                        self.bound = self.bound.max(self.objective * (1.0 - tol));
+                    }
+                    mip::MipStatus::TimeLimit => self.cut = true,
+                }
+            }
+            mip::Outcome::NoSolution => self.cut = true,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Solution {
+        let bound = self.bound.min(self.objective);
+        let gap = relative_gap(self.objective, bound);
+        let (status, lower_bound) = if gap <= PROOF_GAP {
+            (Status::Optimal, self.objective)
+        } else if gap <= self.options.gap_tolerance {
+            (Status::GapLimit, bound)
+        } else if self.cut {
+            (Status::TimeLimit, bound)
+        } else {
+            (Status::Heuristic, bound)
+        };
+        Solution {
+            open: self.open,
+            objective: self.objective,
+            lower_bound,
+            status,
+            method: self.method,
+        }
+    }
+}
+
+/// `(objective − bound) / objective`, 0 when the objective is 0.
+fn relative_gap(objective: f64, bound: f64) -> f64 {
+    if objective > 0.0 {
+        ((objective - bound) / objective).max(0.0)
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn random(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
+        let mut rng = Pcg64::seed_from_u64(seed);
+        let mut point = || (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0));
+        let clients: Vec<(f64, f64)> = (0..n).map(|_| point()).collect();
+        let sites: Vec<(f64, f64)> = (0..m).map(|_| point()).collect();
+        let cost = clients
+            .iter()
+            .flat_map(|a: &(f64, f64)| sites.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
+            .collect();
+        let instance = Instance::new(n, m, cost, vec![1.0; n]).unwrap();
+        let constraints = Constraints {
+            p,
+            forbidden: vec![0],
+            budget: Some(Budget {
+                existing: (1..=p).collect(),
+                max_closed: p / 2,
+            }),
+            ..Default::default()
+        };
+        (instance, constraints)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn same_answer_with_one_and_two_threads(
+            n in 1usize..40, m in 3usize..25, seed in any::<u64>(), method_pick in 0usize..2
+        ) {
+            let p = 1 + (seed as usize % (m - 2));
+            let (instance, constraints) = random(n, m, p, seed);
+            let method = [Method::Heuristic, Method::Auto][method_pick];
+            let options = SolveOptions::new().method(method).seed(seed).starts(5);
+            let run = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| solve(&instance, &constraints, &options, &NoProgress).unwrap())
+            };
+            prop_assert_eq!(run(1), run(2));
+        }
+    }
+
+    #[test]
+    fn a_zero_time_limit_is_never_called_optimal_without_proof() {
+        let (instance, constraints) = random(60, 40, 8, 5);
+        let options = SolveOptions::new()
+            .method(Method::Exact)
+            .time_limit(Duration::ZERO);
+        let s = solve(&instance, &constraints, &options, &NoProgress).unwrap();
+        assert_eq!(s.status, Status::TimeLimit);
+        assert!(s.lower_bound < s.objective);
+        assert_eq!(s.objective, instance.objective(&s.open));
+    }
+
+    #[test]
+    fn exact_is_refused_above_its_size_limit() {
+        let n = 2100;
+        let instance = Instance::new(n, n, vec![1.0; n * n], vec![1.0; n]).unwrap();
+        let options = SolveOptions::new().method(Method::Exact);
+        let c = Constraints {
+            p: 2,
+            ..Default::default()
+        };
+        assert!(matches!(
+            solve(&instance, &c, &options, &NoProgress),
+            Err(Error::TooLarge { .. })
+        ));
+    }
 }

@@ -1,0 +1,162 @@
+//! Multistart greedy + fast swap, deterministic at any thread count.
+//!
+//! Start 0 is the pure greedy; start `s > 0` is a randomised greedy seeded with
+//! `seed.wrapping_add(s)`. Every start descends with [`FastSwap`]. Starts run in parallel on
+//! rayon's pool and the answer is the minimum by `(objective.total_cmp, open set
+//! lexicographically)`, so the thread count never changes it (unless the wall-clock safety
+//! stop cuts a start short).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_pcg::Pcg64;
+use rayon::prelude::*;
+
+use super::{FastSwap, Greedy, Problem};
+use crate::progress::Progress;
+
+/// Size of the restricted candidate list for randomised starts.
+const RCL: usize = 3;
+
+/// The result of one multistart run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incumbent {
+    /// Open sites, sorted.
+    pub open: Vec<usize>,
+    /// Their objective ([`Instance::objective`](super::Instance::objective)).
+    pub objective: f64,
+    /// Whether no start was cut short by the deadline.
+    pub complete: bool,
+}
+
+/// Multistart greedy + swap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Multistart {
+    /// Number of starts (at least 1).
+    pub starts: usize,
+    /// Seed of start 0; start `s` uses `seed.wrapping_add(s)`.
+    pub seed: u64,
+    /// Local search of each start.
+    pub swap: FastSwap,
+}
+
+impl Multistart {
+    /// Runs every start and returns the best (see the module docs for the order).
+    pub fn run(
+        &self,
+        problem: &Problem<'_>,
+        deadline: Option<Instant>,
+        progress: &dyn Progress,
+    ) -> Incumbent {
+        let starts = self.starts.max(1);
+        progress.begin("greedy+swap", Some(starts as u64));
+        let cut = AtomicBool::new(false);
+        let results: Vec<(Vec<usize>, f64)> = (0..starts)
+            .into_par_iter()
+            .map(|s| {
+                let mut rng = Pcg64::seed_from_u64(self.seed.wrapping_add(s as u64));
+                let greedy = if s == 0 {
+                    Greedy::PURE
+                } else {
+                    Greedy { rcl: RCL }
+                };
+                let mut open = greedy.construct(problem, &mut rng);
+                let stats = self.swap.improve(problem, &mut open, deadline);
+                if !stats.local_optimum && deadline.is_some_and(|d| Instant::now() >= d) {
+                    cut.store(true, Ordering::Relaxed);
+                }
+                let objective = problem.instance().objective(&open);
+                progress.advance(1);
+                (open, objective)
+            })
+            .collect();
+        progress.end();
+        // `starts ≥ 1`, so there is a minimum.
+        let (open, objective) = results
+            .into_iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+            .unwrap_or_default();
+        Incumbent {
+            open,
+            objective,
+            complete: !cut.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::solve::{Constraints, Instance};
+
+    fn scattered(n: usize, seed: u64) -> Instance {
+        use rand::RngExt;
+        let mut rng = Pcg64::seed_from_u64(seed);
+        let pts: Vec<(f64, f64)> = (0..n)
+            .map(|_| (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)))
+            .collect();
+        let cost = pts
+            .iter()
+            .flat_map(|a| pts.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
+            .collect();
+        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
+    }
+
+    #[test]
+    fn same_answer_on_one_and_two_threads() {
+        let inst = scattered(60, 7);
+        let pb = Problem::new(
+            &inst,
+            &Constraints {
+                p: 6,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let ms = Multistart {
+            starts: 6,
+            seed: 11,
+            swap: FastSwap { max_swaps: 1000 },
+        };
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| ms.run(&pb, None, &NoProgress))
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert!(one.complete);
+        assert!(pb.is_feasible(&one.open));
+    }
+
+    #[test]
+    fn more_starts_never_hurt() {
+        let inst = scattered(50, 3);
+        let pb = Problem::new(
+            &inst,
+            &Constraints {
+                p: 8,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let swap = FastSwap { max_swaps: 1000 };
+        let one = Multistart {
+            starts: 1,
+            seed: 0,
+            swap,
+        }
+        .run(&pb, None, &NoProgress);
+        let many = Multistart {
+            starts: 8,
+            seed: 0,
+            swap,
+        }
+        .run(&pb, None, &NoProgress);
+        assert!(many.objective <= one.objective);
+    }
+}

@@ -1,0 +1,510 @@
+//! Instances and validated problems: the cost matrix and weights, checked once, and the
+//! constraints turned into per-site masks with their feasibility proven up front.
+
+use crate::error::{Error, Result};
+
+use super::{Constraints, Instance};
+
+impl Instance {
+    /// A checked instance: `cost` is row-major `n_clients × n_sites`, `weight` has one entry
+    /// per client.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] when the lengths do not match the dimensions,
+    /// [`Error::InvalidWeight`] when a cost or weight is NaN, infinite or negative.
+    ///
+    /// ```
+    /// use cdnplan_core::solve::Instance;
+    /// // Two clients, three sites.
+    /// let inst = Instance::new(2, 3, vec![1.0, 5.0, 9.0, 7.0, 2.0, 9.0], vec![1.0, 2.0])?;
+    /// assert_eq!(inst.objective(&[0, 1]), 1.0 + 2.0 * 2.0);
+    /// assert!(Instance::new(1, 1, vec![f64::NAN], vec![1.0]).is_err());
+    /// # Ok::<(), cdnplan_core::Error>(())
+    /// ```
+    pub fn new(n_clients: usize, n_sites: usize, cost: Vec<f64>, weight: Vec<f64>) -> Result<Self> {
+        let inst = Instance {
+            n_clients,
+            n_sites,
+            cost,
+            weight,
+        };
+        inst.validate()?;
+        Ok(inst)
+    }
+
+    /// Checks dimensions and values (the fields are public, so [`solve`](super::solve) calls
+    /// this again).
+    ///
+    /// # Errors
+    /// As [`Instance::new`].
+    pub fn validate(&self) -> Result<()> {
+        let cells = self.n_clients.checked_mul(self.n_sites);
+        if cells != Some(self.cost.len()) || self.weight.len() != self.n_clients {
+            return Err(Error::Parse {
+                what: "p-median instance (cost must hold n_clients × n_sites values, weight n_clients)",
+                value: format!(
+                    "{} × {} with {} costs and {} weights",
+                    self.n_clients,
+                    self.n_sites,
+                    self.cost.len(),
+                    self.weight.len()
+                ),
+            });
+        }
+        if let Some((i, &w)) = self
+            .weight
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !w.is_finite() || **w < 0.0)
+        {
+            return Err(Error::InvalidWeight {
+                what: "client weight",
+                id: format!("client {i}"),
+                value: w,
+            });
+        }
+        if let Some((k, &c)) = self
+            .cost
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !c.is_finite() || **c < 0.0)
+        {
+            return Err(Error::InvalidWeight {
+                what: "cost",
+                id: format!("client {}, site {}", k / self.n_sites, k % self.n_sites),
+                value: c,
+            });
+        }
+        Ok(())
+    }
+
+    /// Cost of serving client `i` from site `j`.
+    #[inline]
+    pub fn cost(&self, i: usize, j: usize) -> f64 {
+        self.cost[i * self.n_sites + j]
+    }
+
+    /// The objective of an open set: `Σ_i weight_i · min_{j ∈ open} cost_ij`, summed in client
+    /// order (the canonical value every [`Solution`](super::Solution) reports).
+    /// An empty open set costs `+∞` when there are clients.
+    pub fn objective(&self, open: &[usize]) -> f64 {
+        (0..self.n_clients)
+            .map(|i| {
+                let row = &self.cost[i * self.n_sites..(i + 1) * self.n_sites];
+                let best = open.iter().map(|&j| row[j]).fold(f64::INFINITY, f64::min);
+                self.weight[i] * best
+            })
+            .sum()
+    }
+
+    /// Sum of the client weights.
+    pub fn total_weight(&self) -> f64 {
+        self.weight.iter().sum()
+    }
+}
+
+/// A validated instance with its constraints as per-site masks.
+///
+/// Building one proves the constraints feasible: some open set satisfies `p`, fixed-open,
+/// forbidden and the budget at once. Every solver works on a `Problem`.
+#[derive(Debug, Clone)]
+pub struct Problem<'a> {
+    instance: &'a Instance,
+    p: usize,
+    allowed: Vec<bool>,
+    fixed: Vec<bool>,
+    existing: Vec<bool>,
+    n_existing: usize,
+    max_closed: usize,
+    /// Site-major copy of the costs (`n_sites × n_clients`), for column scans.
+    by_site: Vec<f64>,
+}
+
+impl<'a> Problem<'a> {
+    /// Validates `instance` and `constraints`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidWeight`] / [`Error::Parse`] for a bad instance, [`Error::UnknownId`]
+    /// for a site index out of range, [`Error::Contradiction`] when a site is both fixed and
+    /// forbidden, [`Error::Infeasible`] naming the constraint that cannot hold.
+    pub fn new(instance: &'a Instance, constraints: &Constraints) -> Result<Self> {
+        instance.validate()?;
+        let m = instance.n_sites;
+        let check = |what: &'static str, list: &[usize]| -> Result<()> {
+            match list.iter().find(|&&j| j >= m) {
+                Some(j) => Err(Error::UnknownId {
+                    kind: what,
+                    id: j.to_string(),
+                    hint: format!(" (sites are 0..{m})"),
+                }),
+                None => Ok(()),
+            }
+        };
+        check("fixed-open site index", &constraints.fixed_open)?;
+        check("forbidden site index", &constraints.forbidden)?;
+        let mut allowed = vec![true; m];
+        for &j in &constraints.forbidden {
+            allowed[j] = false;
+        }
+        let mut fixed = vec![false; m];
+        for &j in &constraints.fixed_open {
+            if !allowed[j] {
+                return Err(Error::Contradiction(format!(
+                    "site {j} is both fixed open and forbidden"
+                )));
+            }
+            fixed[j] = true;
+        }
+        let mut existing = vec![false; m];
+        let mut max_closed = usize::MAX;
+        if let Some(b) = &constraints.budget {
+            check("existing site index", &b.existing)?;
+            for &j in &b.existing {
+                existing[j] = true;
+            }
+            max_closed = b.max_closed;
+        }
+        let n_existing = existing.iter().filter(|&&e| e).count();
+        let mut by_site = vec![0.0; instance.cost.len()];
+        let n = instance.n_clients;
+        for i in 0..n {
+            for j in 0..m {
+                by_site[j * n + i] = instance.cost[i * m + j];
+            }
+        }
+        let problem = Problem {
+            instance,
+            p: constraints.p,
+            allowed,
+            fixed,
+            existing,
+            n_existing,
+            max_closed,
+            by_site,
+        };
+        problem.check_feasible()?;
+        Ok(problem)
+    }
+
+    /// Proves that some open set meets every constraint, or names the one that cannot hold.
+    ///
+    /// With `E` the existing sites, `F` the fixed ones, `C` the budget: the number `e` of open
+    /// existing sites must satisfy
+    /// `max(|E| − C, |F ∩ E|, p − |allowed \ E|) ≤ e ≤ min(|allowed ∩ E|, p − |F \ E|)`.
+    fn check_feasible(&self) -> Result<()> {
+        let p = self.p;
+        let m = self.instance.n_sites;
+        let n_allowed = self.allowed.iter().filter(|&&a| a).count();
+        let n_fixed = self.fixed.iter().filter(|&&f| f).count();
+        let count = |f: &dyn Fn(usize) -> bool| (0..m).filter(|&j| f(j)).count();
+        let e_allowed = count(&|j| self.existing[j] && self.allowed[j]);
+        let n_allowed_new = n_allowed - e_allowed;
+        let fixed_existing = count(&|j| self.existing[j] && self.fixed[j]);
+        let fixed_new = n_fixed - fixed_existing;
+        let forbidden_existing = self.n_existing - e_allowed;
+        if p == 0 && self.instance.n_clients > 0 {
+            return Err(Error::Infeasible(
+                "p = 0: at least one site must be open to serve the clients".into(),
+            ));
+        }
+        if n_fixed > p {
+            return Err(Error::Infeasible(format!(
+                "p = {p} but {n_fixed} sites are fixed open"
+            )));
+        }
+        if n_allowed < p {
+            return Err(Error::Infeasible(format!(
+                "p = {p} but only {n_allowed} sites are allowed ({m} sites, {} forbidden)",
+                m - n_allowed
+            )));
+        }
+        if self.n_existing > 0 || self.max_closed != usize::MAX {
+            let c = self.max_closed;
+            if forbidden_existing > c {
+                return Err(Error::Infeasible(format!(
+                    "{forbidden_existing} existing sites are forbidden and must close, \
+                     but the budget allows at most {c} to close"
+                )));
+            }
+            let must_stay = self.n_existing.saturating_sub(c);
+            if must_stay + fixed_new > p {
+                return Err(Error::Infeasible(format!(
+                    "p = {p} but at least {must_stay} of the {} existing sites must stay open \
+                     (at most {c} may close){}",
+                    self.n_existing,
+                    if fixed_new > 0 {
+                        format!(" and {fixed_new} other sites are fixed open")
+                    } else {
+                        String::new()
+                    }
+                )));
+            }
+            let lo = must_stay
+                .max(fixed_existing)
+                .max(p.saturating_sub(n_allowed_new));
+            let hi = e_allowed.min(p - fixed_new);
+            if lo > hi {
+                return Err(Error::Infeasible(format!(
+                    "p = {p} with {n_fixed} fixed open sites, {} existing sites of which at \
+                     most {c} may close, and {n_allowed_new} allowed new sites: no open set \
+                     meets all of these",
+                    self.n_existing
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The instance.
+    pub fn instance(&self) -> &'a Instance {
+        self.instance
+    }
+
+    /// Number of sites to open.
+    pub fn p(&self) -> usize {
+        self.p
+    }
+
+    /// Whether site `j` may be open.
+    #[inline]
+    pub fn is_allowed(&self, j: usize) -> bool {
+        self.allowed[j]
+    }
+
+    /// Whether site `j` must be open.
+    #[inline]
+    pub fn is_fixed(&self, j: usize) -> bool {
+        self.fixed[j]
+    }
+
+    /// Whether site `j` is open today (under the relocation budget).
+    #[inline]
+    pub fn is_existing(&self, j: usize) -> bool {
+        self.existing[j]
+    }
+
+    /// Number of existing sites.
+    pub fn n_existing(&self) -> usize {
+        self.n_existing
+    }
+
+    /// At most this many existing sites may close (`usize::MAX` without a budget).
+    pub fn max_closed(&self) -> usize {
+        self.max_closed
+    }
+
+    /// The fixed-open sites, ascending.
+    pub fn fixed_sites(&self) -> Vec<usize> {
+        (0..self.instance.n_sites)
+            .filter(|&j| self.fixed[j])
+            .collect()
+    }
+
+    /// The allowed sites, ascending.
+    pub fn allowed_sites(&self) -> Vec<usize> {
+        (0..self.instance.n_sites)
+            .filter(|&j| self.allowed[j])
+            .collect()
+    }
+
+    /// Costs of every client from site `j` (a contiguous column of the matrix).
+    #[inline]
+    pub fn site_costs(&self, j: usize) -> &[f64] {
+        let n = self.instance.n_clients;
+        &self.by_site[j * n..(j + 1) * n]
+    }
+
+    /// How many existing sites an open set closes.
+    pub fn closed_count(&self, open: &[usize]) -> usize {
+        self.n_existing - open.iter().filter(|&&j| self.existing[j]).count()
+    }
+
+    /// Whether `open` (sorted, no duplicates) meets every constraint.
+    pub fn is_feasible(&self, open: &[usize]) -> bool {
+        let m = self.instance.n_sites;
+        open.len() == self.p
+            && open.windows(2).all(|w| w[0] < w[1])
+            && open.iter().all(|&j| j < m && self.allowed[j])
+            && (0..m).all(|j| !self.fixed[j] || open.binary_search(&j).is_ok())
+            && self.closed_count(open) <= self.max_closed
+    }
+
+    /// The trivially valid lower bound `Σ_i w_i · min_{allowed j} c_ij`.
+    pub fn trivial_bound(&self) -> f64 {
+        let inst = self.instance;
+        let m = inst.n_sites;
+        (0..inst.n_clients)
+            .map(|i| {
+                let row = &inst.cost[i * m..(i + 1) * m];
+                let best = row
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| self.allowed[*j])
+                    .map(|(_, c)| *c)
+                    .fold(f64::INFINITY, f64::min);
+                inst.weight[i] * best
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::Budget;
+
+    fn line(n: usize) -> Instance {
+        // Clients and sites on a line at 0, 1, …, n−1; cost = distance.
+        let cost = (0..n)
+            .flat_map(|i| (0..n).map(move |j| (i as f64 - j as f64).abs()))
+            .collect();
+        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
+    }
+
+    fn err(inst: &Instance, c: Constraints) -> Error {
+        Problem::new(inst, &c).unwrap_err()
+    }
+
+    #[test]
+    fn objective_sums_nearest_open_costs() {
+        let inst = line(5);
+        assert_eq!(inst.objective(&[0, 4]), 0.0 + 1.0 + 2.0 + 1.0 + 0.0);
+        assert_eq!(inst.objective(&[]), f64::INFINITY);
+    }
+
+    #[test]
+    fn rejects_bad_shapes_and_values() {
+        assert!(matches!(
+            Instance::new(2, 2, vec![0.0; 3], vec![1.0; 2]),
+            Err(Error::Parse { .. })
+        ));
+        assert!(matches!(
+            Instance::new(1, 1, vec![-1.0], vec![1.0]),
+            Err(Error::InvalidWeight { what: "cost", .. })
+        ));
+        assert!(matches!(
+            Instance::new(1, 1, vec![1.0], vec![f64::NAN]),
+            Err(Error::InvalidWeight {
+                what: "client weight",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn too_many_fixed_is_infeasible_and_named() {
+        let inst = line(6);
+        let e = err(
+            &inst,
+            Constraints {
+                p: 3,
+                fixed_open: vec![0, 1, 2, 3],
+                ..Default::default()
+            },
+        );
+        assert!(
+            e.to_string().contains("p = 3 but 4 sites are fixed open"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn too_few_allowed_is_infeasible() {
+        let inst = line(4);
+        let e = err(
+            &inst,
+            Constraints {
+                p: 3,
+                forbidden: vec![0, 1],
+                ..Default::default()
+            },
+        );
+        assert!(e.to_string().contains("only 2 sites are allowed"), "{e}");
+    }
+
+    #[test]
+    fn fixed_and_forbidden_is_a_contradiction() {
+        let inst = line(4);
+        let e = err(
+            &inst,
+            Constraints {
+                p: 2,
+                fixed_open: vec![1],
+                forbidden: vec![1],
+                ..Default::default()
+            },
+        );
+        assert!(matches!(e, Error::Contradiction(_)));
+    }
+
+    #[test]
+    fn budget_contradictions_are_infeasible() {
+        let inst = line(6);
+        // Three existing sites are forbidden but only one may close.
+        let e = err(
+            &inst,
+            Constraints {
+                p: 3,
+                forbidden: vec![0, 1, 2],
+                budget: Some(Budget {
+                    existing: vec![0, 1, 2],
+                    max_closed: 1,
+                }),
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(e, Error::Infeasible(ref m) if m.contains("must close")),
+            "{e}"
+        );
+        // p = 1 but four existing sites, at most one may close.
+        let e = err(
+            &inst,
+            Constraints {
+                p: 1,
+                budget: Some(Budget {
+                    existing: vec![0, 1, 2, 3],
+                    max_closed: 1,
+                }),
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(e, Error::Infeasible(ref m) if m.contains("must stay open")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn out_of_range_index_is_unknown() {
+        let inst = line(3);
+        let e = err(
+            &inst,
+            Constraints {
+                p: 1,
+                forbidden: vec![7],
+                ..Default::default()
+            },
+        );
+        assert!(matches!(e, Error::UnknownId { .. }));
+    }
+
+    #[test]
+    fn feasibility_check_matches_constraints() {
+        let inst = line(5);
+        let c = Constraints {
+            p: 2,
+            fixed_open: vec![0],
+            forbidden: vec![4],
+            budget: Some(Budget {
+                existing: vec![0, 1],
+                max_closed: 0,
+            }),
+        };
+        let pb = Problem::new(&inst, &c).unwrap();
+        assert!(pb.is_feasible(&[0, 1]));
+        assert!(!pb.is_feasible(&[0, 2])); // closes existing site 1
+        assert!(!pb.is_feasible(&[1, 2])); // fixed 0 missing
+        assert_eq!(pb.trivial_bound(), 0.0 + 0.0 + 0.0 + 0.0 + 1.0);
+    }
+}

@@ -1,0 +1,201 @@
+//! The p-median engine end to end: OR-Library optima, invariants on random tiny instances,
+//! and the relocation optimiser.
+
+use std::time::Duration;
+
+use cdnplan::solve::{
+    Budget, Constraints, Instance, Method, SolveOptions, Status, brute_force, parse_pmed,
+    parse_pmedcap, parse_pmedopt, solve,
+};
+use cdnplan::{Error, NoProgress};
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+
+fn orlib(name: &str) -> String {
+    let path = format!("{}/benches/orlib/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+mod orlib {
+    use super::*;
+
+    fn exact(name: &str, optimum: f64) {
+        let pmed = parse_pmed(&orlib(&format!("{name}.txt"))).unwrap();
+        let options = SolveOptions::new()
+            .method(Method::Exact)
+            .time_limit(Duration::from_secs(120));
+        let s = solve(&pmed.instance, &pmed.constraints(), &options, &NoProgress).unwrap();
+        assert_eq!(s.objective, optimum, "{name}: {s:?}");
+        assert_eq!(s.status, Status::Optimal, "{name}: {s:?}");
+        assert_eq!(s.lower_bound, optimum, "{name}");
+        assert_eq!(s.open.len(), pmed.p);
+    }
+
+    #[test]
+    fn pmed1_exact_reaches_5819() {
+        exact("pmed1", 5819.0);
+    }
+
+    #[test]
+    fn pmed2_exact_reaches_4093() {
+        exact("pmed2", 4093.0);
+    }
+
+    #[test]
+    fn pmed3_exact_reaches_4250() {
+        exact("pmed3", 4250.0);
+    }
+
+    #[test]
+    fn pmed4_exact_reaches_3034() {
+        exact("pmed4", 3034.0);
+    }
+
+    #[test]
+    fn pmed5_exact_reaches_1355() {
+        exact("pmed5", 1355.0);
+    }
+
+    #[test]
+    fn heuristic_never_beats_the_published_optimum() {
+        let optima = parse_pmedopt(&orlib("pmedopt.txt")).unwrap();
+        assert_eq!(optima.len(), 40);
+        for k in 1..=5 {
+            let name = format!("pmed{k}");
+            let pmed = parse_pmed(&orlib(&format!("{name}.txt"))).unwrap();
+            let options = SolveOptions::new().method(Method::Heuristic);
+            let s = solve(&pmed.instance, &pmed.constraints(), &options, &NoProgress).unwrap();
+            assert!(s.objective >= optima[&name], "{name}: {}", s.objective);
+            assert!(s.lower_bound <= optima[&name], "{name}: {}", s.lower_bound);
+        }
+    }
+
+    #[test]
+    fn pmedcap_files_parse_with_their_published_optimum() {
+        let cap = parse_pmedcap(&orlib("pmedcap01.txt")).unwrap();
+        assert_eq!(
+            (cap.problem, cap.optimum, cap.p, cap.capacity),
+            (1, 713.0, 5, 120.0)
+        );
+        assert_eq!(cap.instance.n_clients, 50);
+        assert_eq!(cap.demand.iter().sum::<f64>(), 490.0);
+    }
+}
+
+/// A random tiny instance: up to 8 clients, up to 7 sites, constraints that may or may not
+/// be feasible.
+#[derive(Debug, Clone)]
+struct Tiny {
+    instance: Instance,
+    constraints: Constraints,
+}
+
+fn tiny() -> impl Strategy<Value = Tiny> {
+    (1usize..=8, 1usize..=7, any::<u64>()).prop_map(|(n, m, seed)| {
+        let mut rng = Pcg64::seed_from_u64(seed);
+        // Points in the plane: metric costs, like RTTs.
+        let clients: Vec<(f64, f64)> = (0..n)
+            .map(|_| (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)))
+            .collect();
+        let sites: Vec<(f64, f64)> = (0..m)
+            .map(|_| (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)))
+            .collect();
+        let cost = clients
+            .iter()
+            .flat_map(|a| sites.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
+            .collect();
+        let weight = (0..n)
+            .map(|_| f64::from(rng.random_range(0u32..10)))
+            .collect();
+        let p = rng.random_range(1..=m);
+        let mut fixed_open = Vec::new();
+        let mut forbidden = Vec::new();
+        let mut existing = Vec::new();
+        for j in 0..m {
+            match rng.random_range(0u32..10) {
+                0 => fixed_open.push(j),
+                1 | 2 => forbidden.push(j),
+                _ => {}
+            }
+            if rng.random_range(0u32..3) == 0 {
+                existing.push(j);
+            }
+        }
+        let budget = (rng.random_range(0u32..2) == 0).then(|| Budget {
+            max_closed: rng.random_range(0..=existing.len()),
+            existing,
+        });
+        Tiny {
+            instance: Instance::new(n, m, cost, weight).unwrap(),
+            constraints: Constraints {
+                p,
+                fixed_open,
+                forbidden,
+                budget,
+            },
+        }
+    })
+}
+
+fn respects(t: &Tiny, open: &[usize]) -> bool {
+    let c = &t.constraints;
+    let closed = c.budget.as_ref().map_or(0, |b| {
+        b.existing.iter().filter(|j| !open.contains(j)).count()
+    });
+    open.len() == c.p
+        && open.windows(2).all(|w| w[0] < w[1])
+        && c.fixed_open.iter().all(|j| open.contains(j))
+        && c.forbidden.iter().all(|j| !open.contains(j))
+        && c.budget.as_ref().is_none_or(|b| closed <= b.max_closed)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-7 * a.abs().max(b.abs()).max(1.0)
+}
+
+mod invariants {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn exact_equals_brute_force_and_bounds_hold(t in tiny()) {
+            let brute = brute_force(&t.instance, &t.constraints);
+            let exact = solve(&t.instance, &t.constraints,
+                &SolveOptions::new().method(Method::Exact), &NoProgress);
+            let heuristic = solve(&t.instance, &t.constraints,
+                &SolveOptions::new().method(Method::Heuristic).seed(3), &NoProgress);
+            match brute {
+                Err(e) => {
+                    // Infeasible or contradictory: every path says so, with the same variant.
+                    prop_assert!(matches!(e, Error::Infeasible(_) | Error::Contradiction(_)));
+                    prop_assert_eq!(
+                        std::mem::discriminant(&exact.unwrap_err()),
+                        std::mem::discriminant(&e)
+                    );
+                    prop_assert_eq!(
+                        std::mem::discriminant(&heuristic.unwrap_err()),
+                        std::mem::discriminant(&e)
+                    );
+                }
+                Ok(best) => {
+                    let exact = exact.unwrap();
+                    let heuristic = heuristic.unwrap();
+                    prop_assert!(close(exact.objective, best.objective),
+                        "exact {} vs brute {}", exact.objective, best.objective);
+                    prop_assert_eq!(exact.status, Status::Optimal);
+                    prop_assert!(heuristic.objective >= best.objective - 1e-9 * best.objective.max(1.0));
+                    for s in [&exact, &heuristic] {
+                        prop_assert!(s.lower_bound <= best.objective + 1e-9 * best.objective.max(1.0),
+                            "bound {} > optimum {}", s.lower_bound, best.objective);
+                        prop_assert!(respects(&t, &s.open), "{:?} breaks {:?}", s.open, t.constraints);
+                        prop_assert_eq!(s.objective, t.instance.objective(&s.open));
+                        prop_assert!(s.lower_bound <= s.objective);
+                    }
+                }
+            }
+        }
+    }
+}
