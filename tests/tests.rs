@@ -1,1 +1,2 @@
 //! Library end-to-end tests.
+mod ingest;

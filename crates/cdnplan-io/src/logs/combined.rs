@@ -63,7 +63,7 @@ fn find_quote_end(s: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn get<'a>(c: &'a Captures<'_>, s: Slot) -> Option<String> {
+    fn get(c: &Captures<'_>, s: Slot) -> Option<String> {
         c.get(s).map(Cap::show)
     }
 

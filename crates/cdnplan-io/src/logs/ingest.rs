@@ -702,7 +702,14 @@ impl<'s, 'g> Worker<'s, 'g> {
             }
         }
         let placed = if r.geo.is_some() || r.country.is_some() {
-            self.place(r.country, r.geo, None, None)
+            match self.place_record(r) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.state.fatal = Some(e);
+                    self.shared.stop_at(0);
+                    return false;
+                }
+            }
         } else if let Some(p) = self.clients.get(&r.ip) {
             *p
         } else {
@@ -733,6 +740,36 @@ impl<'s, 'g> Worker<'s, 'g> {
             }
         }
         true
+    }
+
+    /// Places a request whose record carries a location or country: the record's values win,
+    /// the database fills in what they lack (coordinates and city only when it agrees on the
+    /// country).
+    fn place_record(&mut self, r: &Request<'_>) -> Result<Placed> {
+        let cells = self.shared.opts.cells;
+        let need_db = match cells {
+            CellKind::Geotile { .. } => r.geo.is_none(),
+            CellKind::City => true,
+            _ => r.country.is_none(),
+        };
+        let db = if need_db {
+            self.geo.lookup(r.ip)?.cloned()
+        } else {
+            None
+        };
+        let country = r.country.or(db.as_ref().and_then(|l| l.country));
+        let agrees = db.as_ref().filter(|l| l.country == country);
+        let point = r.geo.or(agrees.and_then(|l| l.location));
+        let city = agrees.and_then(|l| l.city.clone());
+        let continent = agrees.and_then(|l| l.continent);
+        if country.is_none() && point.is_none() && db.is_none() {
+            return Ok(Placed::Unlocated(if is_private(r.ip) {
+                Unlocated::Private
+            } else {
+                Unlocated::NoRecord
+            }));
+        }
+        Ok(self.place(country, point, city.as_deref(), continent))
     }
 
     fn locate(&mut self, ip: IpAddr) -> Result<Placed> {
@@ -899,6 +936,12 @@ fn finish(
         }
     }
     report.filtered_out = filtered.into_iter().map(|(k, v)| (k.key(), v)).collect();
+    report.lines += shared
+        .files
+        .iter()
+        .filter_map(|f| f.1.get())
+        .map(|h| h.skip_lines)
+        .sum::<u64>();
     problems.sort_by_key(|p| p.pos);
     let lines = LineIndex::new(shared, chunk_lines);
     if !opts.lenient {
