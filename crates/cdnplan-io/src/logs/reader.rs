@@ -96,20 +96,11 @@ impl<R: Read> Batcher<R> {
             }
             // Read until the batch is full.
             while buf.len() < target && !self.eof {
-                let len = buf.len();
-                let want = (target - len).max(64 * 1024);
-                buf.resize(len + want, 0);
-                match self.inner.read(&mut buf[len..]) {
-                    Ok(0) => {
-                        buf.truncate(len);
-                        self.eof = true;
-                    }
-                    Ok(n) => buf.truncate(len + n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
-                    Err(e) => {
-                        buf.truncate(len);
-                        return Err(e);
-                    }
+                let want = (target - buf.len()).max(64 * 1024);
+                // Reads into spare capacity (no zero-filling); short only at the end.
+                let n = (&mut self.inner).take(want as u64).read_to_end(buf)?;
+                if n < want {
+                    self.eof = true;
                 }
             }
             if self.eof {
