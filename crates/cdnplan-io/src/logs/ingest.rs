@@ -1060,3 +1060,90 @@ impl LineIndex {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cdnplan_core::Country;
+    use proptest::prelude::*;
+
+    fn countries() -> Countries {
+        Countries::new([Country {
+            code: CountryCode::new("GB").unwrap(),
+            iso3: "GBR".into(),
+            name: "United Kingdom".into(),
+            continent: Continent::EU,
+            location: GeoPoint {
+                lat: 51.5,
+                lon: -0.13,
+            },
+            population: 1,
+            internet_users: 1,
+        }])
+        .unwrap()
+    }
+
+    /// Feeds `line` through a worker of every format, strict and lenient.
+    fn feed(line: &[u8], geoip: &GeoIp, countries: &Countries) {
+        for preset in Preset::ALL {
+            for lenient in [false, true] {
+                let opts = IngestOptions::new(preset)
+                    .lenient(lenient)
+                    .cells(CellKind::City);
+                let head = OnceLock::new();
+                let _ = head.set(FileHead {
+                    csv: CsvColumns::new("timestamp,url,client_ip,status,bytes", &opts.mapping)
+                        .ok(),
+                    skip_lines: 1,
+                });
+                let shared = Shared {
+                    opts: &opts,
+                    geoip,
+                    countries,
+                    json: Some(JsonExtractor::new(&opts.mapping, opts.format)),
+                    files: vec![(PathBuf::from("x.log"), head)],
+                    min_err: AtomicU64::new(u64::MAX),
+                    bytes_read: AtomicU64::new(0),
+                    bytes_decoded: AtomicU64::new(0),
+                };
+                let mut w = Worker::new(&shared);
+                w.process(&Chunk {
+                    file: 0,
+                    seq: 0,
+                    data: line.to_vec(),
+                    whole: false,
+                });
+                let want = line.iter().filter(|&&b| b == b'\n').count() as u64
+                    + u64::from(line.last().is_some_and(|&b| b != b'\n'));
+                if lenient {
+                    // Every line is accounted for.
+                    assert_eq!(w.state.lines, want);
+                    let s = &w.state;
+                    let filtered: u64 = s.filtered.values().sum();
+                    assert_eq!(s.records, s.counted + filtered + s.skipped);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let geoip = GeoIp::from_bytes(crate::geoip::tests::geoip2_db(), "t.mmdb").unwrap();
+            feed(&bytes, &geoip, &countries());
+        }
+
+        #[test]
+        fn mutated_records_never_panic(cut in 0usize..400, byte in any::<u8>()) {
+            let geoip = GeoIp::from_bytes(crate::geoip::tests::geoip2_db(), "t.mmdb").unwrap();
+            let line = r#"{"@timestamp":"2023-05-12T00:00:01.000Z","_source":{"x":1},"fields":{"meta":{"req":{"url":"/api/v1/assets/1","headers":{"x-forwarded-for":"81.2.69.160"}},"res":{"statusCode":200,"headers":{"content-length":"12"}}}},"client":{"ip":"81.2.69.1","geo":{"location":[1,2]}}}"#;
+            let mut b = line.as_bytes().to_vec();
+            let i = cut % b.len();
+            b[i] = byte;
+            feed(&b, &geoip, &countries());
+            feed(&b[..i], &geoip, &countries());
+        }
+    }
+}
