@@ -15,26 +15,22 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::sync::{Mutex, OnceLock};
 
-use cdnplan_core::demand::{CellIndex, geotile, geotile_centre};
-use cdnplan_core::{
-    CellKey, CellKind, Continent, Countries, CountryCode, Demand, DemandAggregator, GeoPoint,
-    Progress,
-};
+use cdnplan_core::{CellKind, Countries, Demand, DemandAggregator, Progress};
 use rustc_hash::FxHashMap;
 
-use super::combined;
 use super::csv::CsvColumns;
 use super::filter::{LogFilter, format_ms};
 use super::mapping::{FieldMapping, LogFormat, Preset, Slot};
 use super::ndjson::JsonExtractor;
 use super::reader::{Batcher, Counting, open_reader};
-use super::record::{Bad, Captures, Filtered, Outcome, Request};
+use super::record::Filtered;
 use super::report::{IngestReport, UnlocatedExample};
+use super::worker::{EXAMPLES, State, Unlocated, Worker};
 use crate::error::{Error, Result};
-use crate::geoip::{GeoIp, GeoIpCache};
+use crate::geoip::GeoIp;
 
 /// How to read and aggregate request logs. Start from a preset and adjust:
 ///
@@ -204,49 +200,49 @@ pub fn ingest(
 }
 
 /// A batch of whole lines.
-struct Chunk {
-    file: u32,
-    seq: u32,
-    data: Vec<u8>,
+pub(super) struct Chunk {
+    pub(super) file: u32,
+    pub(super) seq: u32,
+    pub(super) data: Vec<u8>,
     /// The batch is one whole JSON document (a pretty-printed `_search` response).
-    whole: bool,
+    pub(super) whole: bool,
 }
 
 impl Chunk {
-    fn key(&self) -> u64 {
+    pub(super) fn key(&self) -> u64 {
         chunk_key(self.file, self.seq)
     }
 }
 
-fn chunk_key(file: u32, seq: u32) -> u64 {
+pub(super) fn chunk_key(file: u32, seq: u32) -> u64 {
     (u64::from(file) << 32) | u64::from(seq)
 }
 
 /// What a file's first lines told the reader.
 #[derive(Debug, Default)]
-struct FileHead {
-    csv: Option<CsvColumns>,
+pub(super) struct FileHead {
+    pub(super) csv: Option<CsvColumns>,
     /// Lines consumed before batch 0 (the CSV header).
-    skip_lines: u64,
+    pub(super) skip_lines: u64,
 }
 
-struct Shared<'s> {
-    opts: &'s IngestOptions,
-    geoip: &'s GeoIp,
-    countries: &'s Countries,
-    json: Option<JsonExtractor>,
-    files: Vec<(PathBuf, OnceLock<FileHead>)>,
+pub(super) struct Shared<'s> {
+    pub(super) opts: &'s IngestOptions,
+    pub(super) geoip: &'s GeoIp,
+    pub(super) countries: &'s Countries,
+    pub(super) json: Option<JsonExtractor>,
+    pub(super) files: Vec<(PathBuf, OnceLock<FileHead>)>,
     /// Chunk key of the earliest strict-mode error so far (`u64::MAX`: none).
-    min_err: AtomicU64,
-    bytes_read: AtomicU64,
-    bytes_decoded: AtomicU64,
+    pub(super) min_err: AtomicU64,
+    pub(super) bytes_read: AtomicU64,
+    pub(super) bytes_decoded: AtomicU64,
 }
 
 impl Shared<'_> {
-    fn stop_at(&self, key: u64) {
+    pub(super) fn stop_at(&self, key: u64) {
         self.min_err.fetch_min(key, Ordering::SeqCst);
     }
-    fn stopped_before(&self, key: u64) -> bool {
+    pub(super) fn stopped_before(&self, key: u64) -> bool {
         key > self.min_err.load(Ordering::Relaxed)
     }
 }
@@ -254,21 +250,21 @@ impl Shared<'_> {
 /// Where a record is: file, batch, 0-based line within the batch, and for `_search`
 /// responses the 1-based hit (0 for none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-struct Pos {
-    file: u32,
-    seq: u32,
-    line: u64,
-    hit: u32,
+pub(super) struct Pos {
+    pub(super) file: u32,
+    pub(super) seq: u32,
+    pub(super) line: u64,
+    pub(super) hit: u32,
 }
 
 /// A bad record.
 #[derive(Debug, Clone)]
-struct Problem {
-    pos: Pos,
+pub(super) struct Problem {
+    pub(super) pos: Pos,
     /// `None` for a malformed record as a whole.
-    slot: Option<Slot>,
-    reason: String,
-    got: Option<String>,
+    pub(super) slot: Option<Slot>,
+    pub(super) reason: String,
+    pub(super) got: Option<String>,
 }
 
 /// A reader failure, at the batch it would have produced.
@@ -425,458 +421,6 @@ fn produce(
         }
     }
     None
-}
-
-/// Where a client ended up.
-#[derive(Debug, Clone, Copy)]
-enum Placed {
-    At(CellIndex, GeoPoint),
-    Unlocated(Unlocated),
-}
-
-/// Why a client could not be placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Unlocated {
-    NoRecord,
-    Private,
-    NoCountry,
-    UnknownCountry(CountryCode),
-}
-
-impl Unlocated {
-    fn key(self) -> String {
-        match self {
-            Unlocated::NoRecord => "no GeoIP record".into(),
-            Unlocated::Private => "private or reserved address".into(),
-            Unlocated::NoCountry => "GeoIP record without a country".into(),
-            Unlocated::UnknownCountry(c) => format!("country {c} not in the country table"),
-        }
-    }
-}
-
-/// A worker's partial results.
-struct State {
-    agg: DemandAggregator,
-    lines: u64,
-    records: u64,
-    counted: u64,
-    without_bytes: u64,
-    filtered: FxHashMap<Filtered, u64>,
-    by_node: FxHashMap<String, u64>,
-    unlocated_by_reason: FxHashMap<Unlocated, u64>,
-    unlocated_first: FxHashMap<IpAddr, (Pos, Unlocated)>,
-    skipped: u64,
-    skipped_by_reason: FxHashMap<String, u64>,
-    /// The earliest few problems (all in strict mode: at most one per batch).
-    problems: Vec<Problem>,
-    chunk_lines: Vec<(u32, u32, u64)>,
-    time: Option<(i64, i64)>,
-    fatal: Option<Error>,
-}
-
-const EXAMPLES: usize = 5;
-
-struct Worker<'s, 'g> {
-    shared: &'s Shared<'g>,
-    geo: GeoIpCache<'g>,
-    clients: FxHashMap<IpAddr, Placed>,
-    country_cells: FxHashMap<CountryCode, CellIndex>,
-    tile_cells: FxHashMap<(u32, u32), CellIndex>,
-    state: State,
-}
-
-impl<'s, 'g> Worker<'s, 'g> {
-    fn new(shared: &'s Shared<'g>) -> Self {
-        Worker {
-            shared,
-            geo: GeoIpCache::new(shared.geoip),
-            clients: FxHashMap::default(),
-            country_cells: FxHashMap::default(),
-            tile_cells: FxHashMap::default(),
-            state: State {
-                agg: DemandAggregator::new(shared.opts.cells),
-                lines: 0,
-                records: 0,
-                counted: 0,
-                without_bytes: 0,
-                filtered: FxHashMap::default(),
-                by_node: FxHashMap::default(),
-                unlocated_by_reason: FxHashMap::default(),
-                unlocated_first: FxHashMap::default(),
-                skipped: 0,
-                skipped_by_reason: FxHashMap::default(),
-                problems: Vec::new(),
-                chunk_lines: Vec::new(),
-                time: None,
-                fatal: None,
-            },
-        }
-    }
-
-    fn drain(&mut self, rx: &Mutex<Receiver<Chunk>>, pool: &Sender<Vec<u8>>) {
-        loop {
-            let chunk = match rx.lock() {
-                Ok(r) => r.recv(),
-                Err(_) => return,
-            };
-            let Ok(chunk) = chunk else { return };
-            if !self.shared.stopped_before(chunk.key()) && self.state.fatal.is_none() {
-                self.process(&chunk);
-            }
-            let _ = pool.send(chunk.data);
-        }
-    }
-
-    fn process(&mut self, chunk: &Chunk) {
-        let data = &chunk.data[..];
-        let mut pos = Pos {
-            file: chunk.file,
-            seq: chunk.seq,
-            line: 0,
-            hit: 0,
-        };
-        if chunk.whole {
-            let lines = memchr::memchr_iter(b'\n', data).count() as u64
-                + u64::from(data.last().is_some_and(|&b| b != b'\n'));
-            self.state.lines += lines;
-            self.state.chunk_lines.push((chunk.file, chunk.seq, lines));
-            self.record(data, pos);
-            return;
-        }
-        let mut start = 0;
-        let mut n = 0u64;
-        while start < data.len() {
-            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-            let mut line = &data[start..end];
-            if let [rest @ .., b'\r'] = line {
-                line = rest;
-            }
-            pos.line = n;
-            n += 1;
-            start = end + 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            if !self.record(line, pos) {
-                break;
-            }
-        }
-        self.state.lines += n;
-        self.state.chunk_lines.push((chunk.file, chunk.seq, n));
-    }
-
-    /// Handles one record; `false` when the batch should stop (strict error or fatal).
-    fn record(&mut self, line: &[u8], pos: Pos) -> bool {
-        let shared = self.shared;
-        let mut caps = Captures::default();
-        let parsed = match shared.opts.format {
-            LogFormat::Ndjson | LogFormat::EsHits => match &shared.json {
-                Some(x) => x
-                    .extract(line, &mut caps)
-                    .map_err(|e| format!("malformed JSON: {e}")),
-                None => Err("no JSON extractor".to_string()),
-            },
-            LogFormat::Csv => match (
-                std::str::from_utf8(line),
-                shared.files[pos.file as usize]
-                    .1
-                    .get()
-                    .and_then(|h| h.csv.as_ref()),
-            ) {
-                (Ok(text), Some(cols)) => cols
-                    .extract(text, &mut caps)
-                    .map_err(|e| format!("malformed CSV: {e}")),
-                (Err(_), _) => Err("not UTF-8 text".into()),
-                (_, None) => Err("no CSV header".into()),
-            },
-            LogFormat::Combined => match std::str::from_utf8(line) {
-                Ok(text) => combined::extract(text, &mut caps)
-                    .map_err(|e| format!("malformed log line: {e}")),
-                Err(_) => Err("not UTF-8 text".into()),
-            },
-        };
-        if let Err(reason) = parsed {
-            self.state.records += 1;
-            return self.problem(Problem {
-                pos,
-                slot: None,
-                reason,
-                got: Some(String::from_utf8_lossy(line).into_owned()),
-            });
-        }
-        if caps.get(Slot::Hits).is_some()
-            && let Some(x) = &shared.json
-        {
-            let outcome = x.for_each_hit(line, |i, c| {
-                let p = Pos {
-                    hit: i as u32 + 1,
-                    ..pos
-                };
-                if self.captured(c, p) { Ok(()) } else { Err(()) }
-            });
-            return match outcome {
-                Ok(Ok(())) => true,
-                Ok(Err(())) => false,
-                Err(reason) => {
-                    self.state.records += 1;
-                    self.problem(Problem {
-                        pos,
-                        slot: None,
-                        reason: format!("malformed _search response: {reason}"),
-                        got: None,
-                    })
-                }
-            };
-        }
-        self.captured(&caps, pos)
-    }
-
-    fn captured(&mut self, caps: &Captures<'_>, pos: Pos) -> bool {
-        self.state.records += 1;
-        match caps.request(&self.shared.opts.filter) {
-            Err(Bad { slot, reason, got }) => self.problem(Problem {
-                pos,
-                slot: Some(slot),
-                reason: reason.to_string(),
-                got,
-            }),
-            Ok(Outcome::Filtered(f)) => {
-                *self.state.filtered.entry(f).or_insert(0) += 1;
-                true
-            }
-            Ok(Outcome::Request(r)) => self.count(&r, pos),
-        }
-    }
-
-    /// Records a bad record; `false` in strict mode.
-    fn problem(&mut self, p: Problem) -> bool {
-        let s = &mut self.state;
-        if self.shared.opts.lenient {
-            s.skipped += 1;
-            let key = match p.slot {
-                Some(slot) => format!(
-                    "field `{}`: {}",
-                    self.shared
-                        .opts
-                        .mapping
-                        .describe(slot, self.shared.opts.format),
-                    p.reason
-                ),
-                None => p
-                    .reason
-                    .split(':')
-                    .next()
-                    .unwrap_or("malformed")
-                    .to_string(),
-            };
-            *s.skipped_by_reason.entry(key).or_insert(0) += 1;
-            if s.problems.len() < EXAMPLES || s.problems.last().is_some_and(|l| p.pos < l.pos) {
-                let at = s.problems.partition_point(|q| q.pos < p.pos);
-                s.problems.insert(at, p);
-                s.problems.truncate(EXAMPLES);
-            }
-            true
-        } else {
-            self.shared.stop_at(chunk_key(p.pos.file, p.pos.seq));
-            s.problems.push(p);
-            false
-        }
-    }
-
-    fn count(&mut self, r: &Request<'_>, pos: Pos) -> bool {
-        let s = &mut self.state;
-        s.counted += 1;
-        s.time = Some(match s.time {
-            None => (r.time_ms, r.time_ms),
-            Some((a, b)) => (a.min(r.time_ms), b.max(r.time_ms)),
-        });
-        if r.bytes.is_none() {
-            s.without_bytes += 1;
-        }
-        if let Some(node) = r.node {
-            match s.by_node.get_mut(node) {
-                Some(c) => *c += 1,
-                None => {
-                    s.by_node.insert(node.to_string(), 1);
-                }
-            }
-        }
-        let placed = if r.geo.is_some() || r.country.is_some() {
-            match self.place_record(r) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.state.fatal = Some(e);
-                    self.shared.stop_at(0);
-                    return false;
-                }
-            }
-        } else if let Some(p) = self.clients.get(&r.ip) {
-            *p
-        } else {
-            let p = match self.locate(r.ip) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.state.fatal = Some(e);
-                    self.shared.stop_at(0);
-                    return false;
-                }
-            };
-            self.clients.insert(r.ip, p);
-            p
-        };
-        match placed {
-            Placed::At(cell, at) => self.state.agg.record(cell, r.bytes.unwrap_or(0), r.ip, at),
-            Placed::Unlocated(why) => {
-                let s = &mut self.state;
-                *s.unlocated_by_reason.entry(why).or_insert(0) += 1;
-                s.unlocated_first
-                    .entry(r.ip)
-                    .and_modify(|e| {
-                        if pos < e.0 {
-                            *e = (pos, why);
-                        }
-                    })
-                    .or_insert((pos, why));
-            }
-        }
-        true
-    }
-
-    /// Places a request whose record carries a location or country: the record's values win,
-    /// the database fills in what they lack (coordinates and city only when it agrees on the
-    /// country).
-    fn place_record(&mut self, r: &Request<'_>) -> Result<Placed> {
-        let cells = self.shared.opts.cells;
-        let need_db = match cells {
-            CellKind::Geotile { .. } => r.geo.is_none(),
-            CellKind::City => true,
-            _ => r.country.is_none(),
-        };
-        let db = if need_db {
-            self.geo.lookup(r.ip)?.cloned()
-        } else {
-            None
-        };
-        let country = r.country.or(db.as_ref().and_then(|l| l.country));
-        let agrees = db.as_ref().filter(|l| l.country == country);
-        let point = r.geo.or(agrees.and_then(|l| l.location));
-        let city = agrees.and_then(|l| l.city.clone());
-        let continent = agrees.and_then(|l| l.continent);
-        if country.is_none() && point.is_none() && db.is_none() {
-            return Ok(Placed::Unlocated(if is_private(r.ip) {
-                Unlocated::Private
-            } else {
-                Unlocated::NoRecord
-            }));
-        }
-        Ok(self.place(country, point, city.as_deref(), continent))
-    }
-
-    fn locate(&mut self, ip: IpAddr) -> Result<Placed> {
-        let Some(l) = self.geo.lookup(ip)? else {
-            return Ok(Placed::Unlocated(if is_private(ip) {
-                Unlocated::Private
-            } else {
-                Unlocated::NoRecord
-            }));
-        };
-        let (country, location, continent) = (l.country, l.location, l.continent);
-        let city = l.city.clone();
-        Ok(self.place(country, location, city.as_deref(), continent))
-    }
-
-    fn place(
-        &mut self,
-        country: Option<CountryCode>,
-        point: Option<GeoPoint>,
-        city: Option<&str>,
-        continent: Option<Continent>,
-    ) -> Placed {
-        let countries = self.shared.countries;
-        let known = country.map(|c| (c, countries.get(c)));
-        match self.shared.opts.cells {
-            CellKind::Geotile { zoom } => {
-                let p = match (point, known) {
-                    (Some(p), _) => p,
-                    (None, Some((_, Some(c)))) => c.location,
-                    (None, Some((cc, None))) => {
-                        return Placed::Unlocated(Unlocated::UnknownCountry(cc));
-                    }
-                    (None, None) => return Placed::Unlocated(Unlocated::NoCountry),
-                };
-                let (x, y) = geotile(&p, zoom);
-                let agg = &mut self.state.agg;
-                let cell = *self.tile_cells.entry((x, y)).or_insert_with(|| {
-                    agg.intern(CellKey {
-                        id: format!("{zoom}/{x}/{y}"),
-                        location: geotile_centre(zoom, x, y),
-                        country: None,
-                        continent: None,
-                    })
-                });
-                Placed::At(cell, p)
-            }
-            CellKind::City => {
-                let (cc, c) = match known {
-                    Some((cc, Some(c))) => (cc, c),
-                    Some((cc, None)) => return Placed::Unlocated(Unlocated::UnknownCountry(cc)),
-                    None => return Placed::Unlocated(Unlocated::NoCountry),
-                };
-                let at = point.unwrap_or(c.location);
-                let id = format!("{cc}/{}", city.unwrap_or("?"));
-                let cell = self.state.agg.intern(CellKey {
-                    id,
-                    location: at,
-                    country: Some(cc),
-                    continent: continent.or(Some(c.continent)),
-                });
-                Placed::At(cell, at)
-            }
-            // Country cells (and any kind added later) sit at the country's point.
-            _ => {
-                let (cc, c) = match known {
-                    Some((cc, Some(c))) => (cc, c),
-                    Some((cc, None)) => return Placed::Unlocated(Unlocated::UnknownCountry(cc)),
-                    None => return Placed::Unlocated(Unlocated::NoCountry),
-                };
-                let agg = &mut self.state.agg;
-                let cell = *self.country_cells.entry(cc).or_insert_with(|| {
-                    agg.intern(CellKey {
-                        id: cc.to_string(),
-                        location: c.location,
-                        country: Some(cc),
-                        continent: Some(c.continent),
-                    })
-                });
-                Placed::At(cell, c.location)
-            }
-        }
-    }
-}
-
-/// Private, loopback, link-local, shared (CGNAT), unique-local, documentation and unspecified
-/// addresses.
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v) => {
-            let o = v.octets();
-            v.is_private()
-                || v.is_loopback()
-                || v.is_link_local()
-                || v.is_unspecified()
-                || v.is_broadcast()
-                || v.is_documentation()
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(v) => {
-            let s = v.segments();
-            v.is_loopback()
-                || v.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] == 0x2001 && s[1] == 0x0db8)
-        }
-    }
 }
 
 /// Merges worker states, resolves positions, and builds the result or the first error.
@@ -1058,92 +602,5 @@ impl LineIndex {
             p.reason.clone(),
             p.got.as_deref(),
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use cdnplan_core::Country;
-    use proptest::prelude::*;
-
-    fn countries() -> Countries {
-        Countries::new([Country {
-            code: CountryCode::new("GB").unwrap(),
-            iso3: "GBR".into(),
-            name: "United Kingdom".into(),
-            continent: Continent::EU,
-            location: GeoPoint {
-                lat: 51.5,
-                lon: -0.13,
-            },
-            population: 1,
-            internet_users: 1,
-        }])
-        .unwrap()
-    }
-
-    /// Feeds `line` through a worker of every format, strict and lenient.
-    fn feed(line: &[u8], geoip: &GeoIp, countries: &Countries) {
-        for preset in Preset::ALL {
-            for lenient in [false, true] {
-                let opts = IngestOptions::new(preset)
-                    .lenient(lenient)
-                    .cells(CellKind::City);
-                let head = OnceLock::new();
-                let _ = head.set(FileHead {
-                    csv: CsvColumns::new("timestamp,url,client_ip,status,bytes", &opts.mapping)
-                        .ok(),
-                    skip_lines: 1,
-                });
-                let shared = Shared {
-                    opts: &opts,
-                    geoip,
-                    countries,
-                    json: Some(JsonExtractor::new(&opts.mapping, opts.format)),
-                    files: vec![(PathBuf::from("x.log"), head)],
-                    min_err: AtomicU64::new(u64::MAX),
-                    bytes_read: AtomicU64::new(0),
-                    bytes_decoded: AtomicU64::new(0),
-                };
-                let mut w = Worker::new(&shared);
-                w.process(&Chunk {
-                    file: 0,
-                    seq: 0,
-                    data: line.to_vec(),
-                    whole: false,
-                });
-                let want = line.iter().filter(|&&b| b == b'\n').count() as u64
-                    + u64::from(line.last().is_some_and(|&b| b != b'\n'));
-                if lenient {
-                    // Every line is accounted for.
-                    assert_eq!(w.state.lines, want);
-                    let s = &w.state;
-                    let filtered: u64 = s.filtered.values().sum();
-                    assert_eq!(s.records, s.counted + filtered + s.skipped);
-                }
-            }
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        #[test]
-        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let geoip = GeoIp::from_bytes(crate::geoip::tests::geoip2_db(), "t.mmdb").unwrap();
-            feed(&bytes, &geoip, &countries());
-        }
-
-        #[test]
-        fn mutated_records_never_panic(cut in 0usize..400, byte in any::<u8>()) {
-            let geoip = GeoIp::from_bytes(crate::geoip::tests::geoip2_db(), "t.mmdb").unwrap();
-            let line = r#"{"@timestamp":"2023-05-12T00:00:01.000Z","_source":{"x":1},"fields":{"meta":{"req":{"url":"/api/v1/assets/1","headers":{"x-forwarded-for":"81.2.69.160"}},"res":{"statusCode":200,"headers":{"content-length":"12"}}}},"client":{"ip":"81.2.69.1","geo":{"location":[1,2]}}}"#;
-            let mut b = line.as_bytes().to_vec();
-            let i = cut % b.len();
-            b[i] = byte;
-            feed(&b, &geoip, &countries());
-            feed(&b[..i], &geoip, &countries());
-        }
     }
 }

@@ -37,6 +37,7 @@ mod ndjson;
 mod reader;
 mod record;
 mod report;
+mod worker;
 
 pub use filter::{LogFilter, StatusFilter, format_ms, is_asset_request, parse_time};
 pub use ingest::{IngestOptions, Ingested, ingest};
