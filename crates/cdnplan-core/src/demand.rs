@@ -205,12 +205,21 @@ pub struct CellKey {
 /// Index of a cell interned in a [`DemandAggregator`].
 pub type CellIndex = u32;
 
+/// Coordinate sums are kept in fixed point (nano-degrees, i128) so that merging partial
+/// aggregates is exact and the result does not depend on the order of records or workers.
+const NANO: f64 = 1e9;
+
+#[inline]
+fn nano(deg: f64) -> i128 {
+    (deg * NANO).round() as i128
+}
+
 #[derive(Debug, Clone, Default)]
 struct Acc {
     requests: u64,
     bytes: u64,
-    lat_sum: f64,
-    lon_sum: f64,
+    lat_sum: i128,
+    lon_sum: i128,
     clients: FxHashSet<IpAddr>,
     counted_clients: u64,
 }
@@ -260,8 +269,8 @@ impl DemandAggregator {
         let a = &mut self.accs[cell as usize];
         a.requests += 1;
         a.bytes += bytes;
-        a.lat_sum += at.lat;
-        a.lon_sum += at.lon;
+        a.lat_sum += nano(at.lat);
+        a.lon_sum += nano(at.lon);
         a.clients.insert(client);
     }
 
@@ -279,8 +288,8 @@ impl DemandAggregator {
         let a = &mut self.accs[i as usize];
         a.requests += requests;
         a.bytes += bytes;
-        a.lat_sum += loc.lat * requests as f64;
-        a.lon_sum += loc.lon * requests as f64;
+        a.lat_sum += nano(loc.lat) * i128::from(requests);
+        a.lon_sum += nano(loc.lon) * i128::from(requests);
         a.counted_clients += unique_clients;
     }
 
@@ -323,8 +332,8 @@ impl DemandAggregator {
             .map(|(k, a)| {
                 let location = if kind == CellKind::City && a.requests > 0 {
                     GeoPoint {
-                        lat: a.lat_sum / a.requests as f64,
-                        lon: a.lon_sum / a.requests as f64,
+                        lat: a.lat_sum as f64 / NANO / a.requests as f64,
+                        lon: a.lon_sum as f64 / NANO / a.requests as f64,
                     }
                 } else {
                     k.location
@@ -487,6 +496,25 @@ mod tests {
         }
         left.merge(right);
         assert_eq!(left.finish(), whole.finish());
+    }
+
+    #[test]
+    fn city_means_do_not_depend_on_record_order() {
+        let pts: Vec<GeoPoint> = (0..200)
+            .map(|i| GeoPoint {
+                lat: 50.0 + f64::from(i) * 0.013_7,
+                lon: 30.0 - f64::from(i) * 0.009_1,
+            })
+            .collect();
+        let run = |order: &mut dyn Iterator<Item = &GeoPoint>| {
+            let mut a = DemandAggregator::new(CellKind::City);
+            let c = a.intern(key("UA/Kyiv", 50.0, 30.0));
+            for p in order {
+                a.record(c, 1, IpAddr::V4(Ipv4Addr::LOCALHOST), *p);
+            }
+            a.finish().cells[0].location
+        };
+        assert_eq!(run(&mut pts.iter()), run(&mut pts.iter().rev()));
     }
 
     #[test]
