@@ -12,8 +12,13 @@ use crate::text;
 pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
     let s = ctx.scenario(&a.input)?;
     let inputs = ctx.load(&s, bars)?;
-    let e = serving::evaluate(&inputs.demand, &inputs.nodes, &inputs.latency, s.objective.weighting)
-        .context("cannot evaluate the current nodes")?;
+    let e = serving::evaluate(
+        &inputs.demand,
+        &inputs.nodes,
+        &inputs.latency,
+        s.objective.weighting,
+    )
+    .context("cannot evaluate the current nodes")?;
     if ctx.json {
         let doc = serde_json::json!({
             "type": "evaluation",

@@ -1,6 +1,6 @@
 //! Turning arguments into a checked scenario and loaded inputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use cdnplan_io::scenario::{Inputs, Scenario};
@@ -75,7 +75,8 @@ impl Context {
         if let Some(w) = &a.weighting {
             s.objective.weighting = w.parse().context("--weighting")?;
         }
-        s.check().context("invalid scenario after applying the command-line overrides")?;
+        s.check()
+            .context("invalid scenario after applying the command-line overrides")?;
         Ok(s)
     }
 
@@ -83,7 +84,7 @@ impl Context {
     pub fn load(&self, s: &Scenario, progress: &dyn cdnplan_core::Progress) -> Result<Inputs> {
         let inputs = Inputs::load(s, progress).context("cannot load the scenario's inputs")?;
         if let Some(r) = &inputs.ingest {
-            eprintln!("{}", r.summary());
+            eprint!("{r}");
         }
         Ok(inputs)
     }
@@ -115,9 +116,4 @@ pub fn apply_log_args(s: &mut Scenario, l: &LogArgs) {
     if l.threads.is_some() {
         d.threads = l.threads;
     }
-}
-
-/// Display form of a path for messages.
-pub fn shown(p: &Path) -> String {
-    p.display().to_string()
 }

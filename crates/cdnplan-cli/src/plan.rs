@@ -27,7 +27,8 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     }
     c.pinned.extend(a.pinned.iter().cloned());
     c.forbidden_sites.extend(a.forbidden_sites.iter().cloned());
-    c.forbidden_providers.extend(a.forbidden_providers.iter().cloned());
+    c.forbidden_providers
+        .extend(a.forbidden_providers.iter().cloned());
     for cc in &a.forbidden_countries {
         c.forbidden_countries
             .push(CountryCode::new(cc).with_context(|| format!("--forbid-country {cc}"))?);
@@ -46,7 +47,8 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     if let Some(seed) = a.seed {
         s.seed = seed;
     }
-    s.check().context("invalid scenario after applying the command-line overrides")?;
+    s.check()
+        .context("invalid scenario after applying the command-line overrides")?;
     let out_dir: PathBuf = a.out.clone().unwrap_or_else(|| s.output_dir.clone());
 
     let inputs = ctx.load(&s, bars)?;

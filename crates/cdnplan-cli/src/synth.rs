@@ -1,7 +1,5 @@
 //! `cdnplan synth`: deterministic synthetic request logs (benchmarks, the shipped snapshot).
 
-use std::io::Write;
-
 use anyhow::{Context as _, Result};
 use cdnplan_core::CountryCode;
 use cdnplan_io::geoip::GeoIp;

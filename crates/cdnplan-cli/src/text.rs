@@ -98,7 +98,14 @@ pub fn evaluation(e: &Evaluation, title: &str) -> String {
         .collect();
     let _ = writeln!(out, "  share of demand within: {}", cov.join(", "));
     let _ = writeln!(out);
-    let mut t = Table::new(&["node", "active", " load", " requests", " cells", " mean RTT ms"]);
+    let mut t = Table::new(&[
+        "node",
+        "active",
+        " load",
+        " requests",
+        " cells",
+        " mean RTT ms",
+    ]);
     for n in &e.nodes {
         t.row(vec![
             n.node.clone(),
@@ -111,10 +118,20 @@ pub fn evaluation(e: &Evaluation, title: &str) -> String {
     }
     out.push_str(&indent(&t.render()));
     let _ = writeln!(out);
-    let mut t = Table::new(&["continent", " demand", " requests", " mean RTT ms", " p90 ms", "main node"]);
+    let mut t = Table::new(&[
+        "continent",
+        " demand",
+        " requests",
+        " mean RTT ms",
+        " p90 ms",
+        "main node",
+    ]);
     for c in &e.continents {
         t.row(vec![
-            c.continent.map_or_else(|| "unknown".into(), |c| format!("{} {}", c.code(), c.name())),
+            c.continent.map_or_else(
+                || "unknown".into(),
+                |c| format!("{} {}", c.code(), c.name()),
+            ),
             pct(c.weight_share),
             c.requests.to_string(),
             ms_opt(c.mean_rtt_ms),
@@ -131,11 +148,20 @@ pub fn top_cells(d: &Demand, n: usize) -> String {
     let total = d.total_requests().max(1) as f64;
     let mut cells: Vec<_> = d.cells.iter().collect();
     cells.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.id.cmp(&b.id)));
-    let mut t = Table::new(&["cell", "continent", " requests", " share", " bytes", " clients", "location"]);
+    let mut t = Table::new(&[
+        "cell",
+        "continent",
+        " requests",
+        " share",
+        " bytes",
+        " clients",
+        "location",
+    ]);
     for c in cells.into_iter().take(n) {
         t.row(vec![
             c.id.clone(),
-            c.continent.map_or_else(|| "–".into(), |c| c.code().to_string()),
+            c.continent
+                .map_or_else(|| "–".into(), |c| c.code().to_string()),
             c.requests.to_string(),
             pct(c.requests as f64 / total),
             c.bytes.to_string(),
@@ -152,10 +178,26 @@ pub fn plan_summary(p: &Plan) -> String {
     let _ = writeln!(out, "{}\n", plan::summary(p));
     let mut t = Table::new(&["metric", " before", " after"]);
     let (b, a) = (&p.before, &p.after);
-    t.row(vec!["mean RTT ms".into(), ms(b.mean_rtt_ms), ms(a.mean_rtt_ms)]);
-    t.row(vec!["p50 RTT ms".into(), ms(b.p50_rtt_ms), ms(a.p50_rtt_ms)]);
-    t.row(vec!["p90 RTT ms".into(), ms(b.p90_rtt_ms), ms(a.p90_rtt_ms)]);
-    t.row(vec!["p95 RTT ms".into(), ms(b.p95_rtt_ms), ms(a.p95_rtt_ms)]);
+    t.row(vec![
+        "mean RTT ms".into(),
+        ms(b.mean_rtt_ms),
+        ms(a.mean_rtt_ms),
+    ]);
+    t.row(vec![
+        "p50 RTT ms".into(),
+        ms(b.p50_rtt_ms),
+        ms(a.p50_rtt_ms),
+    ]);
+    t.row(vec![
+        "p90 RTT ms".into(),
+        ms(b.p90_rtt_ms),
+        ms(a.p90_rtt_ms),
+    ]);
+    t.row(vec![
+        "p95 RTT ms".into(),
+        ms(b.p95_rtt_ms),
+        ms(a.p95_rtt_ms),
+    ]);
     for (cb, ca) in b.coverage.iter().zip(&a.coverage) {
         t.row(vec![
             format!("within {:.0} ms", cb.threshold_ms),
@@ -188,7 +230,10 @@ pub fn plan_summary(p: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "  {}. {what}: mean RTT {} ms ({:+.1} ms)\n     {}",
-                m.step, ms(m.mean_rtt_after_ms), -m.gain_ms, m.reason
+                m.step,
+                ms(m.mean_rtt_after_ms),
+                -m.gain_ms,
+                m.reason
             );
         }
         let _ = writeln!(out);

@@ -43,6 +43,14 @@ pub fn write_atomic_with(
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(path, "cannot flush", e))?;
+    // Temporary files are private (0600); an output file is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io(path, "cannot set permissions of", e))?;
+    }
     tmp.persist(path)
         .map_err(|e| Error::io(path, "cannot rename into place", e.error))?;
     Ok(())

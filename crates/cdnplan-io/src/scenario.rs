@@ -417,12 +417,9 @@ impl Inputs {
             let sources = s.demand.logs.iter().map(|p| file_name(p)).collect();
             (ingested.demand, Some(ingested.report), sources)
         };
-        demand.ensure_not_empty(s.objective.weighting).map_err(|e| {
-            Error::Config(format!(
-                "{e}; demand came from {}",
-                sources.join(", ")
-            ))
-        })?;
+        demand
+            .ensure_not_empty(s.objective.weighting)
+            .map_err(|e| Error::Config(format!("{e}; demand came from {}", sources.join(", "))))?;
         Ok(Inputs {
             demand,
             ingest,
@@ -467,7 +464,11 @@ pub fn ingest_options(d: &DemandInput) -> Result<IngestOptions> {
     Ok(o)
 }
 
-fn ingest_logs(s: &Scenario, countries: &Countries, progress: &dyn Progress) -> Result<logs::Ingested> {
+fn ingest_logs(
+    s: &Scenario,
+    countries: &Countries,
+    progress: &dyn Progress,
+) -> Result<logs::Ingested> {
     let options = ingest_options(&s.demand)?;
     let db = s
         .demand
@@ -489,8 +490,10 @@ fn fill_continents(nodes: &mut [Node], countries: &Countries) {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]

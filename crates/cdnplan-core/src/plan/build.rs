@@ -76,11 +76,8 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
         time_limit_s: req.options.time_limit.as_secs_f64(),
         seed: req.options.seed,
     };
-    let solver = SolverSummary::from_solution(
-        &r.solution,
-        r.mean_rtt_after_ms,
-        r.lower_bound_mean_rtt_ms,
-    );
+    let solver =
+        SolverSummary::from_solution(&r.solution, r.mean_rtt_after_ms, r.lower_bound_mean_rtt_ms);
     Ok(Plan::new(
         scenario,
         DemandSummary::new(req.demand, req.sources.clone()),

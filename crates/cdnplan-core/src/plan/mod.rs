@@ -26,8 +26,8 @@ mod report;
 mod round;
 mod text;
 
-pub use build::{PlanRequest, build};
 pub use self::csv::{demand_csv, moves_csv, plan_demand_csv};
+pub use build::{PlanRequest, build};
 pub use geojson::plan_geojson;
 pub use model::{
     DemandSummary, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary, SolverSummary,

@@ -164,7 +164,12 @@ mod tests {
         let l = load_measured_rtt(&p, Latency::default()).unwrap();
         assert_eq!(l.overrides.len(), 1);
         let p = write(&d, "bad.csv", "cell,facility,rtt_ms\nBR,x,-3\n");
-        assert!(load_measured_rtt(&p, Latency::default()).unwrap_err().to_string().contains("rtt_ms"));
+        assert!(
+            load_measured_rtt(&p, Latency::default())
+                .unwrap_err()
+                .to_string()
+                .contains("rtt_ms")
+        );
         let p = write(&d, "dup.csv", "cell,facility,rtt_ms\nBR,x,3\nBR,x,4\n");
         assert!(load_measured_rtt(&p, Latency::default()).is_err());
     }
