@@ -57,16 +57,20 @@ pub fn write_atomic_with(
 }
 
 /// The files [`write_plan`] writes, in order.
-pub const PLAN_FILES: [&str; 5] = [
+pub const PLAN_FILES: [&str; 7] = [
     "plan.json",
     "report.md",
     "moves.csv",
     "demand.csv",
     "plan.geojson",
+    "curve.csv",
+    "nodes.csv",
 ];
 
-/// Writes a plan's outputs into `dir`: `plan.json`, `report.md`, `moves.csv`, `demand.csv`
-/// and `plan.geojson`, each atomically. Everything is rendered before the first file is
+/// Writes a plan's outputs into `dir`, each atomically: `plan.json` (the whole plan),
+/// `report.md`, `moves.csv`, `demand.csv` (cells with their service before and after),
+/// `plan.geojson`, `curve.csv` (mean RTT after k moves) and `nodes.csv` (the nodes after the
+/// plan, in the nodes input format). Everything is rendered before the first file is
 /// written, so a rendering problem leaves the directory untouched. Returns the paths written.
 ///
 /// # Errors
@@ -78,6 +82,8 @@ pub fn write_plan(dir: &Path, plan: &Plan, demand: &Demand) -> Result<Vec<PathBu
         plan::moves_csv(plan),
         plan::plan_demand_csv(plan, demand),
         plan::plan_geojson(plan, demand),
+        plan::curve_csv(plan),
+        plan::nodes_csv(&plan.nodes_after),
     ];
     let mut written = Vec::with_capacity(PLAN_FILES.len());
     for (name, body) in PLAN_FILES.iter().zip(rendered) {

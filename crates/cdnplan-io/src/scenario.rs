@@ -405,6 +405,11 @@ impl Inputs {
                 ));
             }
         };
+        check_countries(&s.network.sites, sites.iter().map(|x| (x.id.as_str(), Some(x.country))), &countries)?;
+        let node_file = s.network.topology.as_ref().or(s.network.nodes.as_ref());
+        if let Some(f) = node_file {
+            check_countries(f, nodes.iter().map(|n| (n.id.as_str(), n.country)), &countries)?;
+        }
         fill_continents(&mut nodes, &countries);
         let mut latency = Latency::new(s.latency.model()?);
         if let Some(m) = &s.latency.measured {
@@ -477,6 +482,28 @@ fn ingest_logs(
         .unwrap_or_else(data::bundled::geoip_country_db);
     let geoip = GeoIp::open(&db)?;
     logs::ingest(&s.demand.logs, &geoip, countries, &options, progress)
+}
+
+/// Every country code must be in the country table (a typo such as `UK` for `GB` would
+/// otherwise drop a site or node out of country-based rules silently).
+fn check_countries<'a>(
+    path: &Path,
+    items: impl Iterator<Item = (&'a str, Option<cdnplan_core::CountryCode>)>,
+    countries: &Countries,
+) -> Result<()> {
+    for (id, cc) in items {
+        if let Some(cc) = cc
+            && countries.get(cc).is_none()
+        {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "{id}: unknown country code {cc} (not in the country table; ISO 3166-1 alpha-2, e.g. GB not UK)"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn fill_continents(nodes: &mut [Node], countries: &Countries) {

@@ -9,6 +9,7 @@ use super::round;
 use super::text::by_cell;
 use super::{Place, Plan};
 use crate::demand::{Demand, DemandCell};
+use crate::node::Node;
 use crate::serving::{CellService, Evaluation};
 
 /// The moves of `plan`, one row per step:
@@ -114,6 +115,70 @@ pub fn plan_demand_csv(plan: &Plan, demand: &Demand) -> String {
             _ => String::new(),
         });
         out.row(row);
+    }
+    out.0
+}
+
+/// The curve "mean RTT after k moves", one row per k:
+///
+/// `moves,plan_prefix_mean_rtt_ms,best_mean_rtt_ms,lower_bound_mean_rtt_ms`
+///
+/// `plan_prefix_mean_rtt_ms` is the mean RTT after the first k steps of this plan;
+/// `best_mean_rtt_ms` the best found with a budget of k moves solved on its own, and
+/// `lower_bound_mean_rtt_ms` a proven bound for that budget.
+pub fn curve_csv(plan: &Plan) -> String {
+    let mut out = Csv::default();
+    out.row([
+        "moves",
+        "plan_prefix_mean_rtt_ms",
+        "best_mean_rtt_ms",
+        "lower_bound_mean_rtt_ms",
+    ]);
+    for c in &plan.curve {
+        out.row([
+            c.moves.to_string(),
+            num(round::ms(c.plan_prefix_mean_rtt_ms)),
+            num(round::ms(c.best_mean_rtt_ms)),
+            num(round::ms(c.lower_bound_mean_rtt_ms)),
+        ]);
+    }
+    out.0
+}
+
+/// Nodes in the nodes-CSV input format, so a plan's result can be fed back as the current
+/// nodes of the next scenario (`nodes = "nodes.csv"`):
+///
+/// `id,operator,city,country_code,lat,lon,active,egress_gbps,cache_gb`
+///
+/// Bucket memberships are not part of this format.
+pub fn nodes_csv(nodes: &[Node]) -> String {
+    let mut out = Csv::default();
+    out.row([
+        "id",
+        "operator",
+        "city",
+        "country_code",
+        "lat",
+        "lon",
+        "active",
+        "egress_gbps",
+        "cache_gb",
+    ]);
+    for n in nodes {
+        let cap = |f: fn(&crate::node::Capacity) -> Option<f64>| {
+            n.capacity.as_ref().and_then(f).map(num).unwrap_or_default()
+        };
+        out.row([
+            n.id.clone(),
+            n.operator.clone().unwrap_or_default(),
+            n.city.clone().unwrap_or_default(),
+            n.country.map(|c| c.to_string()).unwrap_or_default(),
+            num(n.location.lat),
+            num(n.location.lon),
+            n.active.to_string(),
+            cap(|c| c.egress_gbps),
+            cap(|c| c.cache_gb),
+        ]);
     }
     out.0
 }

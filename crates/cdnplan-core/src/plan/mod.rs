@@ -26,7 +26,7 @@ mod report;
 mod round;
 mod text;
 
-pub use self::csv::{demand_csv, moves_csv, plan_demand_csv};
+pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
 pub use build::{PlanRequest, build};
 pub use geojson::plan_geojson;
 pub use model::{
