@@ -405,10 +405,18 @@ impl Inputs {
                 ));
             }
         };
-        check_countries(&s.network.sites, sites.iter().map(|x| (x.id.as_str(), Some(x.country))), &countries)?;
+        check_countries(
+            &s.network.sites,
+            sites.iter().map(|x| (x.id.as_str(), Some(x.country))),
+            &countries,
+        )?;
         let node_file = s.network.topology.as_ref().or(s.network.nodes.as_ref());
         if let Some(f) = node_file {
-            check_countries(f, nodes.iter().map(|n| (n.id.as_str(), n.country)), &countries)?;
+            check_countries(
+                f,
+                nodes.iter().map(|n| (n.id.as_str(), n.country)),
+                &countries,
+            )?;
         }
         fill_continents(&mut nodes, &countries);
         let mut latency = Latency::new(s.latency.model()?);
