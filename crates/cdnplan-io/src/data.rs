@@ -43,6 +43,8 @@ pub mod bundled;
 mod demand;
 mod nodes;
 mod table;
+#[cfg(test)]
+mod testutil;
 
 pub use demand::{load_demand, load_measured_rtt};
 pub use nodes::load_nodes;
@@ -234,20 +236,7 @@ mod tests {
     use super::*;
     use cdnplan_core::Continent;
 
-    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn err_text(r: Result<impl std::fmt::Debug>) -> String {
-        let e = r.unwrap_err();
-        assert!(
-            matches!(e, Error::Field { .. }),
-            "expected a field error: {e:?}"
-        );
-        e.to_string()
-    }
+    use super::testutil::{err_text, file};
 
     const SITES_HEAD: &str =
         "id,provider,region_code,city,country_code,continent,lat,lon,monthly_cost_usd\n";

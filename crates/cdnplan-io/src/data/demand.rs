@@ -115,11 +115,7 @@ pub fn load_measured_rtt(path: &Path, latency: Latency) -> Result<Latency> {
 mod tests {
     use super::*;
 
-    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
+    use crate::data::testutil::file as write;
 
     #[test]
     fn reads_a_plans_demand_csv() {

@@ -93,20 +93,7 @@ mod tests {
     use super::*;
     use crate::data::bundled;
 
-    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn err_text(r: Result<impl std::fmt::Debug>) -> String {
-        let e = r.unwrap_err();
-        assert!(
-            matches!(e, Error::Field { .. }),
-            "expected a field error: {e:?}"
-        );
-        e.to_string()
-    }
+    use crate::data::testutil::{err_text, file};
 
     const HEAD: &str = "id,operator,city,country_code,lat,lon,active,egress_gbps,cache_gb\n";
 
