@@ -78,6 +78,7 @@
 //! # Ok::<(), cdnplan_core::Error>(())
 //! ```
 
+mod capacity;
 mod evaluation;
 mod percentile;
 
@@ -90,6 +91,7 @@ use crate::error::{Error, Result};
 use crate::latency::Latency;
 use crate::node::Node;
 
+pub use capacity::{check_egress_capacity, mean_egress_gbps};
 pub use evaluation::{
     COVERAGE_THRESHOLDS_MS, ContinentRow, Coverage, Evaluation, NodeLoad, evaluate,
 };
