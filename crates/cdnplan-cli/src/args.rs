@@ -15,9 +15,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// No progress bars.
+    /// No progress bars and no informational messages on stderr; warnings and errors still
+    /// print.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Print the full ingestion report (filters, unlocated clients, requests by node) instead
+    /// of a one-line summary. --quiet wins over --verbose.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 
     /// Print one JSON document on stdout instead of text.
     #[arg(long, global = true)]
@@ -64,10 +70,16 @@ Examples:
 
 Outputs (in the scenario's output_dir, or --out): plan.json, report.md, moves.csv,
 demand.csv, plan.geojson.")]
-    Plan(PlanArgs),
+    Plan(Box<PlanArgs>),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
-    #[command(hide = true)]
+    #[command(
+        hide = true,
+        after_help = "\
+Examples:
+  cdnplan synth -o data/snapshots/argus-2023-06.ndjson.gz --shares RU=20.5,UA=12.3,TR=10
+  cdnplan synth -o big.ndjson --bytes 1G --seed 1"
+    )]
     Synth(SynthArgs),
 }
 
@@ -108,7 +120,7 @@ pub struct LogArgs {
     pub lenient: bool,
 
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 }
 
@@ -164,11 +176,11 @@ pub struct InputArgs {
     pub nodes: Option<PathBuf>,
 
     /// Latency model: fixed part a in ms.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub a_ms: Option<f64>,
 
     /// Latency model: distance part b in ms per km.
-    #[arg(long, value_name = "MS_PER_KM")]
+    #[arg(long, value_name = "MS_PER_KM", allow_negative_numbers = true)]
     pub b_ms_per_km: Option<f64>,
 
     /// What weighs a cell: requests, bytes or clients.
@@ -228,7 +240,7 @@ pub struct PlanArgs {
     pub backend: Option<String>,
 
     /// Wall-clock limit for solving, in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
 
     /// Seed for every random choice.
@@ -288,6 +300,14 @@ pub struct SynthArgs {
     pub countries: Option<PathBuf>,
 }
 
+/// A worker-thread count: a whole number ≥ 1.
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a whole number of threads ≥ 1, got {s:?}")),
+    }
+}
+
 /// `1500`, `64K`, `200M`, `1G` (powers of 1024).
 fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -325,5 +345,21 @@ mod tests {
         assert_eq!(parse_size("64k"), Ok(64 << 10));
         assert_eq!(parse_size("1500"), Ok(1500));
         assert!(parse_size("3T").is_err());
+    }
+
+    #[test]
+    fn thread_counts_start_at_one() {
+        assert_eq!(parse_threads("2"), Ok(2));
+        assert!(parse_threads("0").is_err());
+        assert!(parse_threads("-1").is_err());
+    }
+
+    #[test]
+    fn negative_latency_constants_reach_the_checks() {
+        let cli = Cli::try_parse_from(["cdnplan", "evaluate", "--a-ms", "-1"]).unwrap();
+        let Command::Evaluate(a) = cli.command else {
+            panic!("evaluate")
+        };
+        assert_eq!(a.input.a_ms, Some(-1.0));
     }
 }

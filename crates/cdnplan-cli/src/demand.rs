@@ -8,6 +8,7 @@ use cdnplan_io::{data, logs, output};
 
 use crate::args::DemandArgs;
 use crate::inputs::Context;
+use crate::messages::{self, info};
 use crate::progress::Bars;
 use crate::text;
 
@@ -39,17 +40,18 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
         .unwrap_or_else(|| ctx.data_file(data::bundled::GEOIP_COUNTRY));
     let geoip = GeoIp::open(&db)?;
     let ingested = logs::ingest(&input.logs, &geoip, &countries, &options, bars)
+        .map_err(|e| crate::inputs::name_logs(e, &input.logs))
         .context("cannot read the request logs")?;
     let demand = &ingested.demand;
-    eprint!("{}", ingested.report);
+    crate::inputs::report_ingestion(&ingested.report);
     demand
         .ensure_not_empty(cdnplan_core::Weighting::Requests)
         .with_context(|| format!("filters: {}", options.filter.describe()))?;
     if let Some(out) = &a.output {
         output::write_atomic(out, demand_csv(demand, None).as_bytes())?;
-        eprintln!("wrote {} cells to {}", demand.cells.len(), out.display());
+        info!("wrote {} cells to {}", demand.cells.len(), out.display());
     }
-    if ctx.json {
+    let text = if ctx.json {
         let doc = serde_json::json!({
             "type": "demand",
             "version": 1,
@@ -57,16 +59,17 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
             "kind": demand.kind,
             "report": ingested.report,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
-        println!(
-            "{} cells ({}), {} requests, {} bytes",
+        format!(
+            "{} cells ({}), {} requests, {} bytes\n{}",
             demand.cells.len(),
             demand.kind,
             demand.total_requests(),
-            demand.cells.iter().map(|c| c.bytes).sum::<u64>()
-        );
-        print!("{}", text::top_cells(demand, a.top));
-    }
+            demand.cells.iter().map(|c| c.bytes).sum::<u64>(),
+            text::top_cells(demand, a.top)
+        )
+    };
+    messages::print(&text)?;
     Ok(())
 }

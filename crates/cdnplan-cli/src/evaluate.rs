@@ -5,6 +5,7 @@ use cdnplan_core::serving;
 
 use crate::args::EvaluateArgs;
 use crate::inputs::Context;
+use crate::messages;
 use crate::progress::Bars;
 use crate::text;
 
@@ -19,7 +20,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
-    if ctx.json {
+    let text = if ctx.json {
         let doc = serde_json::json!({
             "type": "evaluation",
             "version": 1,
@@ -29,17 +30,18 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
             "nodes": inputs.nodes,
             "evaluation": e,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         let active = inputs.nodes.iter().filter(|n| n.active).count();
-        println!(
-            "{} demand cells, {} requests; {} nodes ({} active)\n",
+        format!(
+            "{} demand cells, {} requests; {} nodes ({} active)\n\n{}",
             inputs.demand.cells.len(),
             inputs.demand.total_requests(),
             inputs.nodes.len(),
-            active
-        );
-        print!("{}", text::evaluation(&e, "Current service"));
-    }
+            active,
+            text::evaluation(&e, "Current service")
+        )
+    };
+    messages::print(&text)?;
     Ok(())
 }

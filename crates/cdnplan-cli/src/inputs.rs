@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
+use cdnplan_io::logs::IngestReport;
 use cdnplan_io::scenario::{Inputs, Scenario};
 
 use crate::args::{InputArgs, LogArgs};
+use crate::messages::{self, info, warning};
+use crate::text;
 
 /// What every subcommand needs: where the data is, and the output mode.
 pub struct Context {
@@ -47,8 +50,8 @@ impl Context {
                 }
             );
         }
-        let mut s = Scenario::load(&path)
-            .with_context(|| format!("cannot load scenario {}", path.display()))?;
+        // The loader's errors name the file (and line and key) themselves.
+        let mut s = Scenario::load(&path).context("cannot load the scenario")?;
         if !a.logs.is_empty() {
             s.demand.logs = a.logs.clone();
             s.demand.demand_csv = None;
@@ -67,13 +70,13 @@ impl Context {
             s.network.topology = None;
         }
         if let Some(v) = a.a_ms {
-            s.latency.a_ms = v;
+            s.latency.a_ms = non_negative("--a-ms", v)?;
         }
         if let Some(v) = a.b_ms_per_km {
-            s.latency.b_ms_per_km = v;
+            s.latency.b_ms_per_km = non_negative("--b-ms-per-km", v)?;
         }
         if let Some(w) = &a.weighting {
-            s.objective.weighting = w.parse().context("--weighting")?;
+            s.objective.weighting = w.parse().with_context(|| format!("--weighting {w}"))?;
         }
         s.check()
             .context("invalid scenario after applying the command-line overrides")?;
@@ -82,11 +85,50 @@ impl Context {
 
     /// Loads everything a scenario names.
     pub fn load(&self, s: &Scenario, progress: &dyn cdnplan_core::Progress) -> Result<Inputs> {
-        let inputs = Inputs::load(s, progress).context("cannot load the scenario's inputs")?;
+        let inputs = Inputs::load(s, progress)
+            .map_err(|e| name_logs(e, &s.demand.logs))
+            .context("cannot load the scenario's inputs")?;
         if let Some(r) = &inputs.ingest {
-            eprint!("{r}");
+            report_ingestion(r);
         }
         Ok(inputs)
+    }
+}
+
+/// Ingestion's empty-demand error names the filters and counts but not the logs; add them.
+pub fn name_logs(e: cdnplan_io::Error, logs: &[PathBuf]) -> anyhow::Error {
+    let empty = matches!(
+        e,
+        cdnplan_io::Error::Model(cdnplan_core::Error::EmptyDemand(_))
+    );
+    let e = anyhow::Error::new(e);
+    if empty && !logs.is_empty() {
+        let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
+        e.context(format!("no demand in {}", names.join(", ")))
+    } else {
+        e
+    }
+}
+
+/// A flag value that must be a finite number ≥ 0.
+pub fn non_negative(flag: &str, v: f64) -> Result<f64> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        bail!("{flag} {v}: must be a finite number ≥ 0")
+    }
+}
+
+/// Tells the user what ingestion did: the whole report with `--verbose`, else a one-line
+/// summary (unless `--quiet`) and a warning for each kind of record left out of the demand.
+pub fn report_ingestion(r: &IngestReport) {
+    if messages::is_verbose() {
+        messages::stderr(&r.to_string());
+        return;
+    }
+    info!("{}", text::ingest_summary(r));
+    for w in text::ingest_warnings(r) {
+        warning!("{w}");
     }
 }
 

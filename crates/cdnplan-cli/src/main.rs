@@ -8,6 +8,7 @@ mod args;
 mod demand;
 mod evaluate;
 mod inputs;
+mod messages;
 mod plan;
 mod progress;
 mod synth;
@@ -25,19 +26,20 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cdnplan: error: {e:#}");
+            messages::stderr(&format!("cdnplan: error: {e:#}\n"));
             ExitCode::from(2)
         }
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    messages::set_level(cli.quiet, cli.verbose);
     let bars = progress::Bars::new(cli.quiet || cli.json);
     let ctx = inputs::Context::new(cli.data_dir.clone(), cli.json);
     match cli.command {
         Command::Demand(a) => demand::run(&ctx, a, &bars),
         Command::Evaluate(a) => evaluate::run(&ctx, a, &bars),
-        Command::Plan(a) => plan::run(&ctx, a, &bars),
+        Command::Plan(a) => plan::run(&ctx, *a, &bars),
         Command::Synth(a) => synth::run(&ctx, a, &bars),
     }?;
     Ok(ExitCode::SUCCESS)

@@ -1,14 +1,17 @@
 //! `cdnplan plan`: solve a scenario and write the plan.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use cdnplan_core::geo::CountryCode;
 use cdnplan_core::plan::{self, PlanRequest};
 use cdnplan_core::solve::SolveOptions;
+use cdnplan_io::scenario::{Inputs, Scenario};
 
 use crate::args::PlanArgs;
 use crate::inputs::Context;
+use crate::messages::{self, info};
 use crate::progress::Bars;
 use crate::text;
 
@@ -42,6 +45,10 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
             .map_err(|_| anyhow::anyhow!("--backend {b}: expected microlp or highs"))?;
     }
     if let Some(t) = a.time_limit {
+        anyhow::ensure!(
+            t.is_finite() && t > 0.0,
+            "--time-limit {t}: must be a positive number of seconds"
+        );
         s.solver.time_limit_s = t;
     }
     if let Some(seed) = a.seed {
@@ -50,8 +57,11 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     s.check()
         .context("invalid scenario after applying the command-line overrides")?;
     let out_dir: PathBuf = a.out.clone().unwrap_or_else(|| s.output_dir.clone());
+    // Fail before the long part when the outputs cannot be written.
+    check_out_dir(&out_dir)?;
 
     let inputs = ctx.load(&s, bars)?;
+    check_names(&s, &inputs)?;
     let mut options = SolveOptions::default();
     options.method = s.solver.method;
     options.backend = s.solver.backend;
@@ -76,19 +86,75 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     let elapsed = started.elapsed();
     let written = cdnplan_io::output::write_plan(&out_dir, &plan, &inputs.demand)
         .context("cannot write the plan")?;
-
-    if ctx.json {
-        println!("{}", plan.to_json_pretty());
+    // Timings and paths are not results: stdout stays the same from run to run.
+    info!(
+        "solved in {:.1} s; wrote {} to {}",
+        elapsed.as_secs_f64(),
+        written
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(", "),
+        out_dir.display()
+    );
+    let text = if ctx.json {
+        format!("{}\n", plan.to_json_pretty())
     } else {
-        print!("{}", text::plan_summary(&plan));
-        println!(
-            "\nsolved in {:.1} s; wrote {}",
-            elapsed.as_secs_f64(),
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+        text::plan_summary(&plan)
+    };
+    messages::print(&text)?;
+    Ok(())
+}
+
+/// Fails when `dir` cannot become a directory: the nearest existing ancestor must be one.
+fn check_out_dir(dir: &Path) -> Result<()> {
+    for a in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        match std::fs::metadata(a) {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => bail!(
+                "cannot write the plan to {}: {} is not a directory",
+                dir.display(),
+                a.display()
+            ),
+            // Missing, or under a file: look further up for the culprit.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot write the plan to {}: {}",
+                        dir.display(),
+                        a.display()
+                    )
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Names in the constraints that match nothing are typos (`UK` for `GB`), not no-ops.
+/// (The planner itself rejects unknown node and site ids.)
+fn check_names(s: &Scenario, inputs: &Inputs) -> Result<()> {
+    let c = &s.constraints;
+    for cc in &c.forbidden_countries {
+        anyhow::ensure!(
+            inputs.countries.get(*cc).is_some(),
+            "forbidden country {cc} is not in the country table {}",
+            s.network.countries.display()
+        );
+    }
+    let providers: BTreeSet<&str> = inputs.sites.iter().map(|x| x.provider.as_str()).collect();
+    for p in &c.forbidden_providers {
+        anyhow::ensure!(
+            providers.contains(p.as_str()),
+            "forbidden provider {p:?} matches no candidate site in {} (providers: {})",
+            s.network.sites.display(),
+            providers.iter().copied().collect::<Vec<_>>().join(", ")
         );
     }
     Ok(())

@@ -11,6 +11,7 @@ use flate2::write::GzEncoder;
 
 use crate::args::SynthArgs;
 use crate::inputs::Context;
+use crate::messages::info;
 use crate::progress::Bars;
 
 /// Runs the subcommand.
@@ -54,7 +55,7 @@ pub fn run(ctx: &Context, a: SynthArgs, _bars: &Bars) -> Result<()> {
     })
     .with_context(|| format!("cannot write {}", a.output.display()))?;
     if let Some(s) = summary {
-        eprintln!(
+        info!(
             "wrote {} requests from {} visitors ({} bytes uncompressed) to {}",
             s.requests,
             s.visitors,

@@ -47,7 +47,7 @@ mod table;
 mod testutil;
 
 pub use demand::{load_demand, load_measured_rtt};
-pub use nodes::load_nodes;
+pub use nodes::{load_nodes, load_nodes_checked};
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,20 @@ use table::{UniqueIds, opt, req};
 /// column, an empty required cell, bad coordinates, an unknown continent, a bad country
 /// code, a negative cost, or an id used twice (naming both lines).
 pub fn load_sites(path: &Path) -> Result<Vec<Site>> {
+    read_sites(path, None)
+}
+
+/// Like [`load_sites`], and every site's country must be in `countries` (so a typo such as
+/// `UK` for `GB` is caught here, not silently ignored by a country constraint).
+///
+/// # Errors
+/// As [`load_sites`]; also [`Error::Field`] naming the line of a country code `countries`
+/// does not list.
+pub fn load_sites_checked(path: &Path, countries: &Countries) -> Result<Vec<Site>> {
+    read_sites(path, Some(countries))
+}
+
+fn read_sites(path: &Path, countries: Option<&Countries>) -> Result<Vec<Site>> {
     const COLUMNS: &[table::Column] = &[
         req("id"),
         req("provider"),
@@ -88,7 +102,7 @@ pub fn load_sites(path: &Path) -> Result<Vec<Site>> {
             provider: r.str("provider")?.to_string(),
             region_code: r.str("region_code")?.to_string(),
             city: r.str("city")?.to_string(),
-            country: r.country("country_code")?,
+            country: r.known_country("country_code", r.country("country_code")?, countries)?,
             continent: r.continent("continent")?,
             location: r.point()?,
             monthly_cost_usd: r.opt_non_negative("monthly_cost_usd")?,
@@ -312,6 +326,24 @@ mod tests {
             let e = err_text(load_sites(&p));
             assert!(
                 e.contains(":2: field `country_code`") && e.contains("\"DEU\""),
+                "{e}"
+            );
+        }
+
+        #[test]
+        fn checked_loading_rejects_countries_outside_the_table() {
+            let dir = tempfile::tempdir().unwrap();
+            let p = file(
+                &dir,
+                "s.csv",
+                &format!("{SITES_HEAD}a,p,r,C,DE,EU,50,12,\nb,p,r,London,UK,EU,51.5,0,\n"),
+            );
+            assert_eq!(load_sites(&p).unwrap().len(), 2);
+            let countries = crate::data::bundled::countries().unwrap();
+            let e = err_text(load_sites_checked(&p, &countries));
+            assert!(
+                e.contains("s.csv:3: field `country_code`: unknown country")
+                    && e.contains("\"UK\""),
                 "{e}"
             );
         }

@@ -395,10 +395,10 @@ impl Inputs {
     /// cell kind, time or status filter.
     pub fn load(s: &Scenario, progress: &dyn Progress) -> Result<Inputs> {
         let countries = data::load_countries(&s.network.countries)?;
-        let sites = data::load_sites(&s.network.sites)?;
+        let sites = data::load_sites_checked(&s.network.sites, &countries)?;
         let mut nodes = match (&s.network.topology, &s.network.nodes) {
             (Some(t), _) => data::load_topology(t)?.nodes(),
-            (None, Some(n)) => data::load_nodes(n)?,
+            (None, Some(n)) => data::load_nodes_checked(n, &countries)?,
             (None, None) => {
                 return Err(Error::Config(
                     "[network]: give `topology` or `nodes`".into(),

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use cdnplan_core::{Capacity, Node};
+use cdnplan_core::{Capacity, Countries, Node};
 
 use super::table::{self, UniqueIds, opt, req};
 use super::{load_topology, parse_json, read_text};
@@ -18,17 +18,31 @@ use crate::error::{Error, Result};
 /// column, bad coordinates, country code, flag or capacity, or an id used twice (naming
 /// both lines; for JSON arrays, both positions); [`Error::Core`] for an invalid topology.
 pub fn load_nodes(path: &Path) -> Result<Vec<Node>> {
+    read_nodes(path, None)
+}
+
+/// Like [`load_nodes`], and every country code in a CSV file or JSON array must be in
+/// `countries`.
+///
+/// # Errors
+/// As [`load_nodes`]; also [`Error::Field`] naming the line (CSV) or position (JSON) of a
+/// country code `countries` does not list.
+pub fn load_nodes_checked(path: &Path, countries: &Countries) -> Result<Vec<Node>> {
+    read_nodes(path, Some(countries))
+}
+
+fn read_nodes(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node>> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
-        load_nodes_json(path)
+        load_nodes_json(path, countries)
     } else {
-        load_nodes_csv(path)
+        load_nodes_csv(path, countries)
     }
 }
 
-fn load_nodes_csv(path: &Path) -> Result<Vec<Node>> {
+fn load_nodes_csv(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node>> {
     const COLUMNS: &[table::Column] = &[
         req("id"),
         opt("operator"),
@@ -50,7 +64,10 @@ fn load_nodes_csv(path: &Path) -> Result<Vec<Node>> {
             id: id.to_string(),
             operator: r.opt_str("operator").map(str::to_string),
             city: r.opt_str("city").map(str::to_string),
-            country: r.opt_country("country_code")?,
+            country: match r.opt_country("country_code")? {
+                Some(cc) => Some(r.known_country("country_code", cc, countries)?),
+                None => None,
+            },
             continent: None,
             location: r.point()?,
             capacity: (egress_gbps.is_some() || cache_gb.is_some()).then_some(Capacity {
@@ -63,7 +80,7 @@ fn load_nodes_csv(path: &Path) -> Result<Vec<Node>> {
     })
 }
 
-fn load_nodes_json(path: &Path) -> Result<Vec<Node>> {
+fn load_nodes_json(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node>> {
     let text = read_text(path)?;
     if !text.trim_start().starts_with('[') {
         return Ok(load_topology(path)?.nodes());
@@ -77,6 +94,15 @@ fn load_nodes_json(path: &Path) -> Result<Vec<Node>> {
         n.location
             .validate()
             .map_err(|e| at("location", e.to_string(), &n.location.to_string()))?;
+        if let (Some(cc), Some(t)) = (n.country, countries)
+            && t.get(cc).is_none()
+        {
+            return Err(at(
+                "country",
+                "unknown country (not in the country table)".into(),
+                cc.as_str(),
+            ));
+        }
         if let Some(j) = first.insert(n.id.as_str(), i) {
             return Err(at(
                 "id",
@@ -161,6 +187,30 @@ mod tests {
             r#"[{"id":"a","location":{"lat":100,"lon":2},"active":true}]"#,
         );
         assert!(err_text(load_nodes(&p)).contains("field `[0].location`"));
+    }
+
+    #[test]
+    fn checked_loading_rejects_countries_outside_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let countries = bundled::countries().unwrap();
+        let p = file(
+            &dir,
+            "n.csv",
+            &format!("{HEAD}a,,,DE,1,2,,,\nb,,,UK,1,2,,,\n"),
+        );
+        assert_eq!(load_nodes(&p).unwrap().len(), 2);
+        let e = err_text(load_nodes_checked(&p, &countries));
+        assert!(
+            e.contains("n.csv:3: field `country_code`: unknown country") && e.contains("\"UK\""),
+            "{e}"
+        );
+        let p = file(
+            &dir,
+            "n.json",
+            r#"[{"id":"a","country":"XX","location":{"lat":1,"lon":2},"active":true}]"#,
+        );
+        let e = err_text(load_nodes_checked(&p, &countries));
+        assert!(e.contains("field `[0].country`: unknown country"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use cdnplan_core::{Continent, CountryCode, GeoPoint};
+use cdnplan_core::{Continent, Countries, CountryCode, GeoPoint};
 
 use crate::error::{Error, Result};
 
@@ -237,6 +237,23 @@ impl Row<'_> {
         CountryCode::new(s)
             .map(Some)
             .map_err(|_| self.error(field, "must be an ISO 3166-1 alpha-2 code (two letters)", s))
+    }
+
+    /// `cc` when `countries` is `None` or lists it; else an error for `field` on this line.
+    pub(crate) fn known_country(
+        &self,
+        field: &str,
+        cc: CountryCode,
+        countries: Option<&Countries>,
+    ) -> Result<CountryCode> {
+        match countries {
+            Some(t) if t.get(cc).is_none() => Err(self.error(
+                field,
+                "unknown country (not in the country table)",
+                cc.as_str(),
+            )),
+            _ => Ok(cc),
+        }
     }
 
     /// An ISO 3166-1 alpha-2 code.

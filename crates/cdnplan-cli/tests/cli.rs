@@ -1,0 +1,17 @@
+//! End-to-end tests of the `cdnplan` binary.
+//!
+//! Each test runs the built binary (`CARGO_BIN_EXE_cdnplan`) in a fresh temporary directory,
+//! with `--data-dir` pointing at the repository's `data/` and `--quiet`, through the
+//! [`clitest!`] macro. Outputs compared in full go through [`eqnice!`], which prints both
+//! sides on a mismatch. Every run checks that nothing panicked.
+
+#[macro_use]
+mod macros;
+mod util;
+
+mod demand;
+mod errors;
+mod evaluate;
+mod help;
+mod output;
+mod plan;

@@ -1,0 +1,415 @@
+//! Bad input: every case exits with 2 and one `cdnplan: error: …` line naming the file and,
+//! where there is one, the line and field. Nothing panics (checked on every run).
+
+use crate::util::{Dir, data, default_scenario, gzip_lines, snapshot_lines};
+
+/// Five snapshot lines with line 3 replaced by `bad`, gzip-compressed, as `name`.
+fn log_with_bad_line(dir: &Dir, name: &str, bad: &str) {
+    let mut lines = snapshot_lines(5);
+    lines[2] = bad.to_string();
+    dir.create(name, gzip_lines(&lines));
+}
+
+const NODES_HEAD: &str = "id,operator,city,country_code,lat,lon,active\n";
+
+mod logs {
+    use super::*;
+
+    clitest!(malformed_json_names_file_line_and_field, |dir, cmd| {
+        log_with_bad_line(
+            &dir,
+            "bad.ndjson.gz",
+            r#"{"@timestamp": "2023-06-02T00:01:00Z", broken"#,
+        );
+        let run = cmd.args(["demand", "bad.ndjson.gz"]).fails();
+        contains!(
+            run.error(),
+            "cannot read the request logs: bad.ndjson.gz:3: field `record`: malformed JSON"
+        );
+    });
+
+    clitest!(lenient_turns_it_into_a_counted_skip, |dir, cmd| {
+        log_with_bad_line(
+            &dir,
+            "bad.ndjson.gz",
+            r#"{"@timestamp": "2023-06-02T00:01:00Z", broken"#,
+        );
+        // --quiet silences information, never a warning about data left out.
+        let run = cmd.args(["demand", "bad.ndjson.gz", "--lenient"]).ok();
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one warning:\n{run}");
+        contains!(
+            lines[0],
+            "cdnplan: warning: skipped 1 malformed record (malformed JSON: 1); first at \
+             bad.ndjson.gz:3: field `record`: malformed JSON"
+        );
+        contains!(run.stdout, "3 cells (country), 4 requests");
+    });
+
+    clitest!(unknown_preset_lists_the_presets, |dir, cmd| {
+        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        let run = cmd
+            .args(["demand", "five.ndjson.gz", "--preset", "nope"])
+            .fails();
+        contains!(
+            run.error(),
+            "unknown log preset \"nope\"",
+            "argus, es-hits, ecs, combined, csv"
+        );
+    });
+
+    clitest!(missing_mapped_field_is_named, |dir, cmd| {
+        let lines: Vec<String> = snapshot_lines(3)
+            .into_iter()
+            .map(|l| l.replace("\"statusCode\":200,", ""))
+            .collect();
+        dir.create("nostatus.ndjson", lines.join("\n"));
+        let run = cmd.args(["demand", "nostatus.ndjson"]).fails();
+        contains!(
+            run.error(),
+            "nostatus.ndjson:1: field `fields.meta.res.statusCode`: missing"
+        );
+    });
+
+    clitest!(invalid_ip_is_named_with_its_value, |dir, cmd| {
+        let mut lines = snapshot_lines(3);
+        let l = &lines[1];
+        let start = l.find("\"x-forwarded-for\":\"").unwrap() + "\"x-forwarded-for\":\"".len();
+        let end = start + l[start..].find('"').unwrap();
+        lines[1] = format!("{}999.1.2.3{}", &l[..start], &l[end..]);
+        dir.create("badip.ndjson", lines.join("\n"));
+        let run = cmd.args(["demand", "badip.ndjson"]).fails();
+        contains!(
+            run.error(),
+            "badip.ndjson:2: field `fields.meta.req.headers.x-forwarded-for`: not an IP \
+             address (got \"999.1.2.3\")"
+        );
+    });
+
+    clitest!(missing_log_is_named, |dir, cmd| {
+        let run = cmd
+            .args(["evaluate", "--logs", "nothere.ndjson.gz"])
+            .fails();
+        contains!(run.error(), "nothere.ndjson.gz: cannot open log file");
+    });
+
+    clitest!(
+        empty_demand_after_filters_names_logs_and_filters,
+        |dir, cmd| {
+            let run = cmd
+                .args(["evaluate", "--since", "2030-01-01T00:00:00Z"])
+                .fails();
+            contains!(
+                run.error(),
+                "no demand in ",
+                "argus-2023-06.ndjson.gz: empty demand",
+                "since 2030-01-01T00:00:00Z"
+            );
+        }
+    );
+
+    clitest!(bad_time_filter_is_named, |dir, cmd| {
+        let run = cmd.args(["evaluate", "--since", "yesterday"]).fails();
+        contains!(run.error(), "time \"yesterday\": expected RFC 3339");
+    });
+
+    clitest!(zero_threads_is_a_usage_error, |dir, cmd| {
+        let run = cmd.args(["evaluate", "--threads", "0"]).run();
+        assert_eq!(run.code, Some(2), "{run}");
+        contains!(run.stderr, "--threads", "≥ 1");
+    });
+}
+
+mod geoip {
+    use super::*;
+
+    clitest!(missing_database_is_named, |dir, cmd| {
+        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        let run = cmd
+            .args(["demand", "five.ndjson.gz", "--geoip", "missing.mmdb"])
+            .fails();
+        contains!(run.error(), "missing.mmdb: cannot read GeoIP database");
+    });
+
+    clitest!(corrupt_database_is_named, |dir, cmd| {
+        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        let garbage: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        dir.create("garbage.mmdb", garbage);
+        let run = cmd
+            .args(["demand", "five.ndjson.gz", "--geoip", "garbage.mmdb"])
+            .fails();
+        contains!(run.error(), "garbage.mmdb: not a valid MaxMind DB");
+    });
+}
+
+mod nodes {
+    use super::*;
+
+    clitest!(coordinates_out_of_range_name_line_and_field, |dir, cmd| {
+        dir.create(
+            "nodes.csv",
+            format!("{NODES_HEAD}a,,,FR,48.8,2.3,\nb,,,FR,95,2.3,\n"),
+        );
+        let run = cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails();
+        contains!(
+            run.error(),
+            "nodes.csv:3: field `lat`: must be a number in −90..=90 (degrees) (got \"95\")"
+        );
+    });
+
+    clitest!(unknown_country_names_line_and_field, |dir, cmd| {
+        dir.create(
+            "nodes.csv",
+            format!("{NODES_HEAD}a,,,FR,48.8,2.3,\nb,,,XX,45,2.3,\n"),
+        );
+        let run = cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails();
+        contains!(
+            run.error(),
+            "nodes.csv:3: field `country_code`: unknown country (not in the country table) \
+             (got \"XX\")"
+        );
+    });
+
+    clitest!(duplicate_ids_name_both_lines, |dir, cmd| {
+        dir.create(
+            "nodes.csv",
+            format!("{NODES_HEAD}a,,,FR,48.8,2.3,\na,,,DE,52.5,13.4,\n"),
+        );
+        let run = cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails();
+        contains!(
+            run.error(),
+            "nodes.csv:3: field `id`: duplicate node id (first on line 2) (got \"a\")"
+        );
+    });
+
+    clitest!(missing_file_is_named_with_the_cause_chain, |dir, cmd| {
+        let run = cmd.args(["evaluate", "--nodes", "nothere.csv"]).fails();
+        // Outermost context first, then each cause, on one line.
+        contains!(
+            run.error(),
+            "cdnplan: error: cannot load the scenario's inputs: nothere.csv: cannot read: "
+        );
+    });
+}
+
+mod sites {
+    use super::*;
+
+    /// The default scenario reading its sites from `sites.csv` in `dir`, whose rows are the
+    /// shipped first rows with `edit` applied.
+    fn scenario_with_sites(dir: &Dir, edit: impl Fn(Vec<String>) -> Vec<String>) {
+        let shipped = std::fs::read_to_string(data("sites.csv")).unwrap();
+        let rows: Vec<String> = shipped.lines().take(4).map(str::to_string).collect();
+        dir.create("sites.csv", edit(rows).join("\n"));
+        let sites = dir.join("sites.csv");
+        dir.create(
+            "scenario.toml",
+            default_scenario(|t| {
+                t.replace(
+                    &format!("\"{}\"", data("sites.csv").display()),
+                    &format!("\"{}\"", sites.display()),
+                )
+            }),
+        );
+    }
+
+    clitest!(duplicate_ids_name_both_lines, |dir, cmd| {
+        scenario_with_sites(&dir, |mut rows| {
+            rows.push(rows[1].clone());
+            rows
+        });
+        let run = cmd
+            .args(["plan", "scenario.toml", "--method", "heuristic"])
+            .fails();
+        contains!(
+            run.error(),
+            "sites.csv:5: field `id`: duplicate site id (first on line 2)"
+        );
+    });
+
+    clitest!(unknown_country_names_line_and_field, |dir, cmd| {
+        scenario_with_sites(&dir, |mut rows| {
+            let cc = format!(",{},", rows[2].split(',').nth(4).unwrap());
+            rows[2] = rows[2].replacen(&cc, ",XX,", 1);
+            rows
+        });
+        let run = cmd
+            .args(["plan", "scenario.toml", "--method", "heuristic"])
+            .fails();
+        contains!(
+            run.error(),
+            "sites.csv:3: field `country_code`: unknown country (not in the country table) \
+             (got \"XX\")"
+        );
+    });
+}
+
+mod model {
+    clitest!(negative_latency_constant_names_the_flag, |dir, cmd| {
+        let run = cmd.args(["evaluate", "--a-ms", "-1"]).fails();
+        contains!(run.error(), "--a-ms -1: must be a finite number ≥ 0");
+        let run = dir
+            .command()
+            .args(["evaluate", "--b-ms-per-km", "NaN"])
+            .fails();
+        contains!(
+            run.error(),
+            "--b-ms-per-km NaN: must be a finite number ≥ 0"
+        );
+    });
+
+    clitest!(non_positive_time_limit_names_the_flag, |dir, cmd| {
+        let run = cmd.args(["plan", "--time-limit", "-3"]).fails();
+        contains!(
+            run.error(),
+            "--time-limit -3: must be a positive number of seconds"
+        );
+    });
+
+    clitest!(unknown_weighting_lists_the_choices, |dir, cmd| {
+        let run = cmd.args(["evaluate", "--weighting", "views"]).fails();
+        contains!(
+            run.error(),
+            "--weighting views",
+            "requests, bytes or clients"
+        );
+    });
+}
+
+mod constraints {
+    clitest!(unknown_pinned_node_lists_the_nodes, |dir, cmd| {
+        let run = cmd
+            .args(["plan", "--method", "heuristic", "--pin", "nope"])
+            .fails();
+        contains!(
+            run.error(),
+            "unknown node id \"nope\" (known: dp.0x2bc.com, ",
+            "joystream.koalva.io"
+        );
+    });
+
+    clitest!(
+        pinned_node_in_forbidden_country_is_a_contradiction,
+        |dir, cmd| {
+            let run = cmd
+                .args(["plan", "--method", "heuristic"])
+                .args(["--pin", "joystream.koalva.io", "--forbid-country", "DE"])
+                .fails();
+            contains!(
+                run.error(),
+                "contradictory constraints: node joystream.koalva.io is pinned but stands in \
+             forbidden country DE"
+            );
+        }
+    );
+
+    clitest!(
+        too_few_moves_to_leave_a_forbidden_country_is_infeasible,
+        |dir, cmd| {
+            let run = cmd
+                .args(["plan", "--method", "heuristic"])
+                .args(["--forbid-country", "DE", "--max-moves", "0"])
+                .fails();
+            contains!(
+                run.error(),
+                "infeasible: ",
+                "joystream.koalva.io",
+                "must move, but max_moves + remove = 0"
+            );
+        }
+    );
+
+    clitest!(unknown_forbidden_country_is_not_ignored, |dir, cmd| {
+        let run = cmd
+            .args(["plan", "--method", "heuristic", "--forbid-country", "UK"])
+            .fails();
+        contains!(
+            run.error(),
+            "forbidden country UK is not in the country table",
+            "countries.csv"
+        );
+    });
+
+    clitest!(
+        unknown_forbidden_provider_lists_the_providers,
+        |dir, cmd| {
+            let run = cmd
+                .args([
+                    "plan",
+                    "--method",
+                    "heuristic",
+                    "--forbid-provider",
+                    "amazon",
+                ])
+                .fails();
+            contains!(
+                run.error(),
+                "forbidden provider \"amazon\" matches no candidate site",
+                "aws",
+                "hetzner"
+            );
+        }
+    );
+
+    clitest!(unknown_forbidden_site_is_named, |dir, cmd| {
+        let run = cmd
+            .args([
+                "plan",
+                "--method",
+                "heuristic",
+                "--forbid-site",
+                "nowhere-1",
+            ])
+            .fails();
+        contains!(run.error(), "unknown site id \"nowhere-1\"");
+    });
+}
+
+mod scenario {
+    use super::*;
+
+    clitest!(unknown_key_is_named_with_its_line, |dir, cmd| {
+        dir.create(
+            "scenario.toml",
+            default_scenario(|t| {
+                let i = t
+                    .find("max_moves = 3")
+                    .expect("the shipped scenario sets max_moves");
+                format!("{}max_move = 3\n", &t[..i]) + &t[i..].replacen("max_moves = 3", "", 1)
+            }),
+        );
+        let line = dir
+            .read("scenario.toml")
+            .lines()
+            .position(|l| l.starts_with("max_move = 3"))
+            .unwrap()
+            + 1;
+        let run = cmd.args(["plan", "scenario.toml"]).fails();
+        contains!(
+            run.error(),
+            format!("cannot load the scenario: scenario.toml: TOML parse error at line {line}")
+        );
+        contains!(
+            run.stderr,
+            "unknown field `max_move`, expected one of `max_moves`"
+        );
+    });
+
+    clitest!(missing_file_is_named, |dir, cmd| {
+        let run = cmd.args(["plan", "nothere.toml"]).fails();
+        contains!(run.error(), "scenario nothere.toml not found");
+        let run = dir.command().args(["evaluate", "nothere.toml"]).fails();
+        contains!(run.error(), "scenario nothere.toml not found");
+    });
+
+    clitest!(missing_data_dir_says_how_to_point_at_it, |dir, cmd| {
+        let run = cmd.data_dir("nodata").arg("evaluate").fails();
+        contains!(
+            run.error(),
+            "nodata/scenarios/default.toml not found",
+            "--data-dir"
+        );
+    });
+}
