@@ -5,7 +5,7 @@ use cdnplan_core::serving;
 
 use crate::args::EvaluateArgs;
 use crate::inputs::Context;
-use crate::messages;
+use crate::messages::{self, warning};
 use crate::progress::Bars;
 use crate::text;
 
@@ -13,6 +13,9 @@ use crate::text;
 pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
     let s = ctx.scenario(&a.input)?;
     let inputs = ctx.load(&s, bars)?;
+    if let Err(e) = inputs.check_capacity(&inputs.nodes) {
+        warning!("{e:#}");
+    }
     let e = serving::evaluate(
         &inputs.demand,
         &inputs.nodes,

@@ -83,6 +83,9 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         sources: inputs.sources.clone(),
     };
     let plan = plan::build(&request, bars).context("cannot plan the scenario")?;
+    inputs
+        .check_capacity(&plan.nodes_after)
+        .context("the planned nodes cannot carry the demand")?;
     let elapsed = started.elapsed();
     let written = cdnplan_io::output::write_plan(&out_dir, &plan, &inputs.demand)
         .context("cannot write the plan")?;

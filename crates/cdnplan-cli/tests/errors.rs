@@ -184,6 +184,33 @@ mod nodes {
         );
     });
 
+    clitest!(infeasible_capacity_gets_a_diagnosis, |dir, cmd| {
+        // Two 1 Mbit/s nodes cannot carry 36 GB of June 2023 snapshot traffic over 15 days
+        // (about 0.2 Gbit/s on average).
+        dir.create(
+            "nodes.csv",
+            "id,operator,city,country_code,lat,lon,active,egress_gbps,cache_gb\n\
+             a,,Paris,FR,48.85,2.35,true,0.001,\n\
+             b,,Singapore,SG,1.29,103.85,true,0.001,\n",
+        );
+        let run = cmd
+            .args([
+                "plan",
+                "--nodes",
+                "nodes.csv",
+                "--method",
+                "heuristic",
+                "--max-moves",
+                "1",
+            ])
+            .fails();
+        contains!(run.error(), "the planned nodes cannot carry the demand");
+        contains!(
+            run.error(),
+            "exceeds the total egress capacity 0.0020 Gbit/s of the 2 active nodes"
+        );
+    });
+
     clitest!(missing_file_is_named_with_the_cause_chain, |dir, cmd| {
         let run = cmd.args(["evaluate", "--nodes", "nothere.csv"]).fails();
         // Outermost context first, then each cause, on one line.

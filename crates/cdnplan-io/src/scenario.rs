@@ -384,6 +384,9 @@ pub struct Inputs {
     /// File names the demand came from (names only, so plans do not depend on where the
     /// files sit).
     pub sources: Vec<String>,
+    /// Length of the period the demand covers, in seconds, when known: the scenario's
+    /// `since`..`until` window, else the span of the counted requests.
+    pub window_s: Option<f64>,
 }
 
 impl Inputs {
@@ -397,7 +400,16 @@ impl Inputs {
         let countries = data::load_countries(&s.network.countries)?;
         let sites = data::load_sites_checked(&s.network.sites, &countries)?;
         let mut nodes = match (&s.network.topology, &s.network.nodes) {
-            (Some(t), _) => data::load_topology(t)?.nodes(),
+            (Some(t), _) => {
+                let nodes = data::load_topology(t)?.nodes();
+                // Operator metadata is free text on chain: check its country codes too.
+                check_countries(
+                    t,
+                    nodes.iter().map(|n| (n.id.as_str(), n.country)),
+                    &countries,
+                )?;
+                nodes
+            }
             (None, Some(n)) => data::load_nodes_checked(n, &countries)?,
             (None, None) => {
                 return Err(Error::Config(
@@ -405,19 +417,6 @@ impl Inputs {
                 ));
             }
         };
-        check_countries(
-            &s.network.sites,
-            sites.iter().map(|x| (x.id.as_str(), Some(x.country))),
-            &countries,
-        )?;
-        let node_file = s.network.topology.as_ref().or(s.network.nodes.as_ref());
-        if let Some(f) = node_file {
-            check_countries(
-                f,
-                nodes.iter().map(|n| (n.id.as_str(), n.country)),
-                &countries,
-            )?;
-        }
         fill_continents(&mut nodes, &countries);
         let mut latency = Latency::new(s.latency.model()?);
         if let Some(m) = &s.latency.measured {
@@ -433,6 +432,7 @@ impl Inputs {
         demand
             .ensure_not_empty(s.objective.weighting)
             .map_err(|e| Error::Config(format!("{e}; demand came from {}", sources.join(", "))))?;
+        let window_s = demand_window_s(&s.demand, ingest.as_ref());
         Ok(Inputs {
             demand,
             ingest,
@@ -441,8 +441,36 @@ impl Inputs {
             countries,
             latency,
             sources,
+            window_s,
         })
     }
+
+    /// Checks that `nodes` (today's, or a plan's result) can carry the demand's mean egress
+    /// rate, when the window is known and every active node declares an egress capacity.
+    ///
+    /// # Errors
+    /// [`Error::Model`] wrapping [`cdnplan_core::Error::Infeasible`] with a diagnosis naming
+    /// both rates.
+    pub fn check_capacity(&self, nodes: &[Node]) -> Result<()> {
+        if let Some(w) = self.window_s {
+            cdnplan_core::serving::check_egress_capacity(&self.demand, w, nodes)?;
+        }
+        Ok(())
+    }
+}
+
+/// The period the demand covers: the explicit window when both ends are given, else the span
+/// of the counted requests.
+fn demand_window_s(d: &DemandInput, report: Option<&IngestReport>) -> Option<f64> {
+    let span = |a: &str, b: &str| -> Option<f64> {
+        let (a, b) = (logs::parse_time(a).ok()?, logs::parse_time(b).ok()?);
+        (b > a).then(|| (b - a) as f64 / 1000.0)
+    };
+    if let (Some(a), Some(b)) = (&d.since, &d.until) {
+        return span(a, b);
+    }
+    let r = report?;
+    span(r.first_request.as_deref()?, r.last_request.as_deref()?)
 }
 
 /// The ingestion options a scenario's `[demand]` section describes.
@@ -492,8 +520,8 @@ fn ingest_logs(
     logs::ingest(&s.demand.logs, &geoip, countries, &options, progress)
 }
 
-/// Every country code must be in the country table (a typo such as `UK` for `GB` would
-/// otherwise drop a site or node out of country-based rules silently).
+/// Every country code of a topology's operators must be in the country table (a code such as
+/// `UK` for `GB` would otherwise drop the node out of country-based rules silently).
 fn check_countries<'a>(
     path: &Path,
     items: impl Iterator<Item = (&'a str, Option<cdnplan_core::CountryCode>)>,

@@ -46,11 +46,24 @@ pub fn check_egress_capacity(demand: &Demand, window_s: f64, nodes: &[Node]) -> 
     let need = mean_egress_gbps(demand, window_s);
     if active > 0 && need > total {
         return Err(Error::Infeasible(format!(
-            "mean demand {need:.2} Gbit/s over the log window exceeds the total egress capacity \
-             {total:.2} Gbit/s of the {active} active nodes"
+            "mean demand {} Gbit/s over the log window exceeds the total egress capacity \
+             {} Gbit/s of the {active} active nodes",
+            gbps(need),
+            gbps(total)
         )));
     }
     Ok(())
+}
+
+/// Enough digits to tell small rates apart: `12.5`, `3.10`, `0.0020`.
+fn gbps(x: f64) -> String {
+    if x >= 10.0 {
+        format!("{x:.1}")
+    } else if x >= 0.1 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
 }
 
 #[cfg(test)]
