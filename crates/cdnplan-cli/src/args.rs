@@ -111,7 +111,7 @@ pub struct LogArgs {
     #[arg(long, value_name = "LIST")]
     pub status: Option<String>,
 
-    /// Count every path, not only asset requests (/api/v1/assets/<id>).
+    /// Count every path, not only asset requests (/api/v1/assets/ID).
     #[arg(long)]
     pub all_paths: bool,
 

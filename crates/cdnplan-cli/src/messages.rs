@@ -1,6 +1,6 @@
 //! Where text goes: results to stdout, everything else to stderr.
 //!
-//! * [`print`] writes a result to stdout in one locked write, so a closed pipe
+//! * [`print()`] writes a result to stdout in one locked write, so a closed pipe
 //!   (`cdnplan evaluate | head -1`) comes back as an `io::Error` that `main` treats as success
 //!   instead of a panic inside `println!`.
 //! * [`info!`] writes what a run did (ingestion summary, files written) to stderr unless
