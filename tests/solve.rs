@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use cdnplan::solve::{
-    Budget, Constraints, Instance, Method, SolveOptions, Status, brute_force, parse_pmed,
-    parse_pmedcap, parse_pmedopt, solve,
+    Budget, Constraints, Instance, Method, MipBackend, SolveOptions, Status, brute_force,
+    parse_pmed, parse_pmedcap, parse_pmedopt, solve,
 };
 use cdnplan::{Error, NoProgress};
 use proptest::prelude::*;
@@ -20,16 +20,22 @@ fn orlib(name: &str) -> String {
 mod orlib {
     use super::*;
 
-    fn exact(name: &str, optimum: f64) {
+    /// Solves an OR-Library instance exactly with `backend` and checks the published optimum.
+    pub(super) fn exact_with(backend: MipBackend, name: &str, optimum: f64) {
         let pmed = parse_pmed(&orlib(&format!("{name}.txt"))).unwrap();
         let options = SolveOptions::new()
             .method(Method::Exact)
+            .backend(backend)
             .time_limit(Duration::from_secs(120));
         let s = solve(&pmed.instance, &pmed.constraints(), &options, &NoProgress).unwrap();
         assert_eq!(s.objective, optimum, "{name}: {s:?}");
         assert_eq!(s.status, Status::Optimal, "{name}: {s:?}");
         assert_eq!(s.lower_bound, optimum, "{name}");
         assert_eq!(s.open.len(), pmed.p);
+    }
+
+    fn exact(name: &str, optimum: f64) {
+        exact_with(MipBackend::Microlp, name, optimum);
     }
 
     #[test]
@@ -80,6 +86,37 @@ mod orlib {
         );
         assert_eq!(cap.instance.n_clients, 50);
         assert_eq!(cap.demand.iter().sum::<f64>(), 490.0);
+    }
+}
+
+/// The same OR-Library optima through HiGHS (cargo feature `highs`).
+#[cfg(feature = "highs")]
+mod orlib_highs {
+    use super::*;
+
+    #[test]
+    fn pmed1_exact_reaches_5819() {
+        orlib::exact_with(MipBackend::Highs, "pmed1", 5819.0);
+    }
+
+    #[test]
+    fn pmed2_exact_reaches_4093() {
+        orlib::exact_with(MipBackend::Highs, "pmed2", 4093.0);
+    }
+
+    #[test]
+    fn pmed3_exact_reaches_4250() {
+        orlib::exact_with(MipBackend::Highs, "pmed3", 4250.0);
+    }
+
+    #[test]
+    fn pmed4_exact_reaches_3034() {
+        orlib::exact_with(MipBackend::Highs, "pmed4", 3034.0);
+    }
+
+    #[test]
+    fn pmed5_exact_reaches_1355() {
+        orlib::exact_with(MipBackend::Highs, "pmed5", 1355.0);
     }
 }
 
@@ -194,6 +231,43 @@ mod invariants {
                         prop_assert_eq!(s.objective, t.instance.objective(&s.open));
                         prop_assert!(s.lower_bound <= s.objective);
                     }
+                }
+            }
+        }
+    }
+}
+
+/// HiGHS on the same random tiny instances: the exact path agrees with brute force and with
+/// microlp, constraints and all.
+#[cfg(feature = "highs")]
+mod invariants_highs {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn highs_exact_equals_brute_force_and_microlp(t in tiny()) {
+            let exact = |backend| {
+                let options = SolveOptions::new().method(Method::Exact).backend(backend);
+                solve(&t.instance, &t.constraints, &options, &NoProgress)
+            };
+            let (highs, microlp) = (exact(MipBackend::Highs), exact(MipBackend::Microlp));
+            match brute_force(&t.instance, &t.constraints) {
+                Err(e) => prop_assert_eq!(
+                    std::mem::discriminant(&highs.unwrap_err()),
+                    std::mem::discriminant(&e)
+                ),
+                Ok(best) => {
+                    let (highs, microlp) = (highs.unwrap(), microlp.unwrap());
+                    prop_assert!(close(highs.objective, best.objective),
+                        "highs {} vs brute {}", highs.objective, best.objective);
+                    prop_assert!(close(highs.objective, microlp.objective),
+                        "highs {} vs microlp {}", highs.objective, microlp.objective);
+                    prop_assert_eq!(highs.status, Status::Optimal);
+                    prop_assert!(respects(&t, &highs.open), "{:?} breaks {:?}", highs.open, t.constraints);
+                    prop_assert_eq!(highs.objective, t.instance.objective(&highs.open));
+                    prop_assert!(highs.lower_bound <= highs.objective);
                 }
             }
         }

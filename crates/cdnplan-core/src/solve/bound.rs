@@ -85,6 +85,7 @@ impl Bound for LpRelaxation {
                 status: MipStatus::Optimal,
                 y,
                 objective,
+                ..
             } => {
                 let mut value = objective - LP_BOUND_SLACK * objective.abs();
                 value = value.max(problem.trivial_bound());

@@ -17,23 +17,43 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "microlp")]
+use good_lp::WithMipGap;
 use good_lp::{
     Constraint, Expression, ProblemVariables, ResolutionError, SolutionStatus, SolverModel,
-    Variable, WithInitialSolution, WithMipGap, WithTimeLimit, constraint, variable,
+    Variable, WithInitialSolution, WithTimeLimit, constraint, variable,
 };
 
-use super::{MipBackend, Problem};
+use super::{MipBackend, PROOF_GAP, Problem};
 use crate::error::{Error, Result};
 
 /// What the backend said of the values it returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MipStatus {
-    /// Proven optimal.
+    /// The search finished: optimal within the gap the backend was given (see
+    /// [`Outcome::Solved::proven_gap`]).
     Optimal,
-    /// Within the requested gap.
+    /// Stopped early because the requested gap was reached.
     GapLimit,
-    /// Stopped by the time limit.
+    /// Stopped by the time limit (or another resource limit): the values are the best
+    /// incumbent, and nothing is proven about them.
     TimeLimit,
+}
+
+impl MipStatus {
+    /// The relative gap this status proves for the returned values when the backend was given
+    /// the relative gap tolerance `requested`: `None` after a time limit.
+    fn proven_gap(self, requested: f64) -> Option<f64> {
+        match self {
+            // Both backends prune nodes within the requested gap, so a finished search is
+            // only as exact as the tolerance it ran with (HiGHS then reports "optimal" with a
+            // zero gap). Conversely good_lp calls any HiGHS optimum with a gap above zero
+            // GapLimit, which at a zero tolerance is rounding in HiGHS's bound (seen on pmed2
+            // warm-started: primal and dual bound equal to every printed digit).
+            MipStatus::Optimal | MipStatus::GapLimit => Some(requested),
+            MipStatus::TimeLimit => None,
+        }
+    }
 }
 
 /// How a good_lp run ended.
@@ -47,6 +67,9 @@ pub(crate) enum Outcome {
         y: Vec<(usize, f64)>,
         /// The model objective in the instance's units (`Σ w_i c_ij x_ij`).
         objective: f64,
+        /// The relative gap proven for these values: the optimum is at least
+        /// `objective · (1 − gap)` (0 for an exact search); `None` when time-limited.
+        proven_gap: Option<f64>,
     },
     /// The time limit struck before the backend had a feasible point.
     NoSolution,
@@ -133,6 +156,9 @@ fn formulate(problem: &Problem<'_>, integer: bool) -> Formulation {
 
 /// Solves the formulation (`integer`: binary `y`, else the LP relaxation) with `backend`
 /// within `time_limit`, warm-started from `warm` (an open set) when given.
+///
+/// `gap_tolerance` is the relative MIP gap at which the backend may stop; at or below
+/// [`PROOF_GAP`] the search is exact.
 pub(crate) fn run(
     problem: &Problem<'_>,
     backend: MipBackend,
@@ -143,24 +169,32 @@ pub(crate) fn run(
 ) -> Result<Outcome> {
     let f = formulate(problem, integer);
     let seconds = time_limit.as_secs_f64();
+    // A NaN tolerance is exact; a relative gap above 1 says nothing more than 1 does.
+    // (The backends take an f32; its rounding, under 1e-7 of the tolerance, is far below
+    // their feasibility tolerances.)
+    let requested = if gap_tolerance > PROOF_GAP {
+        gap_tolerance.min(1.0)
+    } else {
+        0.0
+    };
     match backend {
         MipBackend::Microlp => {
             #[cfg(feature = "microlp")]
             {
                 let (model, fx) = build(f, problem, warm, good_lp::microlp, seconds);
                 // microlp's default MIP gap is 0 (exact); a looser tolerance is passed on.
-                let model = if gap_tolerance > 1e-9 {
+                let model = if requested > 0.0 {
                     model
-                        .with_mip_gap(gap_tolerance as f32)
+                        .with_mip_gap(requested as f32)
                         .map_err(|e| solver_error("microlp", e))?
                 } else {
                     model
                 };
-                finish("microlp", model.solve(), &fx)
+                finish("microlp", model.solve(), &fx, requested)
             }
             #[cfg(not(feature = "microlp"))]
             {
-                let _ = (f, seconds, warm, gap_tolerance);
+                let _ = (f, seconds, warm, requested);
                 Err(Error::Solver {
                     solver: "microlp",
                     message: "microlp support is not compiled in: build cdnplan-core with the \
@@ -173,18 +207,20 @@ pub(crate) fn run(
             #[cfg(feature = "highs")]
             {
                 let (model, fx) = build(f, problem, warm, good_lp::highs, seconds);
-                // HiGHS stops at a 1e-4 relative gap by default: pass our tolerance on, so
-                // that "optimal" means what it says.
+                // HiGHS stops at a 1e-4 relative or 1e-6 absolute gap by default and then
+                // reports "optimal": pass our tolerance on and switch the absolute one off, so
+                // that a finished search means what `proven_gap` says. One thread: on these
+                // models HiGHS's parallel search does not pay, and runs stay reproducible.
                 let model = model
-                    .set_option("output_flag", false)
                     .set_threads(1)
-                    .with_mip_gap(gap_tolerance.max(0.0) as f32)
+                    .set_mip_abs_gap(0.0)
+                    .and_then(|m| m.set_mip_rel_gap(requested as f32))
                     .map_err(|e| solver_error("highs", e))?;
-                finish("highs", model.solve(), &fx)
+                finish("highs", model.solve(), &fx, requested)
             }
             #[cfg(not(feature = "highs"))]
             {
-                let _ = (f, seconds, warm, gap_tolerance);
+                let _ = (f, seconds, warm, requested);
                 Err(Error::Solver {
                     solver: "highs",
                     message: "HiGHS support is not compiled in: build with the cargo feature \
@@ -260,6 +296,7 @@ fn finish<S: good_lp::Solution>(
     solver: &'static str,
     result: std::result::Result<S, ResolutionError>,
     fx: &Extract,
+    requested_gap: f64,
 ) -> Result<Outcome> {
     match result {
         Ok(sol) => {
@@ -278,6 +315,7 @@ fn finish<S: good_lp::Solution>(
                 status,
                 y,
                 objective,
+                proven_gap: status.proven_gap(requested_gap),
             })
         }
         // microlp: "Time limit reached before finding a feasible solution";
@@ -347,6 +385,7 @@ mod tests {
                 status,
                 y,
                 objective,
+                ..
             } => (status, y, objective),
             Outcome::NoSolution => panic!("no solution"),
         }
@@ -441,6 +480,187 @@ mod tests {
             .unwrap(),
         );
         assert!(lp.2 <= mip.2 + 1e-9, "lp {} mip {}", lp.2, mip.2);
+    }
+
+    /// HiGHS against microlp on the same models (cargo feature `highs`).
+    #[cfg(feature = "highs")]
+    mod highs {
+        use rand::{RngExt, SeedableRng};
+        use rand_pcg::Pcg64;
+
+        use super::*;
+        use crate::progress::NoProgress;
+        use crate::solve::{FastSwap, Multistart, parse_pmed};
+
+        /// Clients and sites in the plane, with fixed, forbidden and budget constraints.
+        fn random(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
+            let mut rng = Pcg64::seed_from_u64(seed);
+            let mut point = || (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0));
+            let clients: Vec<(f64, f64)> = (0..n).map(|_| point()).collect();
+            let sites: Vec<(f64, f64)> = (0..m).map(|_| point()).collect();
+            let cost = clients
+                .iter()
+                .flat_map(|a| sites.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
+                .collect();
+            let weight = (0..n).map(|i| ((i * 7 + 3) % 10) as f64).collect();
+            let constraints = Constraints {
+                p,
+                fixed_open: vec![m - 1],
+                forbidden: vec![0],
+                budget: Some(Budget {
+                    existing: (1..=p).collect(),
+                    max_closed: p / 2,
+                }),
+            };
+            (Instance::new(n, m, cost, weight).unwrap(), constraints)
+        }
+
+        fn both(pb: &Problem<'_>, integer: bool, warm: Option<&[usize]>) -> [Outcome; 2] {
+            [MipBackend::Microlp, MipBackend::Highs].map(|backend| {
+                run(pb, backend, integer, Duration::from_secs(60), warm, 0.0).unwrap()
+            })
+        }
+
+        fn assert_same_optimum(what: &str, pb: &Problem<'_>, [microlp, highs]: [Outcome; 2]) {
+            let (ms, _, mo) = solved(microlp);
+            let (hs, hy, ho) = solved(highs);
+            assert_eq!((ms, hs), (MipStatus::Optimal, MipStatus::Optimal), "{what}");
+            assert!(
+                (mo - ho).abs() <= 1e-6 * mo.abs().max(1.0),
+                "{what}: microlp {mo} vs highs {ho}"
+            );
+            if let Some(open) = integral_open(&hy) {
+                assert!(pb.is_feasible(&open), "{what}: {open:?}");
+            }
+        }
+
+        #[test]
+        fn highs_solves_a_small_cycle_exactly() {
+            let inst = cycle(7);
+            let c = Constraints {
+                p: 2,
+                ..Default::default()
+            };
+            let pb = Problem::new(&inst, &c).unwrap();
+            let out = run(
+                &pb,
+                MipBackend::Highs,
+                true,
+                Duration::from_secs(10),
+                None,
+                1e-9,
+            )
+            .unwrap();
+            assert!(matches!(
+                out,
+                Outcome::Solved {
+                    proven_gap: Some(0.0),
+                    ..
+                }
+            ));
+            let (status, y, objective) = solved(out);
+            assert_eq!(status, MipStatus::Optimal);
+            assert_eq!(inst.objective(&rounded_open(&y)), 6.0);
+            assert!((objective - 6.0).abs() < 1e-6);
+        }
+
+        #[test]
+        fn highs_and_microlp_agree_on_random_instances() {
+            for seed in 0..6 {
+                let (n, m, p) = (15 + 5 * seed as usize, 12, 2 + seed as usize % 4);
+                let (inst, c) = random(n, m, p, seed);
+                let pb = Problem::new(&inst, &c).unwrap();
+                let what = format!("seed {seed}, n {n}, p {p}");
+                assert_same_optimum(&format!("{what}, LP"), &pb, both(&pb, false, None));
+                assert_same_optimum(&format!("{what}, MIP"), &pb, both(&pb, true, None));
+                // Warm-started from the heuristic, as the exact path does: same optimum.
+                let warm = Multistart {
+                    starts: 2,
+                    seed,
+                    swap: FastSwap { max_swaps: 100 },
+                }
+                .run(&pb, None, &NoProgress)
+                .open;
+                let warmed = both(&pb, true, Some(&warm));
+                assert_same_optimum(&format!("{what}, warm MIP"), &pb, warmed);
+            }
+        }
+
+        #[test]
+        fn highs_and_microlp_agree_on_pmed1_to_5() {
+            for k in 1..=5 {
+                let path = format!(
+                    "{}/../../benches/orlib/pmed{k}.txt",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+                let pmed = parse_pmed(&text).unwrap();
+                let pb = Problem::new(&pmed.instance, &pmed.constraints()).unwrap();
+                assert_same_optimum(&format!("pmed{k}"), &pb, both(&pb, true, None));
+            }
+        }
+
+        #[test]
+        fn highs_warm_start_is_kept_when_time_runs_out() {
+            // No time at all: HiGHS returns the warm start it was given, marked time-limited
+            // and proving nothing.
+            let (inst, c) = random(60, 40, 6, 11);
+            let pb = Problem::new(&inst, &c).unwrap();
+            let warm = [1, 2, 3, 20, 30, 39];
+            assert!(pb.is_feasible(&warm));
+            let out = run(
+                &pb,
+                MipBackend::Highs,
+                true,
+                Duration::ZERO,
+                Some(&warm),
+                1e-9,
+            )
+            .unwrap();
+            match out {
+                Outcome::Solved {
+                    status,
+                    y,
+                    proven_gap,
+                    ..
+                } => {
+                    assert_eq!(status, MipStatus::TimeLimit);
+                    assert_eq!(proven_gap, None);
+                    assert!(pb.is_feasible(&rounded_open(&y)));
+                }
+                Outcome::NoSolution => panic!("the warm start was dropped"),
+            }
+        }
+
+        #[test]
+        fn highs_credits_only_the_gap_it_was_given() {
+            let (inst, c) = random(40, 20, 4, 3);
+            let pb = Problem::new(&inst, &c).unwrap();
+            let exact = solved(both(&pb, true, None).into_iter().next().unwrap()).2;
+            let out = run(
+                &pb,
+                MipBackend::Highs,
+                true,
+                Duration::from_secs(60),
+                None,
+                0.25,
+            )
+            .unwrap();
+            let Outcome::Solved {
+                objective,
+                proven_gap,
+                ..
+            } = out
+            else {
+                panic!("no solution");
+            };
+            assert_eq!(proven_gap, Some(0.25));
+            assert!(
+                objective * (1.0 - 0.25) <= exact + 1e-9,
+                "{objective} vs {exact}"
+            );
+        }
     }
 
     #[cfg(not(feature = "highs"))]

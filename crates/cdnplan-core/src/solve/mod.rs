@@ -439,7 +439,7 @@ impl Run<'_, '_> {
         progress.end();
         let method = format!("mip/{}", self.backend_name());
         match outcome? {
-            mip::Outcome::Solved { status, y, .. } => {
+            mip::Outcome::Solved { y, proven_gap, .. } => {
                 let open = mip::rounded_open(&y);
                 if !self.problem.is_feasible(&open) {
                     return Err(Error::Solver {
@@ -450,13 +450,12 @@ impl Run<'_, '_> {
                     });
                 }
                 self.offer(open, method);
-                match status {
-                    mip::MipStatus::Optimal => self.bound = self.bound.max(self.objective),
-                    mip::MipStatus::GapLimit => {
-                        let tol = self.options.gap_tolerance.max(0.0);
-                        self.bound = self.bound.max(self.objective * (1.0 - tol));
-                    }
-                    mip::MipStatus::TimeLimit => self.cut = true,
+                match proven_gap {
+                    // The incumbent is now at most the backend's; the backend proved the
+                    // optimum within `gap` of its own, so of this one too.
+                    Some(gap) => self.bound = self.bound.max(self.objective * (1.0 - gap)),
+                    // Time-limited: nothing proven, the LP bound stays the best known.
+                    None => self.cut = true,
                 }
             }
             mip::Outcome::NoSolution => self.cut = true,
@@ -469,7 +468,8 @@ impl Run<'_, '_> {
         let gap = relative_gap(self.objective, bound);
         let (status, lower_bound) = if gap <= PROOF_GAP {
             (Status::Optimal, self.objective)
-        } else if gap <= self.options.gap_tolerance {
+        } else if gap <= self.options.gap_tolerance + 4.0 * f64::EPSILON {
+            // (The slack absorbs the rounding of `objective · (1 − tolerance)`.)
             (Status::GapLimit, bound)
         } else if self.cut {
             (Status::TimeLimit, bound)
