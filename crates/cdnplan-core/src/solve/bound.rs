@@ -112,25 +112,12 @@ impl Bound for LpRelaxation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solve::{Constraints, Instance};
+    use crate::solve::testkit::{problem, two_clusters};
 
     #[test]
     fn lp_bound_sits_between_trivial_bound_and_optimum() {
-        // Clients 0, 1, 2, 10, 11, 12 on a line; sites everywhere.
-        let xs = [0.0, 1.0, 2.0, 10.0, 11.0, 12.0];
-        let cost = xs
-            .iter()
-            .flat_map(|a| xs.iter().map(move |b| f64::abs(a - b)))
-            .collect();
-        let inst = Instance::new(6, 6, cost, vec![1.0; 6]).unwrap();
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 2,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let inst = two_clusters();
+        let pb = problem(&inst, 2);
         let trivial = TrivialBound
             .lower_bound(&pb, Duration::ZERO)
             .unwrap()

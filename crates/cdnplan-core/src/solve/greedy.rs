@@ -153,29 +153,16 @@ impl Slots {
 
 #[cfg(test)]
 mod tests {
+    use crate::solve::testkit::{line, problem};
     use rand::SeedableRng;
 
     use super::*;
-    use crate::solve::{Budget, Constraints, Instance};
-
-    fn line(n: usize) -> Instance {
-        let cost = (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i as f64 - j as f64).abs()))
-            .collect();
-        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
-    }
+    use crate::solve::{Budget, Constraints};
 
     #[test]
     fn one_median_of_a_line_is_its_middle() {
         let inst = line(7);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 1);
         let mut rng = Pcg64::seed_from_u64(0);
         assert_eq!(Greedy::PURE.construct(&pb, &mut rng), vec![3]);
     }

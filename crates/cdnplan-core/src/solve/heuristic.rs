@@ -89,7 +89,8 @@ impl Multistart {
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
-    use crate::solve::{Constraints, Instance};
+    use crate::solve::Instance;
+    use crate::solve::testkit::problem;
 
     fn scattered(n: usize, seed: u64) -> Instance {
         use rand::RngExt;
@@ -107,14 +108,7 @@ mod tests {
     #[test]
     fn same_answer_on_one_and_two_threads() {
         let inst = scattered(60, 7);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 6,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 6);
         let ms = Multistart {
             starts: 6,
             seed: 11,
@@ -136,14 +130,7 @@ mod tests {
     #[test]
     fn more_starts_never_hurt() {
         let inst = scattered(50, 3);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 8,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 8);
         let swap = FastSwap { max_swaps: 1000 };
         let one = Multistart {
             starts: 1,

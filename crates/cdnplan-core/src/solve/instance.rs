@@ -352,14 +352,7 @@ impl<'a> Problem<'a> {
 mod tests {
     use super::*;
     use crate::solve::Budget;
-
-    fn line(n: usize) -> Instance {
-        // Clients and sites on a line at 0, 1, …, n−1; cost = distance.
-        let cost = (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i as f64 - j as f64).abs()))
-            .collect();
-        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
-    }
+    use crate::solve::testkit::line;
 
     fn err(inst: &Instance, c: Constraints) -> Error {
         Problem::new(inst, &c).unwrap_err()

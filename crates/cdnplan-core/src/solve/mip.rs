@@ -364,20 +364,8 @@ pub(crate) fn rounded_open(y: &[(usize, f64)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solve::{Budget, Constraints, Instance};
-
-    /// Points on a circle: the LP relaxation of p = 2 on an odd cycle is fractional.
-    fn cycle(n: usize) -> Instance {
-        let cost = (0..n)
-            .flat_map(|i| {
-                (0..n).map(move |j| {
-                    let d = i.abs_diff(j);
-                    d.min(n - d) as f64
-                })
-            })
-            .collect();
-        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
-    }
+    use crate::solve::testkit::{cycle, problem};
+    use crate::solve::{Budget, Constraints};
 
     fn solved(o: Outcome) -> (MipStatus, Vec<(usize, f64)>, f64) {
         match o {
@@ -394,14 +382,7 @@ mod tests {
     #[test]
     fn mip_solves_a_small_cycle_exactly() {
         let inst = cycle(7);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 2,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 2);
         let out = run(
             &pb,
             MipBackend::Microlp,
@@ -449,14 +430,7 @@ mod tests {
     #[test]
     fn lp_relaxation_is_at_most_the_mip() {
         let inst = cycle(9);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 2,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 2);
         let lp = solved(
             run(
                 &pb,
@@ -490,7 +464,7 @@ mod tests {
 
         use super::*;
         use crate::progress::NoProgress;
-        use crate::solve::{FastSwap, Multistart, parse_pmed};
+        use crate::solve::{FastSwap, Instance, Multistart, parse_pmed};
 
         /// Clients and sites in the plane, with fixed, forbidden and budget constraints.
         fn random(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
@@ -667,14 +641,7 @@ mod tests {
     #[test]
     fn highs_without_the_feature_is_a_clear_error() {
         let inst = cycle(5);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 1);
         let e = run(
             &pb,
             MipBackend::Highs,

@@ -60,6 +60,8 @@ pub mod mip;
 pub mod orlib;
 /// Swap local search (fast interchange).
 pub mod swap;
+#[cfg(test)]
+mod testkit;
 
 pub use bound::{Bound, LowerBound, LpRelaxation, TrivialBound};
 pub use brute::brute_force;

@@ -247,30 +247,17 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    use crate::solve::testkit::{line, problem, two_clusters};
     use rand::SeedableRng;
     use rand_pcg::Pcg64;
 
     use super::*;
-    use crate::solve::{Budget, Constraints, Greedy, Instance};
-
-    fn line(n: usize) -> Instance {
-        let cost = (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i as f64 - j as f64).abs()))
-            .collect();
-        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
-    }
+    use crate::solve::{Budget, Constraints, Greedy};
 
     #[test]
     fn moves_a_bad_start_to_the_median() {
         let inst = line(9);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 1);
         let mut open = vec![0];
         let stats = FastSwap { max_swaps: 100 }.improve(&pb, &mut open, None);
         assert_eq!(open, vec![4]);
@@ -279,21 +266,8 @@ mod tests {
 
     #[test]
     fn two_medians_of_two_clusters() {
-        // Clients at 0,1,2 and 10,11,12: the 2-median is {1, 11} with cost 4.
-        let xs = [0.0, 1.0, 2.0, 10.0, 11.0, 12.0];
-        let cost = xs
-            .iter()
-            .flat_map(|a| xs.iter().map(move |b| f64::abs(a - b)))
-            .collect();
-        let inst = Instance::new(6, 6, cost, vec![1.0; 6]).unwrap();
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 2,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let inst = two_clusters();
+        let pb = problem(&inst, 2);
         let mut open = vec![0, 2];
         FastSwap { max_swaps: 100 }.improve(&pb, &mut open, None);
         assert_eq!(open, vec![1, 4]);
@@ -323,14 +297,7 @@ mod tests {
     #[test]
     fn swap_limit_stops_early() {
         let inst = line(9);
-        let pb = Problem::new(
-            &inst,
-            &Constraints {
-                p: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let pb = problem(&inst, 1);
         let mut open = vec![0];
         let stats = FastSwap { max_swaps: 0 }.improve(&pb, &mut open, None);
         assert_eq!(

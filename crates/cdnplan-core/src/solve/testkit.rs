@@ -1,0 +1,47 @@
+//! Small instances shared by the solver's unit tests.
+
+use super::{Constraints, Instance, Problem};
+
+/// Clients and sites on a line at 0, 1, …, n−1; cost = distance.
+pub(crate) fn line(n: usize) -> Instance {
+    let cost = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i as f64 - j as f64).abs()))
+        .collect();
+    Instance::new(n, n, cost, vec![1.0; n]).unwrap()
+}
+
+/// Clients and sites at 0, 1, 2 and 10, 11, 12 on a line: the 2-median is {1, 4} (the points
+/// 1 and 11) with cost 4.
+pub(crate) fn two_clusters() -> Instance {
+    let xs = [0.0, 1.0, 2.0, 10.0, 11.0, 12.0];
+    let cost = xs
+        .iter()
+        .flat_map(|a| xs.iter().map(move |b| f64::abs(a - b)))
+        .collect();
+    Instance::new(6, 6, cost, vec![1.0; 6]).unwrap()
+}
+
+/// Points on a circle: the LP relaxation of p = 2 on an odd cycle is fractional.
+pub(crate) fn cycle(n: usize) -> Instance {
+    let cost = (0..n)
+        .flat_map(|i| {
+            (0..n).map(move |j| {
+                let d = i.abs_diff(j);
+                d.min(n - d) as f64
+            })
+        })
+        .collect();
+    Instance::new(n, n, cost, vec![1.0; n]).unwrap()
+}
+
+/// `inst` with exactly `p` open sites and no other constraint.
+pub(crate) fn problem(inst: &Instance, p: usize) -> Problem<'_> {
+    Problem::new(
+        inst,
+        &Constraints {
+            p,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
