@@ -7,7 +7,8 @@ use std::time::Duration;
 use cdnplan::demand::{CellKind, Demand, DemandCell, Weighting};
 use cdnplan::relocation::{RelocationConstraints, RelocationProblem, optimise};
 use cdnplan::solve::{
-    Constraints, FastSwap, Instance, Method, Multistart, Problem, SolveOptions, parse_pmed, solve,
+    Constraints, FastSwap, Instance, Method, Multistart, Problem, SolveOptions, Vns, parse_pmed,
+    solve,
 };
 use cdnplan::{GeoPoint, Latency, LinearRtt, NoProgress, Node, Site};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -73,6 +74,7 @@ fn heuristic(c: &mut Criterion) {
         starts: 8,
         seed: 0,
         swap: FastSwap { max_swaps: 10_000 },
+        vns: Vns::default(),
     };
     for (name, (inst, cons)) in &cases {
         let problem = Problem::new(inst, cons).expect("feasible");

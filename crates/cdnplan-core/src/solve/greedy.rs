@@ -24,7 +24,8 @@ impl Greedy {
 
     /// Builds a feasible open set (sorted). `rng` is only drawn from when `rcl > 1`.
     ///
-    /// Cost: `O(p · n_clients · n_sites)`.
+    /// Cost: one pass over the sorted cost matrix plus, per opened site, the clients it
+    /// brings closer and their sites nearer than before.
     pub fn construct(&self, problem: &Problem<'_>, rng: &mut Pcg64) -> Vec<usize> {
         let inst = problem.instance();
         let n = inst.n_clients;
@@ -32,12 +33,20 @@ impl Greedy {
         let p = problem.p();
         let mut open = problem.fixed_sites();
         let mut is_open = vec![false; m];
-        let mut d1 = vec![f64::INFINITY; n];
+        // Before anything opens, every client stands at a cost above every site's.
+        let big = 2.0 * inst.cost.iter().copied().fold(0.0, f64::max) + 1.0;
+        let mut d1 = vec![big; n];
         for &j in &open {
             is_open[j] = true;
             for (d, &c) in d1.iter_mut().zip(problem.site_costs(j)) {
                 *d = d.min(c);
             }
+        }
+        // saving[f] = Σ_i w_i · max(0, d1(i) − c_if): what opening f saves, kept up to date
+        // client by client (each client touches only the sites it ranks before d1).
+        let mut saving = vec![0.0; m];
+        for (i, &d) in d1.iter().enumerate() {
+            add_client(problem, i, d, 1.0, &mut saving);
         }
         let mut slots = Slots::new(problem, &is_open);
         let mut scored: Vec<(f64, usize)> = Vec::with_capacity(m);
@@ -47,15 +56,8 @@ impl Greedy {
                 if is_open_j || !problem.is_allowed(j) || !slots.can_add(problem.is_existing(j)) {
                     continue;
                 }
-                let col = problem.site_costs(j);
-                let value: f64 = inst
-                    .weight
-                    .iter()
-                    .zip(col)
-                    .zip(&d1)
-                    .map(|((w, &c), &d)| w * c.min(d))
-                    .sum();
-                scored.push((value, j));
+                // Lower is better: the negated saving.
+                scored.push((-saving[j], j));
             }
             // `Problem::new` proved feasibility, and `Slots` keeps every partial set completable.
             debug_assert!(!scored.is_empty(), "greedy ran out of candidates");
@@ -65,8 +67,12 @@ impl Greedy {
             is_open[pick] = true;
             open.push(pick);
             slots.add(problem.is_existing(pick));
-            for (d, &c) in d1.iter_mut().zip(problem.site_costs(pick)) {
-                *d = d.min(c);
+            for (i, &c) in problem.site_costs(pick).iter().enumerate() {
+                if c < d1[i] {
+                    add_client(problem, i, d1[i], -1.0, &mut saving);
+                    d1[i] = c;
+                    add_client(problem, i, c, 1.0, &mut saving);
+                }
             }
         }
         open.sort_unstable();
@@ -85,6 +91,24 @@ impl Greedy {
         scored.select_nth_unstable_by(k - 1, by_value);
         scored[..k].sort_unstable_by(by_value);
         Some(scored[rng.random_range(0..k)].1)
+    }
+}
+
+/// Adds (`sign = 1`) or removes (`sign = −1`) client `i`'s share `w_i · (d1 − c_if)` of the
+/// saving of every site it ranks before `d1`.
+fn add_client(problem: &Problem<'_>, i: usize, d1: f64, sign: f64, saving: &mut [f64]) {
+    let inst = problem.instance();
+    let w = inst.weight[i];
+    if w == 0.0 {
+        return;
+    }
+    let row = &inst.cost[i * inst.n_sites..(i + 1) * inst.n_sites];
+    for &f in problem.sites_by_cost(i) {
+        let c = row[f as usize];
+        if c >= d1 {
+            break;
+        }
+        saving[f as usize] += sign * w * (d1 - c);
     }
 }
 

@@ -1,7 +1,8 @@
-//! Multistart greedy + fast swap, deterministic at any thread count.
+//! Multistart greedy + swap + VNS, deterministic at any thread count.
 //!
 //! Start 0 is the pure greedy; start `s > 0` is a randomised greedy seeded with
-//! `seed.wrapping_add(s)`. Every start descends with [`FastSwap`]. Starts run in parallel on
+//! `seed.wrapping_add(s)`. Every start descends with [`FastSwap`], then runs [`Vns`] with the
+//! same generator. Starts run in parallel on
 //! rayon's pool and the answer is the minimum by `(objective.total_cmp, open set
 //! lexicographically)`, so the thread count never changes it (unless the wall-clock safety
 //! stop cuts a start short).
@@ -13,7 +14,8 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
 
-use super::{FastSwap, Greedy, Problem};
+use super::swap::SwapState;
+use super::{FastSwap, Greedy, Problem, Vns};
 use crate::progress::Progress;
 
 /// Size of the restricted candidate list for randomised starts.
@@ -39,6 +41,8 @@ pub struct Multistart {
     pub seed: u64,
     /// Local search of each start.
     pub swap: FastSwap,
+    /// VNS after the descent (`rounds = 0`: none).
+    pub vns: Vns,
 }
 
 impl Multistart {
@@ -50,7 +54,7 @@ impl Multistart {
         progress: &dyn Progress,
     ) -> Incumbent {
         let starts = self.starts.max(1);
-        progress.begin("greedy+swap", Some(starts as u64));
+        progress.begin("greedy+swap+vns", Some(starts as u64));
         let cut = AtomicBool::new(false);
         let results: Vec<(Vec<usize>, f64)> = (0..starts)
             .into_par_iter()
@@ -61,11 +65,17 @@ impl Multistart {
                 } else {
                     Greedy { rcl: RCL }
                 };
-                let mut open = greedy.construct(problem, &mut rng);
-                let stats = self.swap.improve(problem, &mut open, deadline);
-                if !stats.local_optimum && deadline.is_some_and(|d| Instant::now() >= d) {
+                let open = greedy.construct(problem, &mut rng);
+                let mut state = SwapState::new(problem, &open);
+                let stats = state.descend(problem, self.swap.max_swaps, deadline);
+                let mut stopped = !stats.local_optimum;
+                if self.vns.rounds > 0 && !stopped {
+                    stopped = self.vns.run(problem, &mut state, &mut rng, deadline).cut;
+                }
+                if stopped && deadline.is_some_and(|d| Instant::now() >= d) {
                     cut.store(true, Ordering::Relaxed);
                 }
+                let open = state.open_sorted();
                 let objective = problem.instance().objective(&open);
                 progress.advance(1);
                 (open, objective)
@@ -89,21 +99,7 @@ impl Multistart {
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
-    use crate::solve::Instance;
-    use crate::solve::testkit::problem;
-
-    fn scattered(n: usize, seed: u64) -> Instance {
-        use rand::RngExt;
-        let mut rng = Pcg64::seed_from_u64(seed);
-        let pts: Vec<(f64, f64)> = (0..n)
-            .map(|_| (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)))
-            .collect();
-        let cost = pts
-            .iter()
-            .flat_map(|a| pts.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
-            .collect();
-        Instance::new(n, n, cost, vec![1.0; n]).unwrap()
-    }
+    use crate::solve::testkit::{problem, scattered};
 
     #[test]
     fn same_answer_on_one_and_two_threads() {
@@ -113,6 +109,7 @@ mod tests {
             starts: 6,
             seed: 11,
             swap: FastSwap { max_swaps: 1000 },
+            vns: Vns::default(),
         };
         let run = |threads| {
             rayon::ThreadPoolBuilder::new()
@@ -136,12 +133,20 @@ mod tests {
             starts: 1,
             seed: 0,
             swap,
+            vns: Vns {
+                rounds: 0,
+                ..Vns::default()
+            },
         }
         .run(&pb, None, &NoProgress);
         let many = Multistart {
             starts: 8,
             seed: 0,
             swap,
+            vns: Vns {
+                rounds: 0,
+                ..Vns::default()
+            },
         }
         .run(&pb, None, &NoProgress);
         assert!(many.objective <= one.objective);

@@ -118,6 +118,12 @@ pub struct Problem<'a> {
     max_closed: usize,
     /// Site-major copy of the costs (`n_sites × n_clients`), for column scans.
     by_site: Vec<f64>,
+    /// Per client, the allowed sites by increasing cost (ties by index): `n_clients` rows of
+    /// `n_allowed` entries.
+    order: Vec<u32>,
+    n_allowed: usize,
+    /// Every weighted cost `w_i · c_ij` is an integer, so every objective value is one.
+    integral: bool,
 }
 
 impl<'a> Problem<'a> {
@@ -172,6 +178,11 @@ impl<'a> Problem<'a> {
                 by_site[j * n + i] = instance.cost[i * m + j];
             }
         }
+        let (order, n_allowed) = sorted_sites(instance, &allowed);
+        let integral = instance.weight.iter().enumerate().all(|(i, &w)| {
+            let row = &instance.cost[i * m..(i + 1) * m];
+            w == 0.0 || row.iter().all(|&c| is_integer(w * c))
+        });
         let problem = Problem {
             instance,
             p: constraints.p,
@@ -181,6 +192,9 @@ impl<'a> Problem<'a> {
             n_existing,
             max_closed,
             by_site,
+            order,
+            n_allowed,
+            integral,
         };
         problem.check_feasible()?;
         Ok(problem)
@@ -314,6 +328,23 @@ impl<'a> Problem<'a> {
         &self.by_site[j * n..(j + 1) * n]
     }
 
+    /// The allowed sites by increasing cost from client `i` (ties by site index).
+    #[inline]
+    pub fn sites_by_cost(&self, i: usize) -> &[u32] {
+        &self.order[i * self.n_allowed..(i + 1) * self.n_allowed]
+    }
+
+    /// Number of allowed sites.
+    pub fn n_allowed(&self) -> usize {
+        self.n_allowed
+    }
+
+    /// Whether every weighted cost `w_i · c_ij` is an integer (below 2⁵³), so that every
+    /// objective value is one and a lower bound `b` proves `⌈b⌉`.
+    pub fn is_integral(&self) -> bool {
+        self.integral
+    }
+
     /// How many existing sites an open set closes.
     pub fn closed_count(&self, open: &[usize]) -> usize {
         self.n_existing - open.iter().filter(|&&j| self.existing[j]).count()
@@ -346,6 +377,36 @@ impl<'a> Problem<'a> {
             })
             .sum()
     }
+}
+
+/// Whether `x` is an integer small enough that sums of such values stay exact.
+fn is_integer(x: f64) -> bool {
+    x.fract() == 0.0 && x.abs() < 2f64.powi(53)
+}
+
+/// Per client, the allowed sites sorted by `(cost, index)`, built in parallel (each row is
+/// independent, so the result does not depend on the thread count).
+fn sorted_sites(instance: &Instance, allowed: &[bool]) -> (Vec<u32>, usize) {
+    use rayon::prelude::*;
+    let sites: Vec<u32> = (0..instance.n_sites)
+        .filter(|&j| allowed[j])
+        .map(|j| j as u32)
+        .collect();
+    let k = sites.len();
+    let m = instance.n_sites;
+    let mut order = vec![0u32; instance.n_clients * k];
+    if k > 0 {
+        order.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
+            let costs = &instance.cost[i * m..(i + 1) * m];
+            row.copy_from_slice(&sites);
+            row.sort_unstable_by(|&a, &b| {
+                costs[a as usize]
+                    .total_cmp(&costs[b as usize])
+                    .then(a.cmp(&b))
+            });
+        });
+    }
+    (order, k)
 }
 
 #[cfg(test)]

@@ -46,30 +46,39 @@ use crate::progress::Progress;
 
 /// Lower bounds: the trivial bound and the LP relaxation.
 pub mod bound;
+/// Branch-and-bound on the Lagrangian bound.
+pub mod branch;
 /// Brute-force enumeration for tests and tiny instances.
 pub mod brute;
 /// Greedy construction.
 pub mod greedy;
-/// Multistart greedy + swap.
+/// Multistart greedy + swap + VNS.
 pub mod heuristic;
 /// Validated instances and constraints.
 pub mod instance;
+/// The Lagrangian lower bound and reduced-cost fixing.
+pub mod lagrange;
 /// The strong MIP formulation through good_lp.
 pub mod mip;
 /// OR-Library p-median file parsers.
 pub mod orlib;
-/// Swap local search (fast interchange).
+/// Swap local search with cached gains.
 pub mod swap;
 #[cfg(test)]
 mod testkit;
+/// Variable neighbourhood search.
+pub mod vns;
 
 pub use bound::{Bound, LowerBound, LpRelaxation, TrivialBound};
+pub use branch::{BranchAndBound, Proof};
 pub use brute::brute_force;
 pub use greedy::Greedy;
 pub use heuristic::{Incumbent, Multistart};
 pub use instance::Problem;
+pub use lagrange::{Fixing, Lagrangian, LagrangianBound};
 pub use orlib::{PmedInstance, PmedcapInstance, parse_pmed, parse_pmedcap, parse_pmedopt};
 pub use swap::{FastSwap, SearchStats};
+pub use vns::{Vns, VnsStats};
 
 /// [`Method::Auto`] runs the exact path only up to this many client × allowed-site pairs
 /// (the strong formulation has one variable and one row per pair; microlp solves
@@ -310,6 +319,10 @@ pub fn solve(
         seed: options.seed,
         swap: FastSwap {
             max_swaps: options.max_swaps,
+        },
+        vns: Vns {
+            max_swaps: options.max_swaps,
+            ..Vns::default()
         },
     };
     let incumbent = multistart.run(&problem, deadline, progress);

@@ -1,19 +1,24 @@
-//! Swap local search: Whitaker's fast interchange (Whitaker 1983, "A fast algorithm for the
-//! greedy interchange for large-scale clustering and median location problems", INFOR
-//! 21:95–108), best improvement, under every constraint.
+//! Swap local search with cached gains (Resende & Werneck, "A fast swap-based local search
+//! procedure for location problems", Annals of Operations Research 150 (2007) 205–230),
+//! best improvement, under every constraint.
 //!
 //! For each client `i` keep the nearest open site `n1(i)` at cost `d1(i)` and the second
-//! nearest at `d2(i)`. Opening `f` and closing `r` changes the objective by
+//! nearest at `d2(i)`. Opening `f` and closing `r` lowers the objective by
 //!
 //! ```text
-//! Δ(f, r) = −gain(f) + loss(f, r)
-//! gain(f)    = Σ_i w_i · max(0, d1(i) − c_if)
-//! loss(f, r) = Σ_{i : n1(i) = r} w_i · (min(d2(i), c_if) − min(d1(i), c_if))
+//! profit(f, r) = gain(f) − loss(r) + extra(f, r)
+//! gain(f)      = Σ_i w_i · max(0, d1(i) − c_if)
+//! loss(r)      = Σ_{i : n1(i) = r} w_i · (d2(i) − d1(i))
+//! extra(f, r)  = Σ_{i : n1(i) = r, c_if < d2(i)} w_i · (d2(i) − max(c_if, d1(i)))
 //! ```
 //!
-//! `loss(f, ·)` for every `r` at once costs `O(n)` (start from `Σ_{n1(i)=r} w_i (d2(i) − d1(i))`
-//! and correct only the clients with `c_if < d2(i)`), so a whole neighbourhood scan is
-//! `O(n_sites · (n_clients + p))` instead of `O(p · n_sites · n_clients)`.
+//! Each client contributes to `gain`, `loss` and `extra` only through the sites it ranks
+//! before `d2(i)` (a prefix of its sites sorted by cost, [`Problem::sites_by_cost`]). The
+//! three tables are kept between moves: after a swap only the clients whose `n1` or `n2`
+//! changed take their contribution out and put the new one in, so a move costs `O(n)` to
+//! find the affected clients plus their prefixes, and choosing the next move is a scan of
+//! the `n_sites × p` table. Whitaker's fast interchange recomputes everything per move, at
+//! `O(n_sites · n_clients)`; on OR-Library instances the cached version is 10–100× faster.
 //!
 //! Moves keep the constraints: a fixed site never closes, a forbidden site never opens, and
 //! closing an existing site for a new one is allowed only while the number of closed existing
@@ -23,7 +28,7 @@ use std::time::Instant;
 
 use super::Problem;
 
-/// Best-improvement fast interchange.
+/// Best-improvement swap local search with cached gains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FastSwap {
     /// Stop after this many improving swaps.
@@ -50,27 +55,262 @@ impl FastSwap {
         open: &mut Vec<usize>,
         deadline: Option<Instant>,
     ) -> SearchStats {
-        let mut state = State::new(problem, open);
+        let mut state = SwapState::new(problem, open);
+        let stats = state.descend(problem, self.max_swaps, deadline);
+        *open = state.open_sorted();
+        stats
+    }
+}
+
+/// A move: open `f`, close `r`, lowering the objective by `profit`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Move {
+    pub(crate) profit: f64,
+    pub(crate) open: usize,
+    pub(crate) close: usize,
+}
+
+/// The open set with its nearest / second-nearest tables and the cached move values.
+#[derive(Debug, Clone)]
+pub(crate) struct SwapState {
+    /// Slot of each open site in `open`, `usize::MAX` when closed.
+    slot: Vec<usize>,
+    /// The open sites, by slot.
+    open: Vec<usize>,
+    n1: Vec<u32>,
+    n2: Vec<u32>,
+    d1: Vec<f64>,
+    d2: Vec<f64>,
+    gain: Vec<f64>,
+    /// By slot.
+    loss: Vec<f64>,
+    /// `extra[f · p + slot]`.
+    extra: Vec<f64>,
+    /// Existing sites closed.
+    closed: usize,
+    /// Stand-in cost of "no second open site" (only when `p = 1`): above every cost.
+    big: f64,
+    /// Scratch: clients touched by the current move.
+    affected: Vec<usize>,
+}
+
+/// `u32` marker for "no site".
+const NONE: u32 = u32::MAX;
+
+impl SwapState {
+    /// The state of the feasible open set `open`.
+    pub(crate) fn new(problem: &Problem<'_>, open: &[usize]) -> Self {
+        let inst = problem.instance();
+        let (n, m, p) = (inst.n_clients, inst.n_sites, open.len());
+        let max_cost = inst.cost.iter().copied().fold(0.0, f64::max);
+        let mut slot = vec![usize::MAX; m];
+        for (s, &j) in open.iter().enumerate() {
+            slot[j] = s;
+        }
+        let mut state = SwapState {
+            slot,
+            open: open.to_vec(),
+            n1: vec![NONE; n],
+            n2: vec![NONE; n],
+            d1: vec![0.0; n],
+            d2: vec![0.0; n],
+            gain: vec![0.0; m],
+            loss: vec![0.0; p],
+            extra: vec![0.0; m * p],
+            closed: problem.closed_count(open),
+            big: 2.0 * max_cost + 1.0,
+            affected: Vec::new(),
+        };
+        for i in 0..n {
+            state.locate(problem, i);
+            state.contribute(problem, i, 1.0);
+        }
+        state
+    }
+
+    /// The open sites, sorted.
+    pub(crate) fn open_sorted(&self) -> Vec<usize> {
+        let mut v = self.open.clone();
+        v.sort_unstable();
+        v
+    }
+
+    /// `Σ_i w_i · d1(i)`, in client order.
+    pub(crate) fn objective(&self, problem: &Problem<'_>) -> f64 {
+        let w = &problem.instance().weight;
+        w.iter().zip(&self.d1).map(|(w, d)| w * d).sum()
+    }
+
+    /// Whether site `j` is open.
+    pub(crate) fn is_open(&self, j: usize) -> bool {
+        self.slot[j] != usize::MAX
+    }
+
+    /// The open sites, by slot.
+    pub(crate) fn open(&self) -> &[usize] {
+        &self.open
+    }
+
+    /// Existing sites closed.
+    pub(crate) fn closed(&self) -> usize {
+        self.closed
+    }
+
+    /// Sets `n1, d1, n2, d2` of client `i` from its sorted sites.
+    fn locate(&mut self, problem: &Problem<'_>, i: usize) {
+        let inst = problem.instance();
+        let row = &inst.cost[i * inst.n_sites..(i + 1) * inst.n_sites];
+        let (mut n1, mut n2) = (NONE, NONE);
+        for &j in problem.sites_by_cost(i) {
+            if self.slot[j as usize] != usize::MAX {
+                if n1 == NONE {
+                    n1 = j;
+                } else {
+                    n2 = j;
+                    break;
+                }
+            }
+        }
+        self.n1[i] = n1;
+        self.n2[i] = n2;
+        self.d1[i] = if n1 == NONE {
+            self.big
+        } else {
+            row[n1 as usize]
+        };
+        self.d2[i] = if n2 == NONE {
+            self.big
+        } else {
+            row[n2 as usize]
+        };
+    }
+
+    /// Adds (`sign = 1`) or removes (`sign = −1`) client `i`'s share of the tables.
+    fn contribute(&mut self, problem: &Problem<'_>, i: usize, sign: f64) {
+        let inst = problem.instance();
+        let w = inst.weight[i];
+        let n1 = self.n1[i];
+        if w == 0.0 || n1 == NONE {
+            return;
+        }
+        let sw = sign * w;
+        let (d1, d2) = (self.d1[i], self.d2[i]);
+        let s = self.slot[n1 as usize];
+        let p = self.open.len();
+        self.loss[s] += sw * (d2 - d1);
+        let row = &inst.cost[i * inst.n_sites..(i + 1) * inst.n_sites];
+        for &f in problem.sites_by_cost(i) {
+            let f = f as usize;
+            let c = row[f];
+            if c >= d2 {
+                break;
+            }
+            if c < d1 {
+                self.gain[f] += sw * (d1 - c);
+            }
+            self.extra[f * p + s] += sw * (d2 - c.max(d1));
+        }
+    }
+
+    /// The most profitable feasible move; ties go to the lowest `(f, r)` by scan order.
+    pub(crate) fn best_move(&self, problem: &Problem<'_>) -> Option<Move> {
+        let p = self.open.len();
+        // Per slot: whether it may close, and whether closing it spends budget.
+        let removable: Vec<bool> = self.open.iter().map(|&r| !problem.is_fixed(r)).collect();
+        let budget_left = problem.max_closed() > self.closed;
+        let mut best: Option<Move> = None;
+        for f in 0..self.gain.len() {
+            if self.is_open(f) || !problem.is_allowed(f) {
+                continue;
+            }
+            let f_new = !problem.is_existing(f);
+            let g = self.gain[f];
+            let row = &self.extra[f * p..(f + 1) * p];
+            for s in 0..p {
+                if !removable[s] {
+                    continue;
+                }
+                let r = self.open[s];
+                if f_new && !budget_left && problem.is_existing(r) {
+                    continue;
+                }
+                let profit = g - self.loss[s] + row[s];
+                if best.is_none_or(|b| profit > b.profit) {
+                    best = Some(Move {
+                        profit,
+                        open: f,
+                        close: r,
+                    });
+                }
+            }
+        }
+        best
+    }
+
+    /// Opens `f` and closes `r` (`f` closed and allowed, `r` open), updating the tables.
+    pub(crate) fn apply(&mut self, problem: &Problem<'_>, f: usize, r: usize) {
+        let s = self.slot[r];
+        debug_assert!(s != usize::MAX && self.slot[f] == usize::MAX);
+        let col = problem.site_costs(f);
+        let mut affected = std::mem::take(&mut self.affected);
+        affected.clear();
+        let r32 = r as u32;
+        for (i, &c) in col.iter().enumerate() {
+            if self.n1[i] == r32 || self.n2[i] == r32 || c < self.d2[i] {
+                affected.push(i);
+            }
+        }
+        for &i in &affected {
+            self.contribute(problem, i, -1.0);
+        }
+        // Only clients with n1 = r fed slot s: clear its rounding residue.
+        let p = self.open.len();
+        self.loss[s] = 0.0;
+        for row in self.extra.chunks_exact_mut(p) {
+            row[s] = 0.0;
+        }
+        self.slot[r] = usize::MAX;
+        self.slot[f] = s;
+        self.open[s] = f;
+        if problem.is_existing(r) {
+            self.closed += 1;
+        }
+        if problem.is_existing(f) {
+            self.closed -= 1;
+        }
+        for &i in &affected {
+            self.locate(problem, i);
+            self.contribute(problem, i, 1.0);
+        }
+        self.affected = affected;
+    }
+
+    /// Best-improvement descent to a local optimum (or `max_swaps`, or `deadline`).
+    pub(crate) fn descend(
+        &mut self,
+        problem: &Problem<'_>,
+        max_swaps: usize,
+        deadline: Option<Instant>,
+    ) -> SearchStats {
         let mut stats = SearchStats::default();
-        let m = problem.instance().n_sites;
-        let mut loss = vec![0.0; m];
-        let mut base = vec![0.0; m];
+        let mut objective = self.objective(problem);
         loop {
-            if stats.swaps >= self.max_swaps || deadline.is_some_and(|d| Instant::now() >= d) {
+            if stats.swaps >= max_swaps || deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
             stats.scans += 1;
-            let objective = state.objective(problem);
             let tolerance = 1e-12 * objective.abs().max(1e-300);
-            match state.best_swap(problem, &mut base, &mut loss) {
-                Some((delta, f, r)) if delta < -tolerance => {
-                    state.apply(problem, f, r);
-                    if state.objective(problem) >= objective {
-                        // Rounding made a "gain" out of nothing: undo and stop.
-                        state.apply(problem, r, f);
+            match self.best_move(problem) {
+                Some(mv) if mv.profit > tolerance => {
+                    self.apply(problem, mv.open, mv.close);
+                    let next = self.objective(problem);
+                    if next >= objective {
+                        // Rounding made a profit out of nothing: undo and stop.
+                        self.apply(problem, mv.close, mv.open);
                         stats.local_optimum = true;
                         break;
                     }
+                    objective = next;
                     stats.swaps += 1;
                 }
                 _ => {
@@ -79,180 +319,19 @@ impl FastSwap {
                 }
             }
         }
-        *open = state.open_list.clone();
-        open.sort_unstable();
         stats
-    }
-}
-
-/// Nearest / second-nearest bookkeeping for one open set.
-struct State {
-    is_open: Vec<bool>,
-    open_list: Vec<usize>,
-    n1: Vec<usize>,
-    n2: Vec<usize>,
-    d1: Vec<f64>,
-    d2: Vec<f64>,
-    closed: usize,
-    /// Stand-in for "no second open site": larger than every cost, so `min(d2, c) = c`.
-    big: f64,
-}
-
-impl State {
-    fn new(problem: &Problem<'_>, open: &[usize]) -> Self {
-        let inst = problem.instance();
-        let n = inst.n_clients;
-        let max_cost = inst.cost.iter().copied().fold(0.0, f64::max);
-        let mut is_open = vec![false; inst.n_sites];
-        for &j in open {
-            is_open[j] = true;
-        }
-        let mut s = State {
-            is_open,
-            open_list: open.to_vec(),
-            n1: vec![usize::MAX; n],
-            n2: vec![usize::MAX; n],
-            d1: vec![0.0; n],
-            d2: vec![0.0; n],
-            closed: problem.closed_count(open),
-            big: 2.0 * max_cost + 1.0,
-        };
-        for i in 0..n {
-            s.recompute(problem, i);
-        }
-        s
-    }
-
-    fn recompute(&mut self, problem: &Problem<'_>, i: usize) {
-        let inst = problem.instance();
-        let row = &inst.cost[i * inst.n_sites..(i + 1) * inst.n_sites];
-        let (mut n1, mut d1, mut n2, mut d2) = (usize::MAX, self.big, usize::MAX, self.big);
-        for &j in &self.open_list {
-            let c = row[j];
-            if c < d1 || (c == d1 && j < n1) {
-                (n2, d2) = (n1, d1);
-                (n1, d1) = (j, c);
-            } else if c < d2 || (c == d2 && j < n2) {
-                (n2, d2) = (j, c);
-            }
-        }
-        self.n1[i] = n1;
-        self.d1[i] = d1;
-        self.n2[i] = n2;
-        self.d2[i] = d2;
-    }
-
-    fn objective(&self, problem: &Problem<'_>) -> f64 {
-        problem
-            .instance()
-            .weight
-            .iter()
-            .zip(&self.d1)
-            .map(|(w, d)| w * d)
-            .sum()
-    }
-
-    /// The best move `(Δ, open f, close r)`; ties go to the lowest `(f, r)`.
-    fn best_swap(
-        &self,
-        problem: &Problem<'_>,
-        base: &mut [f64],
-        loss: &mut [f64],
-    ) -> Option<(f64, usize, usize)> {
-        let inst = problem.instance();
-        let w = &inst.weight;
-        for &r in &self.open_list {
-            base[r] = 0.0;
-        }
-        for i in 0..inst.n_clients {
-            base[self.n1[i]] += w[i] * (self.d2[i] - self.d1[i]);
-        }
-        let removable: Vec<usize> = {
-            let mut v: Vec<usize> = self
-                .open_list
-                .iter()
-                .copied()
-                .filter(|&r| !problem.is_fixed(r))
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        if removable.is_empty() {
-            return None;
-        }
-        let budget_left = problem.max_closed() > self.closed;
-        let mut best: Option<(f64, usize, usize)> = None;
-        for f in 0..inst.n_sites {
-            if self.is_open[f] || !problem.is_allowed(f) {
-                continue;
-            }
-            let f_existing = problem.is_existing(f);
-            let col = problem.site_costs(f);
-            for &r in &removable {
-                loss[r] = base[r];
-            }
-            let mut gain = 0.0;
-            for (i, &c) in col.iter().enumerate() {
-                let (d1, d2) = (self.d1[i], self.d2[i]);
-                if c < d2 {
-                    let r = self.n1[i];
-                    if c < d1 {
-                        gain += w[i] * (d1 - c);
-                        loss[r] -= w[i] * (d2 - d1);
-                    } else {
-                        loss[r] -= w[i] * (d2 - c);
-                    }
-                }
-            }
-            for &r in &removable {
-                // Closing an existing site for a new one spends one unit of the budget.
-                if problem.is_existing(r) && !f_existing && !budget_left {
-                    continue;
-                }
-                let delta = loss[r] - gain;
-                if best.is_none_or(|(b, _, _)| delta < b) {
-                    best = Some((delta, f, r));
-                }
-            }
-        }
-        best
-    }
-
-    /// Opens `f`, closes `r`, and updates the nearest / second-nearest tables.
-    fn apply(&mut self, problem: &Problem<'_>, f: usize, r: usize) {
-        self.is_open[r] = false;
-        self.is_open[f] = true;
-        if let Some(slot) = self.open_list.iter_mut().find(|j| **j == r) {
-            *slot = f;
-        }
-        if problem.is_existing(r) {
-            self.closed += 1;
-        }
-        if problem.is_existing(f) {
-            self.closed -= 1;
-        }
-        let col = problem.site_costs(f);
-        for (i, &c) in col.iter().enumerate() {
-            if self.n1[i] == r || self.n2[i] == r {
-                self.recompute(problem, i);
-            } else if c < self.d1[i] || (c == self.d1[i] && f < self.n1[i]) {
-                (self.n2[i], self.d2[i]) = (self.n1[i], self.d1[i]);
-                (self.n1[i], self.d1[i]) = (f, c);
-            } else if c < self.d2[i] || (c == self.d2[i] && f < self.n2[i]) {
-                (self.n2[i], self.d2[i]) = (f, c);
-            }
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::solve::testkit::{line, problem, two_clusters};
-    use rand::SeedableRng;
+    use proptest::prelude::*;
+    use rand::{RngExt, SeedableRng};
     use rand_pcg::Pcg64;
 
     use super::*;
-    use crate::solve::{Budget, Constraints, Greedy};
+    use crate::solve::{Budget, Constraints, Greedy, Instance};
 
     #[test]
     fn moves_a_bad_start_to_the_median() {
@@ -304,5 +383,49 @@ mod tests {
             (open, stats.swaps, stats.local_optimum),
             (vec![0], 0, false)
         );
+    }
+
+    fn random_instance(n: usize, m: usize, seed: u64) -> Instance {
+        let mut rng = Pcg64::seed_from_u64(seed);
+        let cost = (0..n * m).map(|_| rng.random_range(0..50) as f64).collect();
+        let weight = (0..n).map(|_| rng.random_range(0..4) as f64).collect();
+        Instance::new(n, m, cost, weight).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The cached profits equal the objective change of every move, after any sequence
+        /// of moves (ties and zero weights included).
+        #[test]
+        fn cached_profits_match_recomputed_objectives(
+            n in 1usize..25, m in 2usize..12, seed in any::<u64>(), moves in 0usize..6
+        ) {
+            let inst = random_instance(n, m, seed);
+            let p = 1 + (seed as usize % (m - 1));
+            let pb = problem(&inst, p);
+            let mut state = SwapState::new(&pb, &(0..p).collect::<Vec<_>>());
+            let mut rng = Pcg64::seed_from_u64(seed ^ 1);
+            for _ in 0..moves {
+                let f = (0..m).filter(|&j| !state.is_open(j)).nth(rng.random_range(0..m - p)).unwrap();
+                let r = state.open()[rng.random_range(0..p)];
+                state.apply(&pb, f, r);
+            }
+            let fresh = SwapState::new(&pb, state.open());
+            let now = inst.objective(&state.open_sorted());
+            prop_assert!((state.objective(&pb) - now).abs() < 1e-9);
+            for f in (0..m).filter(|&j| !state.is_open(j)) {
+                for (s, &r) in state.open().iter().enumerate() {
+                    let mut after: Vec<usize> = state.open().to_vec();
+                    after[s] = f;
+                    let expected = now - inst.objective(&after);
+                    let p_len = state.open().len();
+                    let cached = state.gain[f] - state.loss[s] + state.extra[f * p_len + s];
+                    let rebuilt = fresh.gain[f] - fresh.loss[s] + fresh.extra[f * p_len + s];
+                    prop_assert!((cached - expected).abs() < 1e-9, "f {f} r {r}: {cached} vs {expected}");
+                    prop_assert!((rebuilt - expected).abs() < 1e-9);
+                }
+            }
+        }
     }
 }

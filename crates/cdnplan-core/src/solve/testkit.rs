@@ -45,3 +45,17 @@ pub(crate) fn problem(inst: &Instance, p: usize) -> Problem<'_> {
     )
     .unwrap()
 }
+
+/// `n` random points in a 100 × 100 square, each a client and a site; cost = distance.
+pub(crate) fn scattered(n: usize, seed: u64) -> Instance {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let pts: Vec<(f64, f64)> = (0..n)
+        .map(|_| (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)))
+        .collect();
+    let cost = pts
+        .iter()
+        .flat_map(|a| pts.iter().map(move |b| (a.0 - b.0).hypot(a.1 - b.1)))
+        .collect();
+    Instance::new(n, n, cost, vec![1.0; n]).unwrap()
+}
