@@ -4,19 +4,23 @@
 //!
 //! ## Paths
 //!
-//! * **Heuristic** ([`Method::Heuristic`]): [`Greedy`] construction, then [`FastSwap`]
-//!   (Whitaker's fast interchange), from several starts in parallel ([`Multistart`]). The
-//!   bound is the [`TrivialBound`], or the [`LpRelaxation`] when the instance has at most
-//!   [`HEURISTIC_LP_MAX_CELLS`] client × site pairs.
-//! * **Exact** ([`Method::Exact`]): the heuristic's incumbent, then the LP relaxation of the
-//!   strong formulation (when its solution is integral or matches the incumbent it proves
-//!   optimality), then the MIP through good_lp, warm-started by the incumbent — see
-//!   [`mip`]. Refused above [`EXACT_MAX_CELLS`] pairs.
-//! * **Auto** ([`Method::Auto`]): the heuristic, then the exact path when the instance has
-//!   at most [`AUTO_EXACT_MAX_CELLS`] pairs, within the remaining time.
+//! * **Auto** ([`Method::Auto`], the default): the engine. [`Multistart`] greedy + cached
+//!   fast swap ([`FastSwap`], Resende–Werneck) + [`Vns`] from several seeded starts in
+//!   parallel; then [`BranchAndBound`] on the [`Lagrangian`] bound with reduced-cost fixing,
+//!   which proves the incumbent optimal or finds a better one and proves that, within the
+//!   time limit. Memory stays at the cost matrix plus one sorted site list per client.
+//! * **Heuristic** ([`Method::Heuristic`]): the multistart, then one Lagrangian ascent for a
+//!   bound (and the primal sets it meets); no search tree.
+//! * **Exact** ([`Method::Exact`]): the strong formulation through good_lp
+//!   ([`MipBackend::Microlp`] or [`MipBackend::Highs`]): the heuristic's incumbent, the LP
+//!   relaxation (which proves optimality when integral or equal to the incumbent), then the
+//!   MIP warm-started by the incumbent — see [`mip`]. Refused above [`EXACT_MAX_CELLS`]
+//!   pairs. Kept as an independent check of the engine and for comparison with HiGHS.
 //!
 //! A solution is [`Status::Optimal`] only when a bound or the solver proves it; a run cut by
 //! the time limit is [`Status::TimeLimit`] with the best incumbent and the best valid bound.
+//! When every weighted cost is an integer (OR-Library instances, request counts × whole
+//! milliseconds) a bound `b` proves `⌈b⌉`, which the engine uses.
 //!
 //! ## Example
 //!
@@ -80,18 +84,9 @@ pub use orlib::{PmedInstance, PmedcapInstance, parse_pmed, parse_pmedcap, parse_
 pub use swap::{FastSwap, SearchStats};
 pub use vns::{Vns, VnsStats};
 
-/// [`Method::Auto`] runs the exact path only up to this many client × allowed-site pairs
-/// (the strong formulation has one variable and one row per pair; microlp solves
-/// OR-Library pmed instances of n = 500, 250 000 pairs, in 10–30 s).
-pub const AUTO_EXACT_MAX_CELLS: usize = 250_000;
-
 /// [`Method::Exact`] refuses instances above this many client × allowed-site pairs
 /// ([`Error::TooLarge`]): the model alone would take gigabytes.
 pub const EXACT_MAX_CELLS: usize = 4_000_000;
-
-/// [`Method::Heuristic`] adds the LP-relaxation bound up to this many client × allowed-site
-/// pairs, within half the remaining time (otherwise the trivial bound).
-pub const HEURISTIC_LP_MAX_CELLS: usize = 20_000;
 
 /// Relative gap under which a bound proves a solution optimal (floating-point tolerance).
 pub const PROOF_GAP: f64 = 1e-9;
@@ -137,12 +132,12 @@ pub struct Budget {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Method {
-    /// Heuristic first, then the exact MIP within the time limit when the instance allows.
+    /// The engine: multistart VNS, then Lagrangian branch-and-bound within the time limit.
     #[default]
     Auto,
-    /// Exact MIP through good_lp (warm-started by the heuristic).
+    /// The strong MIP formulation through good_lp (warm-started by the heuristic).
     Exact,
-    /// Greedy construction + swap local search only.
+    /// Multistart VNS and a Lagrangian bound, without a search tree.
     Heuristic,
 }
 
@@ -332,20 +327,14 @@ pub fn solve(
         deadline,
         open: incumbent.open,
         objective: incumbent.objective,
-        method: "greedy+swap".to_string(),
+        method: "vns".to_string(),
         bound: problem.trivial_bound(),
         cut: !incumbent.complete,
     };
-    let exact = match options.method {
-        Method::Exact => true,
-        Method::Auto => cells <= AUTO_EXACT_MAX_CELLS,
-        Method::Heuristic => false,
-    };
-    if exact {
-        run.exact(progress)?;
-    } else if cells <= HEURISTIC_LP_MAX_CELLS && options.method == Method::Heuristic {
-        let half = run.remaining() / 2;
-        run.lp_bound(half, progress)?;
+    match options.method {
+        Method::Auto => run.branch_and_bound(progress),
+        Method::Exact => run.exact(progress)?,
+        Method::Heuristic => run.lagrangian_bound(progress),
     }
     Ok(run.finish())
 }
@@ -397,6 +386,47 @@ impl Run<'_, '_> {
             self.objective = objective;
             self.method = method;
         }
+    }
+
+    /// The engine's proof: Lagrangian branch-and-bound from the incumbent.
+    fn branch_and_bound(&mut self, progress: &dyn Progress) {
+        if self.cut || self.proven() {
+            return;
+        }
+        let proof = BranchAndBound::default().solve(
+            self.problem,
+            &self.open,
+            self.objective,
+            self.options.gap_tolerance,
+            self.deadline,
+            progress,
+        );
+        self.offer(proof.open, "lagrangian-bb".to_string());
+        self.bound = self.bound.max(proof.bound);
+        self.cut |= !proof.complete;
+    }
+
+    /// One Lagrangian ascent: a bound, and the primal sets it meets.
+    fn lagrangian_bound(&mut self, progress: &dyn Progress) {
+        if self.proven() {
+            return;
+        }
+        progress.begin("lagrangian bound", None);
+        let lb = Lagrangian::default().ascend(
+            self.problem,
+            &self.open,
+            self.objective,
+            self.options.gap_tolerance,
+            self.deadline,
+        );
+        progress.end();
+        if let Some((open, _)) = lb.best_open {
+            let mut state = swap::SwapState::new(self.problem, &open);
+            state.descend(self.problem, self.options.max_swaps, self.deadline);
+            self.offer(state.open_sorted(), "lagrangian+swap".to_string());
+        }
+        self.bound = self.bound.max(lb.value.min(self.objective));
+        self.cut |= lb.cut;
     }
 
     /// Raises the bound with the LP relaxation; `Ok(false)` when it did not finish in time.
