@@ -81,6 +81,14 @@ Examples:
   cdnplan synth -o big.ndjson --bytes 1G --seed 1"
     )]
     Synth(SynthArgs),
+
+    /// Benchmark the optimiser: OR-Library p-median instances or a synthetic world.
+    #[command(after_help = "\
+Examples:
+  cdnplan bench orlib benches/orlib                  # pmed1-40 against the published optima
+  cdnplan bench orlib benches/orlib --instances 1-10 --method exact --backend highs
+  cdnplan bench synthetic --clients 10000 --sites 1000 -p 100 --gap 0.005")]
+    Bench(BenchArgs),
 }
 
 /// Where demand comes from and how it is aggregated.
@@ -362,4 +370,86 @@ mod tests {
         };
         assert_eq!(a.input.a_ms, Some(-1.0));
     }
+}
+
+/// `cdnplan bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The benchmark.
+    #[command(subcommand)]
+    pub which: BenchCommand,
+}
+
+/// The benchmarks of `cdnplan bench`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// OR-Library pmed instances: solve each, compare with the published optimum, exit 1 when
+    /// a solution called optimal is not, or a bound exceeds the optimum.
+    Orlib(OrlibArgs),
+    /// A synthetic world: demand clustered like internet users, sites like hosting regions.
+    Synthetic(SyntheticArgs),
+}
+
+/// Solver flags shared by the benchmarks.
+#[derive(Debug, Args)]
+pub struct BenchSolverArgs {
+    /// auto (the engine), exact (good_lp MIP) or heuristic.
+    #[arg(long, value_name = "METHOD", default_value = "auto")]
+    pub method: String,
+
+    /// MIP backend for --method exact: microlp or highs (needs the `highs` build feature).
+    #[arg(long, value_name = "BACKEND", default_value = "microlp")]
+    pub backend: String,
+
+    /// Wall-clock limit per instance, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub time_limit: f64,
+
+    /// Relative gap at which a solution counts as proven.
+    #[arg(long, value_name = "GAP", default_value_t = 0.0)]
+    pub gap: f64,
+
+    /// Seed for every random choice.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `cdnplan bench orlib`.
+#[derive(Debug, Args)]
+pub struct OrlibArgs {
+    /// Directory with pmed1.txt … pmed40.txt and pmedopt.txt.
+    #[arg(value_name = "DIR", default_value = "benches/orlib")]
+    pub dir: PathBuf,
+
+    /// Instance numbers: a list and ranges, e.g. 1-10,15,38-40 (default: all 40).
+    #[arg(long, value_name = "LIST", default_value = "1-40")]
+    pub instances: String,
+
+    /// Solver settings.
+    #[command(flatten)]
+    pub solver: BenchSolverArgs,
+}
+
+/// `cdnplan bench synthetic`.
+#[derive(Debug, Args)]
+pub struct SyntheticArgs {
+    /// Demand points.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub clients: usize,
+
+    /// Candidate sites.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    pub sites: usize,
+
+    /// Sites to open.
+    #[arg(short, value_name = "P", default_value_t = 100)]
+    pub p: usize,
+
+    /// Seed of the generated world.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub world_seed: u64,
+
+    /// Solver settings.
+    #[command(flatten)]
+    pub solver: BenchSolverArgs,
 }

@@ -5,6 +5,7 @@
 //! 0 success, 2 error (the whole cause chain is printed).
 
 mod args;
+mod bench;
 mod demand;
 mod evaluate;
 mod inputs;
@@ -41,6 +42,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate(a) => evaluate::run(&ctx, a, &bars),
         Command::Plan(a) => plan::run(&ctx, *a, &bars),
         Command::Synth(a) => synth::run(&ctx, a, &bars),
+        Command::Bench(a) => return bench::run(&ctx, a, &bars),
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -68,6 +68,8 @@ pub mod mip;
 pub mod orlib;
 /// Swap local search with cached gains.
 pub mod swap;
+/// Synthetic world-scale instances for benchmarks.
+pub mod synthetic;
 #[cfg(test)]
 mod testkit;
 /// Variable neighbourhood search.
