@@ -343,10 +343,11 @@ pub fn target_layout(
             continue;
         };
         let fam = family_of[region.key];
+        // Its distributing bucket in the family, if it has one; else a new bucket.
         let mut dest: Option<BucketId> = members
             .iter()
             .map(|m| m.bucket)
-            .filter(|b| b.family == fam)
+            .filter(|b| b.family == fam && t.bucket(*b).is_some_and(|x| x.distributing))
             .min();
         for m in members.iter().filter(|m| m.bucket.family != fam) {
             let d = match dest {
