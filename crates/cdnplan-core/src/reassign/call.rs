@@ -355,14 +355,40 @@ impl Call {
         }
     }
 
-    /// The JSON document a metadata call's file holds (camelCase, the CLI's schema).
+    /// The JSON document a metadata call's file holds, in the CLI's input schema
+    /// (`familyMetadataSchema.ts`, `operatorMetadataSchema.ts`: camelCase, coordinates as
+    /// `latitude`/`longitude`).
     pub fn metadata_json(&self) -> Option<String> {
         let v = match self {
             Call::SetDistributionBucketFamilyMetadata { metadata, .. } => {
                 serde_json::to_string_pretty(metadata)
             }
             Call::SetDistributionOperatorMetadata { metadata, .. } => {
-                serde_json::to_string_pretty(metadata)
+                // The CLI's operator schema spells coordinates `latitude`/`longitude`.
+                let mut doc = serde_json::Map::new();
+                if let Some(e) = &metadata.endpoint {
+                    doc.insert("endpoint".into(), e.clone().into());
+                }
+                if let Some(l) = &metadata.location {
+                    let mut loc = serde_json::Map::new();
+                    if let Some(cc) = l.country_code {
+                        loc.insert("countryCode".into(), cc.to_string().into());
+                    }
+                    if let Some(c) = &l.city {
+                        loc.insert("city".into(), c.clone().into());
+                    }
+                    if let Some(p) = l.coordinates {
+                        loc.insert(
+                            "coordinates".into(),
+                            serde_json::json!({ "latitude": p.lat, "longitude": p.lon }),
+                        );
+                    }
+                    doc.insert("location".into(), loc.into());
+                }
+                if let Some(x) = &metadata.extra {
+                    doc.insert("extra".into(), x.clone().into());
+                }
+                serde_json::to_string_pretty(&serde_json::Value::Object(doc))
             }
             _ => return None,
         };
@@ -413,6 +439,20 @@ mod tests {
         assert_eq!(
             accept.cli_command(),
             "operator:accept-invitation -B 1:1 -w 3"
+        );
+        let meta = Call::SetDistributionOperatorMetadata {
+            worker: WorkerId(3),
+            bucket: BucketId::new(1, 1),
+            metadata: serde_json::from_str(
+                r#"{"endpoint":"https://a/","location":{"countryCode":"DE","coordinates":{"lat":49.5,"lon":11.1}}}"#,
+            )
+            .unwrap(),
+        };
+        let json: serde_json::Value = serde_json::from_str(&meta.metadata_json().unwrap()).unwrap();
+        assert_eq!(json["location"]["coordinates"]["latitude"], 49.5);
+        assert_eq!(
+            meta.metadata_file().unwrap(),
+            "metadata/operator-1-1-3.json"
         );
         let p = Call::UpdateFamiliesInDynamicBagCreationPolicy {
             bag_type: DynamicBagType::Channel,
