@@ -7,9 +7,9 @@
 //! drained and deleted — calls by two actors, in an order that keeps every bag served.
 //!
 //! * [`target`]: the target layout ([`target_layout`]): families as regions, bags, policy.
-//! * [`migrate`]: the ordered calls with wait points and batches ([`migrate()`]).
+//! * [`migrate`](mod@migrate): the ordered calls with wait points and batches ([`migrate()`]).
 //! * [`sim`]: the runtime-rules simulator ([`Chain`]), failing with the runtime's error names.
-//! * [`replay`]: replays a migration — legal calls, no coverage gap, end state = target.
+//! * [`replay`](mod@replay): replays a migration — legal calls, no coverage gap, end state = target.
 //! * [`call`]: the calls, their actors and `joystream-distributor` command lines.
 //! * [`render`]: the Markdown checklist and the lead's shell script.
 //!

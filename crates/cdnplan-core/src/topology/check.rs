@@ -208,7 +208,7 @@ pub fn check(topology: &Topology, countries: &Countries, sites: &[Site]) -> Vec<
             });
         }
     }
-    out.sort_by(|a, b| (a.bucket, a.worker).cmp(&(b.bucket, b.worker)));
+    out.sort_by_key(|f| (f.bucket, f.worker));
     out
 }
 

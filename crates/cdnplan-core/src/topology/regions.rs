@@ -17,7 +17,7 @@
 //! let de = region_of_country(CountryCode::new("DE")?).unwrap();
 //! assert_eq!(de.description, "Western Europe");
 //! let named = regions_named_in("Northern Africa / Southern Europe");
-//! assert_eq!(named.iter().map(|r| r.key).collect::<Vec<_>>(), ["af-north", "eu-south"]);
+//! assert_eq!(named.iter().map(|r| r.key).collect::<Vec<_>>(), ["eu-south", "af-north"]);
 //! # Ok::<(), cdnplan_core::Error>(())
 //! ```
 
