@@ -72,6 +72,28 @@ Outputs (in the scenario's output_dir, or --out): plan.json, report.md, moves.cs
 demand.csv, plan.geojson.")]
     Plan(Box<PlanArgs>),
 
+    /// Import, check and print a distribution topology (families, buckets, operators, bags).
+    #[command(after_help = "\
+Examples:
+  cdnplan topology                                   # the default scenario's topology
+  cdnplan topology --graphql-file qn-response.json --save topology.json
+  cdnplan topology --graphql http://localhost:8081/graphql --indexer hydra --save-pages qn.json
+
+Findings (operators without coordinates, coordinates far from the stated city or country,
+duplicate endpoints, buckets without an active operator) go to stdout with the summary.")]
+    Topology(TopologyArgs),
+
+    /// Plan the family ↔ bucket reassignment and its migration (calls, actors, wait points).
+    #[command(after_help = "\
+Examples:
+  cdnplan reassign                                   # Jan 2023 mainnet, June 2023 traffic
+  cdnplan reassign --assume-bags 1000 --out out/reassign
+  cdnplan reassign my.toml --topology imported.json --batch-size 50
+
+Outputs (in --out, default out/reassign): reassign.md (checklist), reassign.json,
+reassign.sh (the lead's commands), target-topology.json, metadata/*.json.")]
+    Reassign(ReassignArgs),
+
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
     #[command(
         hide = true,
@@ -258,6 +280,80 @@ pub struct PlanArgs {
     /// Output directory (default: the scenario's output_dir).
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// Where a topology comes from (shared by `topology` and `reassign`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TopologySource {
+    /// A topology JSON (the `data/joystream/*.json` format).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+
+    /// A saved GraphQL response (or array of pages) of the Hydra query node or
+    /// storage-squid/Orion.
+    #[arg(long, value_name = "FILE", conflicts_with = "topology")]
+    pub graphql_file: Option<PathBuf>,
+
+    /// Query this indexer live (http:// only), page by page.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["topology", "graphql_file"])]
+    pub graphql: Option<String>,
+
+    /// The live indexer's schema: hydra or squid.
+    #[arg(long, value_name = "KIND", default_value = "hydra")]
+    pub indexer: String,
+
+    /// Bag links per page for live queries.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub page_size: usize,
+
+    /// Save the live responses here, for replay with --graphql-file.
+    #[arg(long, value_name = "FILE", requires = "graphql")]
+    pub save_pages: Option<PathBuf>,
+}
+
+/// `cdnplan topology`.
+#[derive(Debug, Args)]
+pub struct TopologyArgs {
+    /// Scenario whose topology to use when no source is given (default: the default scenario).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+
+    /// Where the topology comes from.
+    #[command(flatten)]
+    pub source: TopologySource,
+
+    /// Write the imported topology here (topology JSON).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+/// `cdnplan reassign`.
+#[derive(Debug, Args)]
+pub struct ReassignArgs {
+    /// Scenario (default: data/scenarios/default.toml): demand, countries, latency, topology.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+
+    /// Where the topology comes from (default: the scenario's).
+    #[command(flatten)]
+    pub source: TopologySource,
+
+    /// When the topology lists no bags, assume this many channel bags, each on every
+    /// operated bucket (a what-if: say so when quoting results).
+    #[arg(long, value_name = "N")]
+    pub assume_bags: Option<u64>,
+
+    /// Per-bag calls per utility.batch.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub batch_size: usize,
+
+    /// Keep buckets that have no operator (default: delete them).
+    #[arg(long)]
+    pub keep_idle_buckets: bool,
+
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR", default_value = "out/reassign")]
+    pub out: PathBuf,
 }
 
 /// `cdnplan synth`.

@@ -12,6 +12,7 @@ mod inputs;
 mod messages;
 mod plan;
 mod progress;
+mod reassign;
 mod synth;
 mod text;
 
@@ -41,6 +42,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demand(a) => demand::run(&ctx, a, &bars),
         Command::Evaluate(a) => evaluate::run(&ctx, a, &bars),
         Command::Plan(a) => plan::run(&ctx, *a, &bars),
+        Command::Topology(a) => reassign::run_topology(&ctx, a),
+        Command::Reassign(a) => reassign::run(&ctx, a, &bars),
         Command::Synth(a) => synth::run(&ctx, a, &bars),
         Command::Bench(a) => return bench::run(&ctx, a, &bars),
     }?;

@@ -15,3 +15,4 @@ mod evaluate;
 mod help;
 mod output;
 mod plan;
+mod reassign;

@@ -21,6 +21,8 @@
 //! * [`solve`]: the p-median engine (heuristic and exact paths, honest bounds).
 //! * [`relocation`]: stay-or-move optimisation with a budget of moves.
 //! * [`plan`]: ordered moves, curves and the outputs a lead acts on.
+//! * [`reassign`]: family ↔ bucket reassignment, its migration plan and the runtime-rules
+//!   simulator that replays it.
 //!
 //! ## Example
 //!
@@ -45,6 +47,7 @@ pub mod latency;
 pub mod node;
 pub mod plan;
 pub mod progress;
+pub mod reassign;
 pub mod relocation;
 pub mod serving;
 pub mod site;

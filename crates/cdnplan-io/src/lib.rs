@@ -4,6 +4,7 @@
 //! [`cdnplan_core`] types.
 //!
 //! * [`logs`]: request logs (NDJSON, CSV, combined log format; gzip or plain) → demand cells.
+//! * [`graphql`]: topology import from the indexers (Hydra query node, storage-squid/Orion).
 //! * [`geoip`]: client address → location, from MaxMind-format databases.
 //! * [`data`]: the shipped data (sites, countries, Joystream topologies, snapshots).
 //! * [`scenario`]: TOML scenario files.
@@ -15,6 +16,7 @@
 pub mod data;
 pub mod error;
 pub mod geoip;
+pub mod graphql;
 pub mod logs;
 pub mod output;
 pub mod scenario;

@@ -78,6 +78,7 @@
 //! # Ok::<(), cdnplan_core::Error>(())
 //! ```
 
+pub mod bags;
 mod capacity;
 mod evaluation;
 mod percentile;
@@ -91,6 +92,7 @@ use crate::error::{Error, Result};
 use crate::latency::Latency;
 use crate::node::Node;
 
+pub use bags::{BagDemand, BagServing, evaluate_bags};
 pub use capacity::{check_egress_capacity, mean_egress_gbps};
 pub use evaluation::{
     COVERAGE_THRESHOLDS_MS, ContinentRow, Coverage, Evaluation, NodeLoad, evaluate,

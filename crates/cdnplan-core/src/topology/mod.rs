@@ -7,11 +7,19 @@
 //!
 //! [`Topology::nodes`] turns the operators into physical [`Node`]s for the serving model:
 //! a node is one endpoint, which may operate buckets in several families.
+//!
+//! * [`check`]: findings a lead should fix (missing or misplaced coordinates, duplicate
+//!   endpoints, buckets without an active operator).
+//! * [`regions`]: the region catalogue families are matched against.
 
+pub mod check;
 mod ids;
 mod model;
+pub mod regions;
 
+pub use check::{Finding, FindingKind};
 pub use ids::{BagId, BucketId, FamilyId, WorkerId};
+pub(crate) use model::endpoint_host;
 pub use model::{
     Bag, Bucket, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata, GeographicalArea,
     NodeLocation, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits, Topology,

@@ -217,6 +217,14 @@ pub struct Topology {
     /// Worker handles (member names) for reports.
     #[serde(default)]
     pub worker_handles: BTreeMap<WorkerId, String>,
+    /// `NextDistributionBucketFamilyId`: the id the next created family gets (ids are never
+    /// reused). `None` when unknown; planners then assume one more than the largest id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_family_id: Option<u64>,
+    /// Object → bag map (data object id, as in `/api/v1/assets/<id>`, to its bag), for
+    /// attributing request logs to bags. Empty when the snapshot has none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub objects: BTreeMap<String, BagId>,
 }
 
 impl Topology {
@@ -282,6 +290,13 @@ impl Topology {
         Ok(())
     }
 
+    /// The id the next created family gets: [`Topology::next_family_id`] when known, else one
+    /// more than the largest family id (0 for no family).
+    pub fn expected_next_family_id(&self) -> u64 {
+        let after_max = self.families.iter().map(|f| f.id.0 + 1).max().unwrap_or(0);
+        self.next_family_id.map_or(after_max, |n| n.max(after_max))
+    }
+
     /// The family with `id`.
     pub fn family(&self, id: FamilyId) -> Option<&Family> {
         self.families.iter().find(|f| f.id == id)
@@ -339,7 +354,7 @@ impl Topology {
 }
 
 /// The host of an endpoint URL: `https://a.b.c:443/distributor/` → `a.b.c`.
-fn endpoint_host(url: &str) -> String {
+pub(crate) fn endpoint_host(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);

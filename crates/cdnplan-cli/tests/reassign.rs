@@ -1,0 +1,79 @@
+//! `cdnplan topology` and `cdnplan reassign`: import, findings, the January 2023 plan, outputs.
+
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../cdnplan-io/tests/fixtures")
+        .join(name)
+}
+
+clitest!(topology_import_flags_the_sign_error, |dir, cmd| {
+    let run = cmd
+        .arg("topology")
+        .arg("--graphql-file")
+        .arg(fixture("hydra-topology.json"))
+        .arg("--save")
+        .arg(dir.join("t.json"))
+        .ok();
+    contains!(
+        run.stdout,
+        "3 families, 4 buckets, 2 bags, 3 nodes (3 active)",
+        "bucket 5:0, worker 4: coordinates",
+        "sign error? 19.0728, 72.8826"
+    );
+    let saved = dir.read("t.json");
+    contains!(saved, "\"dynamic:channel:7\"");
+});
+
+clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
+    let run = cmd.args(["reassign", "--out"]).arg(dir.join("out")).ok();
+    contains!(
+        run.stdout,
+        "move joystream.koalva.io (Nuremberg, DE): 0:0 → 1:1",
+        "family 5: Relabel (Eastern Asia → Southern Asia)",
+        "no coverage gap, end state = target"
+    );
+    let md = dir.read("out/reassign.md");
+    contains!(
+        md,
+        "`leader:create-bucket -f 1 -a yes`",
+        "`operator:accept-invitation -B 1:1 -w 3`"
+    );
+    let sh = dir.read("out/reassign.sh");
+    contains!(
+        sh,
+        "run leader:invite-bucket-operator -B 1:1 -w 3",
+        "# operator: operator:set-metadata -B 1:1 -w 3 -i metadata/operator-1-1-3.json"
+    );
+    assert!(
+        !sh.contains("run operator:"),
+        "operator calls are not the lead's"
+    );
+    let meta = dir.read("out/metadata/operator-1-1-3.json");
+    contains!(meta, "\"latitude\": 49.45421");
+    let doc: serde_json::Value = serde_json::from_str(&dir.read("out/reassign.json")).unwrap();
+    assert_eq!(doc["type"], "reassignment");
+});
+
+clitest!(
+    reassign_with_assumed_bags_counts_two_calls_per_bag,
+    |dir, cmd| {
+        let doc = cmd
+            .args([
+                "reassign",
+                "--json",
+                "--assume-bags",
+                "50",
+                "--batch-size",
+                "20",
+                "--out",
+            ])
+            .arg(dir.join("out"))
+            .ok()
+            .json();
+        assert_eq!(doc["cost"]["bags_moved"], 50);
+        assert_eq!(doc["cost"]["per_bag_calls"], 100);
+        assert_eq!(doc["cost"]["batches"], 6);
+    }
+);

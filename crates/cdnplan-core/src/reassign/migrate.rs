@@ -1,0 +1,639 @@
+//! The migration: ordered calls from today's topology to a target, with wait points.
+//!
+//! [`migrate`] derives the calls from the difference between the two states and orders them
+//! by the rules of a safe migration (§1.5 of the domain notes):
+//!
+//! 1. **Prepare**: raise the per-bag limit when adding before removing needs it; stop new bags
+//!    on every bucket being drained (`accepting = no`).
+//! 2. **Families**: create new families; publish new or changed family metadata.
+//! 3. **Buckets**: create new buckets with `accepting = yes` (the CLI's default is `no`, and
+//!    bags can only be added to accepting buckets); invite operators.
+//! 4. **Operators** (after a wait for them): accept invitations; publish endpoint and location
+//!    per new bucket.
+//! 5. **Add bags** (after the metadata is indexed and the nodes serve the new buckets): one
+//!    `update_distribution_buckets_for_bag` per bag and family, grouped into batches.
+//! 6. **Policy** (after cache warm-up): restate each dynamic bag policy's whole family map.
+//! 7. **Drain**: remove bags from the buckets that lose them; switch drained buckets off,
+//!    remove their operators, delete them.
+//! 8. **Cleanup**: delete families (after their buckets and once no policy names them); set
+//!    the final accepting and distributing flags and the per-bag limit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::call::{Actor, Call};
+use super::replay::bucket_regions;
+use super::sim::Chain;
+use crate::error::{Error, Result};
+use crate::topology::{BagId, BucketId, FamilyId, Topology};
+
+/// Default number of per-bag calls in one `utility.batch` (Colossus uses 100).
+pub const DEFAULT_BATCH_SIZE: usize = 100;
+
+/// The phases of a migration, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Per-bag limit, stop new bags on drained buckets.
+    Prepare,
+    /// Create families, publish family metadata.
+    Families,
+    /// Create buckets, invite operators.
+    Buckets,
+    /// Operators accept and publish their metadata.
+    Operators,
+    /// Add bags to buckets (batched).
+    AddBags,
+    /// Restate dynamic bag creation policies.
+    Policy,
+    /// Remove bags, switch off and delete drained buckets.
+    Drain,
+    /// Delete families, final flags and limit.
+    Cleanup,
+}
+
+impl Phase {
+    /// A heading for reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Phase::Prepare => "Prepare",
+            Phase::Families => "Families",
+            Phase::Buckets => "Buckets and invitations",
+            Phase::Operators => "Operators accept and publish metadata",
+            Phase::AddBags => "Add bags to their new buckets",
+            Phase::Policy => "Dynamic bag creation policy",
+            Phase::Drain => "Drain and delete old buckets",
+            Phase::Cleanup => "Cleanup",
+        }
+    }
+}
+
+/// One item of a migration: a call, or a point to wait at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Item {
+    /// A call.
+    Call {
+        /// Its phase.
+        phase: Phase,
+        /// The call.
+        call: Call,
+        /// The batch it belongs to (per-bag calls only), numbered from 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<usize>,
+    },
+    /// Wait until something has happened before going on.
+    Wait {
+        /// The phase that follows.
+        phase: Phase,
+        /// Who must act or check.
+        actor: Actor,
+        /// What to wait for.
+        what: String,
+    },
+}
+
+/// What a migration costs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Cost {
+    /// Calls the lead makes.
+    pub lead_calls: usize,
+    /// Calls operators make.
+    pub operator_calls: usize,
+    /// Of the lead's calls, the per-bag `update_distribution_buckets_for_bag` calls.
+    pub per_bag_calls: usize,
+    /// Batches the per-bag calls are grouped into.
+    pub batches: usize,
+    /// Transactions the lead submits when each batch is one `utility.batch`.
+    pub lead_transactions: usize,
+    /// Bags whose set of buckets changes.
+    pub bags_moved: usize,
+    /// Bucket additions plus removals over all bags.
+    pub bucket_assignment_changes: usize,
+}
+
+/// An ordered migration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Migration {
+    /// Calls and wait points, in order.
+    pub items: Vec<Item>,
+    /// Per-bag calls per batch.
+    pub batch_size: usize,
+    /// What it costs.
+    pub cost: Cost,
+}
+
+impl Migration {
+    /// The calls, in order.
+    pub fn calls(&self) -> impl Iterator<Item = &Call> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Call { call, .. } => Some(call),
+            Item::Wait { .. } => None,
+        })
+    }
+}
+
+struct Builder {
+    items: Vec<Item>,
+    batch_size: usize,
+    batches: usize,
+    in_batch: usize,
+}
+
+impl Builder {
+    fn call(&mut self, phase: Phase, call: Call) {
+        let batch = if call.is_per_bag() {
+            if self.in_batch == 0 || self.in_batch >= self.batch_size {
+                self.batches += 1;
+                self.in_batch = 0;
+            }
+            self.in_batch += 1;
+            Some(self.batches)
+        } else {
+            None
+        };
+        self.items.push(Item::Call { phase, call, batch });
+    }
+
+    fn end_batch(&mut self) {
+        self.in_batch = 0;
+    }
+
+    fn wait(&mut self, phase: Phase, actor: Actor, what: impl Into<String>) {
+        self.items.push(Item::Wait {
+            phase,
+            actor,
+            what: what.into(),
+        });
+    }
+}
+
+fn by_family(set: impl IntoIterator<Item = BucketId>) -> BTreeMap<FamilyId, BTreeSet<u64>> {
+    let mut m: BTreeMap<FamilyId, BTreeSet<u64>> = BTreeMap::new();
+    for b in set {
+        m.entry(b.family).or_default().insert(b.index);
+    }
+    m
+}
+
+/// The calls that turn `initial` into `target`, ordered as the [module docs](self) describe.
+///
+/// # Errors
+/// [`Error::Contradiction`] when the target cannot be reached by calls: it adds or drops a
+/// bag, a new family's id is not the next one the runtime hands out, a new bucket's index is
+/// not the next of its family, or the final per-bag limit is outside 1..=51 while bags change.
+pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Result<Migration> {
+    let from = Chain::from_topology(initial);
+    let to = Chain::from_topology(target);
+    let batch_size = batch_size.max(1);
+    let mut b = Builder {
+        items: Vec::new(),
+        batch_size,
+        batches: 0,
+        in_batch: 0,
+    };
+
+    // --- checks and differences
+    let from_bags: BTreeSet<&BagId> = from.bags.keys().collect();
+    let to_bags: BTreeSet<&BagId> = to.bags.keys().collect();
+    if from_bags != to_bags {
+        let d = from_bags.symmetric_difference(&to_bags).next();
+        return Err(Error::Contradiction(format!(
+            "the target must hold the same bags as today (bag {} differs); bags are created and deleted by content, not by distribution calls",
+            d.map(|b| b.to_string()).unwrap_or_default()
+        )));
+    }
+    let new_families: Vec<FamilyId> = to
+        .families
+        .keys()
+        .filter(|f| !from.families.contains_key(f))
+        .copied()
+        .collect();
+    for (i, f) in new_families.iter().enumerate() {
+        let want = from.next_family_id + i as u64;
+        if f.0 != want {
+            return Err(Error::Contradiction(format!(
+                "new family {f}: the runtime hands out id {want} next"
+            )));
+        }
+    }
+    let deleted_families: Vec<FamilyId> = from
+        .families
+        .keys()
+        .filter(|f| !to.families.contains_key(f))
+        .copied()
+        .collect();
+    let new_buckets: Vec<BucketId> = to
+        .buckets
+        .keys()
+        .filter(|k| !from.buckets.contains_key(k))
+        .copied()
+        .collect();
+    let mut next_index: BTreeMap<FamilyId, u64> = from
+        .families
+        .iter()
+        .map(|(id, f)| (*id, f.next_bucket_index))
+        .collect();
+    for id in &new_buckets {
+        let next = next_index.entry(id.family).or_insert(0);
+        if id.index != *next {
+            return Err(Error::Contradiction(format!(
+                "new bucket {id}: the runtime hands out index {next} next in family {}",
+                id.family
+            )));
+        }
+        *next += 1;
+    }
+    let deleted_buckets: Vec<BucketId> = from
+        .buckets
+        .keys()
+        .filter(|k| !to.buckets.contains_key(k))
+        .copied()
+        .collect();
+    // Per bag: additions and removals by family.
+    let mut adds: BTreeMap<&BagId, BTreeMap<FamilyId, BTreeSet<u64>>> = BTreeMap::new();
+    let mut removes: BTreeMap<&BagId, BTreeMap<FamilyId, BTreeSet<u64>>> = BTreeMap::new();
+    let mut peak = 0usize;
+    let mut bags_moved = 0usize;
+    let mut changes = 0usize;
+    for (id, f) in &from.bags {
+        let t = &to.bags[id];
+        let add: Vec<BucketId> = t.buckets.difference(&f.buckets).copied().collect();
+        let rem: Vec<BucketId> = f.buckets.difference(&t.buckets).copied().collect();
+        if add.is_empty() && rem.is_empty() {
+            continue;
+        }
+        bags_moved += 1;
+        changes += add.len() + rem.len();
+        peak = peak.max(f.buckets.union(&t.buckets).count());
+        if !add.is_empty() {
+            adds.insert(id, by_family(add));
+        }
+        if !rem.is_empty() {
+            removes.insert(id, by_family(rem));
+        }
+    }
+    let receiving: BTreeSet<BucketId> = adds
+        .values()
+        .flat_map(|m| {
+            m.iter()
+                .flat_map(|(f, idx)| idx.iter().map(|i| BucketId::new(f.0, *i)))
+        })
+        .collect();
+    let serving_now: BTreeSet<BucketId> = from
+        .buckets
+        .keys()
+        .filter(|k| !bucket_regions(&from, **k).is_empty())
+        .copied()
+        .collect();
+
+    // --- 1. prepare
+    let mut limit = from.buckets_per_bag_limit;
+    if bags_moved > 0 {
+        if peak as u32 > limit {
+            limit = peak as u32;
+            b.call(
+                Phase::Prepare,
+                Call::UpdateDistributionBucketsPerBagLimit { limit },
+            );
+        }
+        if !(1..=from.limits.max_buckets_per_bag).contains(&to.buckets_per_bag_limit)
+            || to
+                .bags
+                .values()
+                .any(|x| x.buckets.len() > to.buckets_per_bag_limit as usize)
+        {
+            return Err(Error::Contradiction(format!(
+                "target per-bag limit {} must be in 1..=51 and hold every bag's buckets",
+                to.buckets_per_bag_limit
+            )));
+        }
+    }
+    let mut late_status: Vec<(BucketId, bool)> = Vec::new();
+    for (id, st) in &from.buckets {
+        let stop = match to.buckets.get(id) {
+            None => st.accepting_new_bags,
+            Some(t) => st.accepting_new_bags && !t.accepting_new_bags,
+        };
+        if stop {
+            if receiving.contains(id) {
+                late_status.push((*id, false));
+            } else {
+                b.call(
+                    Phase::Prepare,
+                    Call::UpdateDistributionBucketStatus {
+                        bucket: *id,
+                        accepting_new_bags: false,
+                    },
+                );
+            }
+        }
+    }
+
+    // --- 2. families
+    for f in &new_families {
+        b.call(
+            Phase::Families,
+            Call::CreateDistributionBucketFamily { expected: *f },
+        );
+    }
+    for (id, f) in &to.families {
+        let before = from.families.get(id).and_then(|x| x.metadata.as_ref());
+        if let Some(m) = &f.metadata
+            && before != Some(m)
+        {
+            b.call(
+                Phase::Families,
+                Call::SetDistributionBucketFamilyMetadata {
+                    family: *id,
+                    metadata: m.clone(),
+                },
+            );
+        }
+    }
+
+    // --- 3. buckets and invitations
+    for id in &new_buckets {
+        b.call(
+            Phase::Buckets,
+            Call::CreateDistributionBucket {
+                family: id.family,
+                accepting_new_bags: true,
+                expected_index: id.index,
+            },
+        );
+        if !to.buckets[id].accepting_new_bags {
+            late_status.push((*id, false));
+        }
+    }
+    for id in &receiving {
+        if let Some(st) = from.buckets.get(id)
+            && !st.accepting_new_bags
+        {
+            b.call(
+                Phase::Buckets,
+                Call::UpdateDistributionBucketStatus {
+                    bucket: *id,
+                    accepting_new_bags: true,
+                },
+            );
+            if !to.buckets[id].accepting_new_bags {
+                late_status.push((*id, false));
+            }
+        }
+    }
+    let mut accepts = Vec::new();
+    for (id, t) in &to.buckets {
+        let before = from.buckets.get(id);
+        let had = |w| before.is_some_and(|s| s.operators.contains_key(w) || s.invited.contains(w));
+        for w in t.operators.keys().chain(t.invited.iter()) {
+            if !had(w) {
+                b.call(
+                    Phase::Buckets,
+                    Call::InviteDistributionBucketOperator {
+                        bucket: *id,
+                        worker: *w,
+                    },
+                );
+            }
+        }
+        for w in t.operators.keys() {
+            if !before.is_some_and(|s| s.operators.contains_key(w)) {
+                accepts.push((*id, *w));
+            }
+        }
+        if let Some(s) = before {
+            for w in &s.invited {
+                if !t.invited.contains(w) && !t.operators.contains_key(w) {
+                    b.call(
+                        Phase::Buckets,
+                        Call::CancelDistributionBucketOperatorInvite {
+                            bucket: *id,
+                            worker: *w,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    // --- 4. operators
+    let mut metadata_calls = Vec::new();
+    for (id, t) in &to.buckets {
+        for (w, m) in &t.operators {
+            let before = from.buckets.get(id).and_then(|s| s.operators.get(w));
+            if let Some(m) = m
+                && before.and_then(Option::as_ref) != Some(m)
+            {
+                metadata_calls.push(Call::SetDistributionOperatorMetadata {
+                    worker: *w,
+                    bucket: *id,
+                    metadata: m.clone(),
+                });
+            }
+        }
+    }
+    if !accepts.is_empty() || !metadata_calls.is_empty() {
+        if !accepts.is_empty() {
+            b.wait(
+                Phase::Operators,
+                Actor::Operator,
+                "each invited worker accepts with their worker role key",
+            );
+        }
+        for (bucket, worker) in accepts {
+            b.call(
+                Phase::Operators,
+                Call::AcceptDistributionBucketInvitation { worker, bucket },
+            );
+        }
+        for c in metadata_calls {
+            b.call(Phase::Operators, c);
+        }
+    }
+
+    // --- 5. add bags
+    let mut combined: BTreeSet<(&BagId, FamilyId, u64)> = BTreeSet::new();
+    if !adds.is_empty() {
+        b.wait(
+            Phase::AddBags,
+            Actor::Lead,
+            "the indexer shows every new bucket with its operator's endpoint and location, and each node lists it at /api/v1/buckets (Argus picks up new buckets when its config names none; else the operator runs node:set-buckets)",
+        );
+        for (bag, fams) in &adds {
+            for (family, add) in fams {
+                // Removals from buckets that serve nobody can go in the same call.
+                let rem: BTreeSet<u64> = removes
+                    .get(bag)
+                    .and_then(|r| r.get(family))
+                    .map(|r| {
+                        r.iter()
+                            .filter(|i| !serving_now.contains(&BucketId::new(family.0, **i)))
+                            .copied()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for i in &rem {
+                    combined.insert((bag, *family, *i));
+                }
+                b.call(
+                    Phase::AddBags,
+                    Call::UpdateDistributionBucketsForBag {
+                        bag: (*bag).clone(),
+                        family: *family,
+                        add: add.clone(),
+                        remove: rem,
+                    },
+                );
+            }
+        }
+        b.end_batch();
+    }
+
+    // --- 6. policy
+    let policy_changes: Vec<Call> = to
+        .policies
+        .iter()
+        .filter(|(ty, p)| from.policies.get(ty).map(|q| &q.families) != Some(&p.families))
+        .map(|(ty, p)| Call::UpdateFamiliesInDynamicBagCreationPolicy {
+            bag_type: *ty,
+            families: p.families.clone(),
+        })
+        .collect();
+    if !policy_changes.is_empty() {
+        if !adds.is_empty() {
+            b.wait(
+                Phase::Policy,
+                Actor::Lead,
+                "cache warm-up: the nodes serving new buckets report cache hits (x-cache: hit) for the bags just added",
+            );
+        }
+        for c in policy_changes {
+            b.call(Phase::Policy, c);
+        }
+    }
+
+    // --- 7. drain
+    for (bag, fams) in &removes {
+        for (family, rem) in fams {
+            let rest: BTreeSet<u64> = rem
+                .iter()
+                .filter(|i| !combined.contains(&(*bag, *family, **i)))
+                .copied()
+                .collect();
+            if !rest.is_empty() {
+                b.call(
+                    Phase::Drain,
+                    Call::UpdateDistributionBucketsForBag {
+                        bag: (*bag).clone(),
+                        family: *family,
+                        add: BTreeSet::new(),
+                        remove: rest,
+                    },
+                );
+            }
+        }
+    }
+    b.end_batch();
+    for (id, st) in &from.buckets {
+        let t = to.buckets.get(id);
+        if t.is_none() && st.distributing && !st.operators.is_empty() {
+            b.call(
+                Phase::Drain,
+                Call::UpdateDistributionBucketMode {
+                    bucket: *id,
+                    distributing: false,
+                },
+            );
+        }
+        for w in st.operators.keys() {
+            if !t.is_some_and(|t| t.operators.contains_key(w)) {
+                b.call(
+                    Phase::Drain,
+                    Call::RemoveDistributionBucketOperator {
+                        bucket: *id,
+                        worker: *w,
+                    },
+                );
+            }
+        }
+    }
+    for id in &deleted_buckets {
+        b.call(Phase::Drain, Call::DeleteDistributionBucket { bucket: *id });
+    }
+
+    // --- 8. cleanup
+    for f in &deleted_families {
+        b.call(
+            Phase::Cleanup,
+            Call::DeleteDistributionBucketFamily { family: *f },
+        );
+    }
+    for (id, accepting) in late_status {
+        b.call(
+            Phase::Cleanup,
+            Call::UpdateDistributionBucketStatus {
+                bucket: id,
+                accepting_new_bags: accepting,
+            },
+        );
+    }
+    for (id, t) in &to.buckets {
+        let (acc, dist) = match from.buckets.get(id) {
+            Some(s) => (s.accepting_new_bags, s.distributing),
+            None => (true, true),
+        };
+        if acc != t.accepting_new_bags && t.accepting_new_bags && !receiving.contains(id) {
+            b.call(
+                Phase::Cleanup,
+                Call::UpdateDistributionBucketStatus {
+                    bucket: *id,
+                    accepting_new_bags: true,
+                },
+            );
+        }
+        if dist != t.distributing {
+            b.call(
+                Phase::Cleanup,
+                Call::UpdateDistributionBucketMode {
+                    bucket: *id,
+                    distributing: t.distributing,
+                },
+            );
+        }
+    }
+    if limit != to.buckets_per_bag_limit {
+        b.call(
+            Phase::Cleanup,
+            Call::UpdateDistributionBucketsPerBagLimit {
+                limit: to.buckets_per_bag_limit,
+            },
+        );
+    }
+
+    let mut cost = Cost {
+        batches: b.batches,
+        bags_moved,
+        bucket_assignment_changes: changes,
+        ..Cost::default()
+    };
+    for c in b.items.iter().filter_map(|i| match i {
+        Item::Call { call, .. } => Some(call),
+        Item::Wait { .. } => None,
+    }) {
+        match c.actor() {
+            Actor::Lead => cost.lead_calls += 1,
+            Actor::Operator => cost.operator_calls += 1,
+        }
+        if c.is_per_bag() {
+            cost.per_bag_calls += 1;
+        }
+    }
+    cost.lead_transactions = cost.lead_calls - cost.per_bag_calls + cost.batches;
+    Ok(Migration {
+        items: b.items,
+        batch_size,
+        cost,
+    })
+}

@@ -1,0 +1,722 @@
+//! The target layout: which family each node's bucket belongs to, each family's metadata,
+//! which bags each bucket holds, and the dynamic bag creation policy.
+//!
+//! # Families
+//!
+//! Every node (one endpoint, see [`Topology::nodes`]) lies in a [region](crate::topology::regions)
+//! by its stated country. Each region with nodes gets one family: an existing family, kept when
+//! its metadata already names that region and relabelled (one metadata call) otherwise, or a
+//! new one. The choice minimises calls: for every (region, family) pair the cost is the
+//! relabelling plus, for every node of the region not yet in the family, the calls of moving
+//! its bucket there (§1.5: about 8 fixed calls and 2 per bag). Pairs are taken greedily,
+//! cheapest first (ties: a family whose metadata names the region, then the smaller id); a
+//! region left without a family gets a new one. Nodes without a catalogued country stay
+//! where they are, and their families are left alone.
+//!
+//! # Bags
+//!
+//! A moved bucket's bags all go with it, so each node keeps serving what it served (no cache
+//! to rebuild, no coverage lost). Buckets that no active operator serves any more are drained
+//! and deleted, and families left without buckets are deleted. Then every bag is made
+//! reachable from every family the policy names: a bag missing from such a family is added to
+//! the family's least loaded serving bucket (load: bytes of the bags it holds, or their number
+//! when sizes are unknown, per GB of the node's cache when given).
+//!
+//! # Policy and areas
+//!
+//! The new policy names every family with a serving bucket, one bucket each (so a new channel
+//! is reachable in every region), and keeps `number_of_storage_buckets`. A family's `areas`
+//! are the countries whose demand its nodes serve (nearest active node), most requests first,
+//! until 90 % of its demand (at most [`ReassignOptions::max_area_entries`]); without demand,
+//! its region's continent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::demand::{Demand, Weighting};
+use crate::error::Result;
+use crate::geo::CountryCode;
+use crate::topology::regions::{self, Region, region_of_country, regions_named_in};
+use crate::topology::{
+    Bucket, BucketId, DynamicBagType, Family, FamilyId, FamilyMetadata, GeographicalArea, Operator,
+    OperatorMetadata, OperatorStatus, Topology, WorkerId, endpoint_host,
+};
+
+/// Options of the reassignment planner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReassignOptions {
+    /// Per-bag calls per `utility.batch` (default 100).
+    pub batch_size: usize,
+    /// Delete buckets that have no active operator and no pending invitation (default true).
+    pub delete_idle_buckets: bool,
+    /// Delete families left without buckets (default true).
+    pub delete_empty_families: bool,
+    /// At most this many country entries in a family's `areas` (default 12).
+    pub max_area_entries: usize,
+    /// What weighs demand when computing areas (default requests).
+    pub weighting: Weighting,
+    /// Cache size per node id, GB, for balancing bags (default: none known).
+    pub cache_gb: BTreeMap<String, f64>,
+}
+
+impl Default for ReassignOptions {
+    fn default() -> Self {
+        ReassignOptions {
+            batch_size: super::migrate::DEFAULT_BATCH_SIZE,
+            delete_idle_buckets: true,
+            delete_empty_families: true,
+            max_area_entries: 12,
+            weighting: Weighting::Requests,
+            cache_gb: BTreeMap::new(),
+        }
+    }
+}
+
+impl ReassignOptions {
+    /// Per-bag calls per batch.
+    pub fn batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n.max(1);
+        self
+    }
+
+    /// Whether idle buckets are deleted.
+    pub fn delete_idle_buckets(mut self, yes: bool) -> Self {
+        self.delete_idle_buckets = yes;
+        self
+    }
+
+    /// Whether families left without buckets are deleted.
+    pub fn delete_empty_families(mut self, yes: bool) -> Self {
+        self.delete_empty_families = yes;
+        self
+    }
+
+    /// The weighting of demand.
+    pub fn weighting(mut self, w: Weighting) -> Self {
+        self.weighting = w;
+        self
+    }
+}
+
+/// What happens to a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyAction {
+    /// Stays as it is (its metadata may get new areas).
+    Keep,
+    /// Gets metadata naming the region its nodes are in.
+    Relabel,
+    /// Created for a region no family fits.
+    Create,
+    /// Deleted (no bucket left).
+    Delete,
+}
+
+/// The decision for one family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyDecision {
+    /// The family.
+    pub family: FamilyId,
+    /// What happens to it.
+    pub action: FamilyAction,
+    /// Description before (`None`: no metadata or a new family).
+    pub before: Option<String>,
+    /// Description after (`None`: deleted or metadata unknown).
+    pub after: Option<String>,
+    /// The region key it stands for after, when it has one.
+    pub region: Option<String>,
+    /// Nodes in it after, by id.
+    pub nodes: Vec<String>,
+}
+
+/// The decision for one node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeDecision {
+    /// Node id (endpoint host, or `worker-<id>`).
+    pub node: String,
+    /// City and country as published.
+    pub place: String,
+    /// Its region key (`None`: no catalogued country; it stays).
+    pub region: Option<String>,
+    /// Buckets it operates today.
+    pub from: Vec<BucketId>,
+    /// Buckets it operates after.
+    pub to: Vec<BucketId>,
+}
+
+impl NodeDecision {
+    /// True when it changes buckets.
+    pub fn moves(&self) -> bool {
+        self.from != self.to
+    }
+}
+
+/// A target layout and the decisions behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// The target topology.
+    pub target: Topology,
+    /// One row per family of the current or the target topology, by id.
+    pub families: Vec<FamilyDecision>,
+    /// One row per node, by id.
+    pub nodes: Vec<NodeDecision>,
+}
+
+#[derive(Debug, Clone)]
+struct Member {
+    bucket: BucketId,
+    worker: WorkerId,
+    meta: Option<OperatorMetadata>,
+}
+
+fn node_key(worker: WorkerId, meta: Option<&OperatorMetadata>) -> String {
+    meta.and_then(|m| m.endpoint.as_deref())
+        .map(endpoint_host)
+        .unwrap_or_else(|| format!("worker-{worker}"))
+}
+
+fn family_regions(f: &Family) -> Vec<&'static str> {
+    let Some(m) = &f.metadata else {
+        return Vec::new();
+    };
+    let mut keys: Vec<&'static str> = Vec::new();
+    for text in [m.description.as_deref(), m.region.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        for r in regions_named_in(text) {
+            if !keys.contains(&r.key) {
+                keys.push(r.key);
+            }
+        }
+    }
+    keys.sort_by_key(|k| regions::rank(k));
+    keys
+}
+
+/// Computes the target layout described in the [module docs](self).
+///
+/// # Errors
+/// [`crate::Error`] from [`Topology::validate`] on the input.
+pub fn target_layout(
+    topology: &Topology,
+    demand: Option<&Demand>,
+    options: &ReassignOptions,
+) -> Result<Layout> {
+    topology.validate()?;
+    let t = topology;
+    // --- nodes and their memberships
+    let mut nodes: BTreeMap<String, Vec<Member>> = BTreeMap::new();
+    for b in &t.buckets {
+        for op in b
+            .operators
+            .iter()
+            .filter(|o| o.status == OperatorStatus::Active)
+        {
+            nodes
+                .entry(node_key(op.worker, op.metadata.as_ref()))
+                .or_default()
+                .push(Member {
+                    bucket: b.id,
+                    worker: op.worker,
+                    meta: op.metadata.clone(),
+                });
+        }
+    }
+    let node_region = |members: &[Member]| -> Option<&'static Region> {
+        members.iter().find_map(|m| {
+            m.meta
+                .as_ref()?
+                .location
+                .as_ref()?
+                .country_code
+                .and_then(region_of_country)
+        })
+    };
+    let mut bags_in: BTreeMap<BucketId, usize> = BTreeMap::new();
+    for bag in &t.bags {
+        for b in &bag.buckets {
+            *bags_in.entry(*b).or_default() += 1;
+        }
+    }
+    let mut by_region: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
+    let mut pinned: BTreeSet<FamilyId> = BTreeSet::new();
+    for (id, members) in &nodes {
+        match node_region(members) {
+            Some(r) => by_region.entry(r.key).or_default().push(id.as_str()),
+            None => pinned.extend(members.iter().map(|m| m.bucket.family)),
+        }
+    }
+
+    // --- region → family, greedily by cost
+    let move_cost = |node: &str, family: Option<FamilyId>| -> usize {
+        let members = &nodes[node];
+        let inside = family.is_some_and(|f| members.iter().any(|m| m.bucket.family == f));
+        let outside: usize = members
+            .iter()
+            .filter(|m| Some(m.bucket.family) != family)
+            .map(|m| 7 + 2 * bags_in.get(&m.bucket).copied().unwrap_or(0))
+            .sum();
+        if outside == 0 {
+            0
+        } else if inside {
+            outside
+        } else {
+            outside + 1
+        }
+    };
+    let mut candidates = Vec::new();
+    for (r, members) in &by_region {
+        for f in &t.families {
+            if pinned.contains(&f.id) {
+                continue;
+            }
+            let named = family_regions(f);
+            let relabel = usize::from(named != [*r]);
+            let cost: usize = relabel
+                + members
+                    .iter()
+                    .map(|n| move_cost(n, Some(f.id)))
+                    .sum::<usize>();
+            candidates.push((
+                cost,
+                usize::from(!named.contains(r)),
+                f.id,
+                regions::rank(r),
+                *r,
+            ));
+        }
+    }
+    candidates.sort();
+    let mut family_of: BTreeMap<&'static str, FamilyId> = BTreeMap::new();
+    let mut taken: BTreeSet<FamilyId> = BTreeSet::new();
+    for (cost, _, f, _, r) in &candidates {
+        if family_of.contains_key(r) || taken.contains(f) {
+            continue;
+        }
+        let new_cost: usize = 2 + by_region[r]
+            .iter()
+            .map(|n| move_cost(n, None))
+            .sum::<usize>();
+        if *cost > new_cost {
+            continue;
+        }
+        family_of.insert(r, *f);
+        taken.insert(*f);
+    }
+    let mut next_family = t.expected_next_family_id();
+    let mut created: Vec<(FamilyId, &'static str)> = Vec::new();
+    let mut regions_in_order: Vec<&'static str> = by_region.keys().copied().collect();
+    regions_in_order.sort_by_key(|r| regions::rank(r));
+    for r in &regions_in_order {
+        if !family_of.contains_key(r) {
+            let id = FamilyId(next_family);
+            next_family += 1;
+            family_of.insert(r, id);
+            created.push((id, r));
+        }
+    }
+
+    // --- target topology
+    let mut target = t.clone();
+    target.next_family_id = Some(next_family);
+    for (id, _) in &created {
+        target.families.push(Family {
+            id: *id,
+            metadata: None,
+            next_bucket_index: 0,
+        });
+    }
+    let mut node_rows = Vec::new();
+    for (id, members) in &nodes {
+        let Some(region) = node_region(members) else {
+            let from: Vec<BucketId> = members.iter().map(|m| m.bucket).collect();
+            node_rows.push(NodeDecision {
+                node: id.clone(),
+                place: place(members),
+                region: None,
+                from: from.clone(),
+                to: from,
+            });
+            continue;
+        };
+        let fam = family_of[region.key];
+        // Its distributing bucket in the family, if it has one; else a new bucket.
+        let mut dest: Option<BucketId> = members
+            .iter()
+            .map(|m| m.bucket)
+            .filter(|b| b.family == fam && t.bucket(*b).is_some_and(|x| x.distributing))
+            .min();
+        for m in members.iter().filter(|m| m.bucket.family != fam) {
+            let d = match dest {
+                Some(d) => d,
+                None => {
+                    let f = target
+                        .families
+                        .iter_mut()
+                        .find(|f| f.id == fam)
+                        .expect("target family exists");
+                    let idx = t
+                        .buckets
+                        .iter()
+                        .filter(|b| b.id.family == fam)
+                        .map(|b| b.id.index + 1)
+                        .max()
+                        .unwrap_or(0)
+                        .max(f.next_bucket_index);
+                    f.next_bucket_index = idx + 1;
+                    let id = BucketId::new(fam.0, idx);
+                    target.buckets.push(Bucket {
+                        id,
+                        accepting_new_bags: true,
+                        distributing: true,
+                        operators: Vec::new(),
+                    });
+                    dest = Some(id);
+                    id
+                }
+            };
+            let db = target
+                .buckets
+                .iter_mut()
+                .find(|b| b.id == d)
+                .expect("destination bucket exists");
+            if !db.operators.iter().any(|o| o.worker == m.worker) {
+                db.operators.push(Operator {
+                    worker: m.worker,
+                    status: OperatorStatus::Active,
+                    metadata: m.meta.clone(),
+                });
+            }
+            let ob = target
+                .buckets
+                .iter_mut()
+                .find(|b| b.id == m.bucket)
+                .expect("old bucket exists");
+            ob.operators
+                .retain(|o| !(o.worker == m.worker && o.status == OperatorStatus::Active));
+            for bag in &mut target.bags {
+                if bag.buckets.contains(&m.bucket) && !bag.buckets.contains(&d) {
+                    bag.buckets.push(d);
+                }
+            }
+        }
+        let mut to: Vec<BucketId> = members
+            .iter()
+            .map(|m| {
+                if m.bucket.family == fam {
+                    m.bucket
+                } else {
+                    dest.unwrap_or(m.bucket)
+                }
+            })
+            .collect();
+        to.sort();
+        to.dedup();
+        node_rows.push(NodeDecision {
+            node: id.clone(),
+            place: place(members),
+            region: Some(region.key.to_string()),
+            from: members.iter().map(|m| m.bucket).collect(),
+            to,
+        });
+    }
+    // Drain buckets no active operator serves any more (or never did, when asked to).
+    let had_active: BTreeSet<BucketId> = nodes.values().flatten().map(|m| m.bucket).collect();
+    let drop: BTreeSet<BucketId> = target
+        .buckets
+        .iter()
+        .filter(|b| {
+            let active = b
+                .operators
+                .iter()
+                .any(|o| o.status == OperatorStatus::Active);
+            let invited = b
+                .operators
+                .iter()
+                .any(|o| o.status == OperatorStatus::Invited);
+            !active
+                && !invited
+                && !pinned.contains(&b.id.family)
+                && (had_active.contains(&b.id) || options.delete_idle_buckets)
+                && t.bucket(b.id).is_some()
+        })
+        .map(|b| b.id)
+        .collect();
+    target.buckets.retain(|b| !drop.contains(&b.id));
+    for bag in &mut target.bags {
+        bag.buckets.retain(|b| !drop.contains(b));
+    }
+    // Families left without buckets.
+    let with_buckets: BTreeSet<FamilyId> = target.buckets.iter().map(|b| b.id.family).collect();
+    let mut deleted: BTreeSet<FamilyId> = BTreeSet::new();
+    if options.delete_empty_families {
+        for f in &target.families {
+            if !with_buckets.contains(&f.id) && !pinned.contains(&f.id) {
+                deleted.insert(f.id);
+            }
+        }
+    }
+    // Families the policy will name: those with a serving bucket.
+    let serving_bucket = |b: &Bucket| {
+        b.distributing
+            && b.operators.iter().any(|o| {
+                o.status == OperatorStatus::Active
+                    && o.metadata.as_ref().is_some_and(|m| m.endpoint.is_some())
+            })
+    };
+    let policy_families: BTreeSet<FamilyId> = target
+        .buckets
+        .iter()
+        .filter(|b| serving_bucket(b))
+        .map(|b| b.id.family)
+        .collect();
+    let keep_policies = policy_families.is_empty() || policy_families.len() > 51;
+    if keep_policies {
+        // No policy can be restated: keep the families today's policies name.
+        for p in t.policies.values() {
+            for f in p.families.keys() {
+                deleted.remove(f);
+            }
+        }
+    }
+    target.families.retain(|f| !deleted.contains(&f.id));
+    // Reachability: every bag in every policy family, on its least loaded serving bucket.
+    if !keep_policies {
+        let node_of_bucket: BTreeMap<BucketId, String> = target
+            .buckets
+            .iter()
+            .filter_map(|b| {
+                let o = b
+                    .operators
+                    .iter()
+                    .find(|o| o.status == OperatorStatus::Active)?;
+                Some((b.id, node_key(o.worker, o.metadata.as_ref())))
+            })
+            .collect();
+        let weight = |size: Option<u64>| size.map_or(1.0, |s| s as f64);
+        let mut load: BTreeMap<BucketId, f64> = BTreeMap::new();
+        for bag in &target.bags {
+            for b in &bag.buckets {
+                *load.entry(*b).or_default() += weight(bag.size_bytes);
+            }
+        }
+        let per_gb = |b: BucketId, l: f64| {
+            node_of_bucket
+                .get(&b)
+                .and_then(|n| options.cache_gb.get(n))
+                .filter(|c| **c > 0.0)
+                .map_or(l, |c| l / c)
+        };
+        let serving: Vec<BucketId> = target
+            .buckets
+            .iter()
+            .filter(|b| serving_bucket(b))
+            .map(|b| b.id)
+            .collect();
+        for bag in &mut target.bags {
+            for f in &policy_families {
+                if bag.buckets.iter().any(|b| b.family == *f) {
+                    continue;
+                }
+                let best = serving
+                    .iter()
+                    .filter(|b| b.family == *f)
+                    .min_by(|a, b| {
+                        let la = per_gb(**a, load.get(a).copied().unwrap_or(0.0));
+                        let lb = per_gb(**b, load.get(b).copied().unwrap_or(0.0));
+                        la.total_cmp(&lb).then(a.cmp(b))
+                    })
+                    .copied();
+                if let Some(b) = best {
+                    bag.buckets.push(b);
+                    *load.entry(b).or_default() += weight(bag.size_bytes);
+                }
+            }
+        }
+        // Every policy family needs an accepting serving bucket for new channels.
+        for f in &policy_families {
+            let accepting = target
+                .buckets
+                .iter()
+                .any(|b| b.id.family == *f && b.accepting_new_bags && serving_bucket(b));
+            if !accepting
+                && let Some(b) = target
+                    .buckets
+                    .iter_mut()
+                    .find(|b| b.id.family == *f && serving_bucket(b))
+            {
+                b.accepting_new_bags = true;
+            }
+        }
+        let mut types: BTreeSet<DynamicBagType> = t.policies.keys().copied().collect();
+        types.insert(DynamicBagType::Channel);
+        for ty in types {
+            let p = target.policies.entry(ty).or_default();
+            p.families = policy_families.iter().map(|f| (*f, 1)).collect();
+        }
+    }
+    for bag in &mut target.bags {
+        bag.buckets.sort();
+        bag.buckets.dedup();
+    }
+    target.buckets.sort_by_key(|b| b.id);
+    target.families.sort_by_key(|f| f.id);
+    // Per-bag limit: room for every bag when bags change.
+    let changed = t.bags.iter().zip(&target.bags).any(|(a, b)| {
+        let mut x = a.buckets.clone();
+        x.sort();
+        x != b.buckets
+    });
+    if changed {
+        let most = target
+            .bags
+            .iter()
+            .map(|b| b.buckets.len())
+            .max()
+            .unwrap_or(0) as u32;
+        target.buckets_per_bag_limit = t.buckets_per_bag_limit.max(most).max(1);
+    }
+
+    // --- metadata: region names and areas from demand
+    let areas = demand.map(|d| areas_from_demand(&target, d, options));
+    let region_of_family: BTreeMap<FamilyId, &'static str> =
+        family_of.iter().map(|(r, f)| (*f, *r)).collect();
+    let mut family_rows = Vec::new();
+    let before: BTreeMap<FamilyId, &Family> = t.families.iter().map(|f| (f.id, f)).collect();
+    for f in &mut target.families {
+        let Some(rk) = region_of_family.get(&f.id) else {
+            continue;
+        };
+        let region = regions::region(rk).expect("catalogue key");
+        let old = f.metadata.clone().unwrap_or_default();
+        let names_it = before
+            .get(&f.id)
+            .is_some_and(|b| family_regions(b) == [*rk]);
+        let mut m = FamilyMetadata {
+            region: Some(region.code.to_string()),
+            description: Some(region.description.to_string()),
+            areas: vec![GeographicalArea::Continent(region.continent)],
+            latency_test_targets: old.latency_test_targets.clone(),
+        };
+        if names_it {
+            m.region = old.region.clone().or(m.region);
+            m.description = old.description.clone().or(m.description);
+            if !old.areas.is_empty() {
+                m.areas = old.areas.clone();
+            }
+        }
+        if let Some(a) = areas.as_ref().and_then(|a| a.get(&f.id))
+            && !a.is_empty()
+        {
+            m.areas = a.clone();
+        }
+        f.metadata = Some(m);
+    }
+    let nodes_in: BTreeMap<FamilyId, Vec<String>> = {
+        let mut m: BTreeMap<FamilyId, Vec<String>> = BTreeMap::new();
+        for row in &node_rows {
+            for b in &row.to {
+                let v = m.entry(b.family).or_default();
+                if !v.contains(&row.node) {
+                    v.push(row.node.clone());
+                }
+            }
+        }
+        m
+    };
+    let all: BTreeSet<FamilyId> = t
+        .families
+        .iter()
+        .chain(&target.families)
+        .map(|f| f.id)
+        .collect();
+    let desc = |f: Option<&Family>| {
+        f.and_then(|f| f.metadata.as_ref())
+            .and_then(|m| m.description.clone())
+    };
+    for id in all {
+        let old = before.get(&id).copied();
+        let new = target.families.iter().find(|f| f.id == id);
+        let action = match (old, new) {
+            (None, _) => FamilyAction::Create,
+            (Some(_), None) => FamilyAction::Delete,
+            (Some(o), Some(_)) => match region_of_family.get(&id) {
+                Some(rk) if family_regions(o) != [*rk] => FamilyAction::Relabel,
+                _ => FamilyAction::Keep,
+            },
+        };
+        family_rows.push(FamilyDecision {
+            family: id,
+            action,
+            before: desc(old),
+            after: desc(new),
+            region: region_of_family.get(&id).map(|r| r.to_string()),
+            nodes: nodes_in.get(&id).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(Layout {
+        target,
+        families: family_rows,
+        nodes: node_rows,
+    })
+}
+
+fn place(members: &[Member]) -> String {
+    members
+        .iter()
+        .find_map(|m| {
+            let l = m.meta.as_ref()?.location.as_ref()?;
+            Some(match (&l.city, l.country_code) {
+                (Some(c), Some(cc)) => format!("{c}, {cc}"),
+                (Some(c), None) => c.clone(),
+                (None, Some(cc)) => cc.to_string(),
+                (None, None) => return None,
+            })
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Country areas per family: the countries whose demand the family's nodes serve.
+fn areas_from_demand(
+    target: &Topology,
+    demand: &Demand,
+    options: &ReassignOptions,
+) -> BTreeMap<FamilyId, Vec<GeographicalArea>> {
+    let nodes: Vec<_> = target.nodes().into_iter().filter(|n| n.active).collect();
+    let mut served: BTreeMap<FamilyId, BTreeMap<CountryCode, f64>> = BTreeMap::new();
+    for cell in &demand.cells {
+        let Some(cc) = cell.country else { continue };
+        let best = nodes.iter().min_by(|a, b| {
+            cell.location
+                .distance_km(&a.location)
+                .total_cmp(&cell.location.distance_km(&b.location))
+                .then(a.id.cmp(&b.id))
+        });
+        let Some(node) = best else { continue };
+        let Some(f) = node.buckets.iter().map(|b| b.family).min() else {
+            continue;
+        };
+        *served.entry(f).or_default().entry(cc).or_default() += cell.weight(options.weighting);
+    }
+    served
+        .into_iter()
+        .map(|(f, by_cc)| {
+            let total: f64 = by_cc.values().sum();
+            let mut v: Vec<(CountryCode, f64)> = by_cc.into_iter().collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut out = Vec::new();
+            let mut cum = 0.0;
+            for (cc, w) in v {
+                if out.len() >= options.max_area_entries || (total > 0.0 && cum >= 0.9 * total) {
+                    break;
+                }
+                cum += w;
+                out.push(GeographicalArea::Country(cc));
+            }
+            (f, out)
+        })
+        .collect()
+}

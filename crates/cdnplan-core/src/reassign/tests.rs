@@ -1,0 +1,260 @@
+//! End-to-end tests of the planner: the January 2023 mainnet case and random topologies.
+
+use super::*;
+use crate::topology::{BagId, BucketId, FamilyId, Topology};
+
+fn mainnet_2023_01() -> Topology {
+    serde_json::from_str(include_str!(
+        "../../../../data/joystream/mainnet-2023-01.json"
+    ))
+    .unwrap()
+}
+
+fn family_of(r: &Reassignment, node: &str) -> FamilyId {
+    let n = r.layout.nodes.iter().find(|n| n.node == node).unwrap();
+    assert_eq!(n.to.len(), 1, "{n:?}");
+    n.to[0].family
+}
+
+fn description(r: &Reassignment, f: FamilyId) -> String {
+    r.layout
+        .target
+        .family(f)
+        .and_then(|f| f.metadata.as_ref())
+        .and_then(|m| m.description.clone())
+        .unwrap_or_default()
+}
+
+mod mainnet_2023 {
+    use super::*;
+
+    #[test]
+    fn nuremberg_and_india_end_in_families_of_their_regions() {
+        let t = mainnet_2023_01();
+        let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+        let nbg = family_of(&r, "joystream.koalva.io");
+        assert_eq!(description(&r, nbg), "Western Europe");
+        let india = family_of(&r, "tiguan08.com");
+        assert_eq!(description(&r, india), "Southern Asia");
+        assert_eq!(
+            family_of(&r, "dp.0x2bc.com"),
+            nbg,
+            "Paris and Nuremberg share a family"
+        );
+        // Seven families without an operator, and Nuremberg's old family, are gone.
+        let deleted: Vec<u64> = r
+            .layout
+            .families
+            .iter()
+            .filter(|f| f.action == FamilyAction::Delete)
+            .map(|f| f.family.0)
+            .collect();
+        assert_eq!(deleted, [0, 3, 4, 7, 8, 9, 10, 11]);
+        assert_eq!(r.migration.cost.bags_moved, 0, "the snapshot lists no bags");
+    }
+
+    #[test]
+    fn with_assumed_bags_every_bag_moves_with_nuremberg_and_replays() {
+        let mut t = mainnet_2023_01();
+        assume_bags(&mut t, 250, Some(1 << 30));
+        let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+        let c = &r.migration.cost;
+        assert_eq!(c.bags_moved, 250);
+        // Each bag: added to Nuremberg's new bucket (family 1), removed from 0:0 and from the
+        // idle buckets... none: idle buckets hold no assumed bag.
+        assert_eq!(c.per_bag_calls, 500, "{c:?}");
+        assert_eq!(c.batches, 6, "3 of adds, 3 of removals");
+        let new_bucket = BucketId::new(1, 1);
+        assert!(
+            r.layout
+                .target
+                .bags
+                .iter()
+                .all(|b| b.buckets.contains(&new_bucket))
+        );
+        assert!(r.replay.peak_buckets_per_bag >= 6);
+        let policy = &r.layout.target.policies[&crate::topology::DynamicBagType::Channel];
+        assert!(!policy.families.contains_key(&FamilyId(0)));
+        let _ = BagId::Council;
+    }
+}
+
+/// A random topology: up to 6 families named after catalogue regions, up to 3 buckets each,
+/// operators drawn from a pool of located nodes (some buckets idle, some invitations
+/// pending), up to 25 bags on random buckets, a random Channel policy.
+pub(crate) fn random_topology(seed: u64) -> Topology {
+    use crate::geo::{CountryCode, GeoPoint};
+    use crate::topology::regions::REGIONS;
+    use crate::topology::{
+        Bag, Bucket, DynamicBagType, Family, FamilyMetadata, NodeLocation, Operator,
+        OperatorMetadata, OperatorStatus, WorkerId,
+    };
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    const POOL: [(&str, &str, f64, f64); 8] = [
+        ("DE", "nbg", 49.45, 11.08),
+        ("FR", "par", 48.85, 2.35),
+        ("UA", "kyiv", 50.45, 30.52),
+        ("IN", "bom", 19.07, 72.88),
+        ("SG", "sin", 1.29, 103.85),
+        ("US", "nyc", 40.71, -74.0),
+        ("BR", "sao", -23.55, -46.63),
+        ("JP", "tyo", 35.69, 139.69),
+    ];
+    let n_families = rng.random_range(1..=6u64);
+    let mut t = Topology::default();
+    for f in 0..n_families {
+        let r = &REGIONS[rng.random_range(0..REGIONS.len())];
+        t.families.push(Family {
+            id: FamilyId(f),
+            metadata: rng.random_bool(0.9).then(|| FamilyMetadata {
+                region: Some(r.code.into()),
+                description: Some(r.description.into()),
+                ..FamilyMetadata::default()
+            }),
+            next_bucket_index: 0,
+        });
+        let n_buckets = rng.random_range(1..=3u64);
+        for i in 0..n_buckets {
+            let mut operators = Vec::new();
+            if rng.random_bool(0.7) {
+                let (cc, host, lat, lon) = POOL[rng.random_range(0..POOL.len())];
+                let worker = WorkerId(POOL.iter().position(|p| p.1 == host).unwrap() as u64);
+                operators.push(Operator {
+                    worker,
+                    status: OperatorStatus::Active,
+                    metadata: Some(OperatorMetadata {
+                        endpoint: Some(format!("https://{host}.example/distributor/")),
+                        location: Some(NodeLocation {
+                            country_code: Some(CountryCode::new(cc).unwrap()),
+                            city: None,
+                            coordinates: Some(GeoPoint { lat, lon }),
+                        }),
+                        extra: None,
+                    }),
+                });
+            } else if rng.random_bool(0.2) {
+                operators.push(Operator {
+                    worker: WorkerId(100 + f),
+                    status: OperatorStatus::Invited,
+                    metadata: None,
+                });
+            }
+            t.buckets.push(Bucket {
+                id: BucketId::new(f, i),
+                accepting_new_bags: rng.random_bool(0.6),
+                distributing: rng.random_bool(0.9),
+                operators,
+            });
+        }
+        t.families.last_mut().unwrap().next_bucket_index = n_buckets + rng.random_range(0..2u64);
+    }
+    let ids: Vec<BucketId> = t.buckets.iter().map(|b| b.id).collect();
+    for bag in 0..rng.random_range(0..=25u64) {
+        let mut buckets: Vec<BucketId> = ids
+            .iter()
+            .filter(|_| rng.random_bool(0.4))
+            .copied()
+            .collect();
+        if buckets.is_empty() {
+            buckets.push(ids[rng.random_range(0..ids.len())]);
+        }
+        t.bags.push(Bag {
+            id: BagId::Channel(bag),
+            size_bytes: rng
+                .random_bool(0.5)
+                .then(|| rng.random_range(1..1_000_000u64)),
+            buckets,
+        });
+    }
+    t.buckets_per_bag_limit = t
+        .bags
+        .iter()
+        .map(|b| b.buckets.len() as u32)
+        .max()
+        .unwrap_or(0);
+    if rng.random_bool(0.5) {
+        t.policies
+            .entry(DynamicBagType::Channel)
+            .or_default()
+            .families = [(FamilyId(rng.random_range(0..n_families)), 1)].into();
+    }
+    t
+}
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Replay succeeds (legal calls, no coverage gap, end state = target: checked inside
+        /// `plan_reassignment`), limits hold, and the target keeps every bag's regions.
+        #[test]
+        fn plans_replay_and_respect_limits(seed in any::<u64>()) {
+            let t = random_topology(seed);
+            let r = plan_reassignment(&t, None, &ReassignOptions::default().batch_size(7))
+                .map_err(|e| TestCaseError::fail(format!("seed {seed}: {e}")))?;
+            let target = &r.layout.target;
+            let limits = crate::topology::RuntimeLimits::MAINNET;
+            prop_assert!(target.families.len() as u32 <= limits.max_families);
+            prop_assert!(r.replay.peak_buckets_per_bag <= limits.max_buckets_per_bag as usize);
+            for bag in &target.bags {
+                prop_assert!(bag.buckets.len() <= target.buckets_per_bag_limit as usize);
+            }
+            let before = replay::coverage(&Chain::from_topology(&t));
+            let after = replay::coverage(&Chain::from_topology(target));
+            for (bag, regions) in before {
+                prop_assert!(regions.is_subset(&after[&bag]), "seed {seed}: bag {bag}");
+            }
+            // Replaying the calls again from scratch reaches the same state.
+            let (end, _) = replay(&t, r.migration.calls(), target)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(end.same_state(&Chain::from_topology(target)));
+            // Every per-bag call sits in a batch no larger than asked.
+            let mut sizes = std::collections::BTreeMap::new();
+            for i in &r.migration.items {
+                if let Item::Call { batch: Some(b), .. } = i {
+                    *sizes.entry(*b).or_insert(0) += 1;
+                }
+            }
+            prop_assert!(sizes.values().all(|n| *n <= 7));
+        }
+
+        /// A corrupted plan is caught: dropping any one call breaks the replay, unless it is a
+        /// courtesy call on a bucket about to be deleted.
+        #[test]
+        fn dropping_a_call_is_caught(seed in any::<u64>(), pick in any::<prop::sample::Index>()) {
+            let t = random_topology(seed);
+            let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+            let calls: Vec<&Call> = r.migration.calls().collect();
+            prop_assume!(!calls.is_empty());
+            let drop = pick.index(calls.len());
+            let rest = calls.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, c)| *c);
+            // Only the courtesy calls on a bucket that is deleted later (stop new bags first,
+            // switch it off before deleting it) leave the end state and coverage unchanged.
+            let courtesy = match calls[drop] {
+                Call::UpdateDistributionBucketStatus { bucket, .. }
+                | Call::UpdateDistributionBucketMode { bucket, .. } => {
+                    r.layout.target.bucket(*bucket).is_none()
+                }
+                _ => false,
+            };
+            prop_assert!(
+                courtesy || replay(&t, rest, &r.layout.target).is_err(),
+                "seed {seed}, call {drop}: {:?}", calls[drop]
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn print_mainnet_plan() {
+    let mut t = mainnet_2023_01();
+    assume_bags(&mut t, 3, None);
+    let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+    println!("{}", render::markdown(&r, "x"));
+    println!("{}", render::shell_script(&r));
+}

@@ -1,0 +1,730 @@
+//! Topology import from the indexers' GraphQL: the Hydra query node (2023) and
+//! storage-squid / Orion (2024+), from saved responses or live.
+//!
+//! # Accepted documents
+//!
+//! A saved document is one GraphQL response (`{"data": {...}}`) or a JSON array of them (the
+//! pages [`fetch`] saves); the `data` objects of all pages are merged, lists concatenated.
+//! Recognised keys of `data`:
+//!
+//! * `distributionBucketFamilies` — families with `metadata` and `buckets` (with `operators`
+//!   and their `metadata`). Areas come either as Hydra's `areas { area { __typename code… } }`
+//!   (the `code` field aliased to `continentCode`/`countryCode`/`subdivisionCode`) or as
+//!   Subsquid's flat `areas { __typename continentCode… }`. Hydra buckets may list
+//!   `bags { id objectsSize }`.
+//! * `distributionBucketBags` — Subsquid's bag ↔ bucket links `{ distributionBucket { id } bag { id } }`.
+//! * `storageBags` — `{ id objectsSize? distributionBuckets { id }? }` (Hydra; sizes).
+//! * `storageDataObjects` — `{ id size storageBag { id } }`: the object → bag map, and bag
+//!   sizes where `objectsSize` is missing (Subsquid has none).
+//! * `distributionBucketsPerBagLimit` (number) and `dynamicBagCreationPolicies`
+//!   (`{"Channel": {"numberOfStorageBuckets": 5, "families": {"1": 1}}}`) — chain state the
+//!   indexers do not hold; a cdnplan extension for documents completed from a chain query.
+//!
+//! Coordinates are `latitude`/`longitude` as published. Operator status `ACTIVE` or `INVITED`.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::Duration;
+
+use cdnplan_core::geo::{Continent, CountryCode, GeoPoint};
+use cdnplan_core::topology::{
+    Bag, BagId, Bucket, BucketId, DynamicBagPolicy, DynamicBagType, Family, FamilyId,
+    FamilyMetadata, GeographicalArea, NodeLocation, Operator, OperatorMetadata, OperatorStatus,
+    Topology, WorkerId,
+};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Which indexer a document or a URL speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexer {
+    /// The Hydra query node (`query-node/schemas/storage.graphql`).
+    Hydra,
+    /// storage-squid or Orion (Subsquid).
+    Squid,
+}
+
+impl std::str::FromStr for Indexer {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hydra" | "query-node" | "qn" => Ok(Indexer::Hydra),
+            "squid" | "storage-squid" | "orion" | "subsquid" => Ok(Indexer::Squid),
+            _ => Err(Error::Config(format!(
+                "unknown indexer {s:?} (expected hydra or squid)"
+            ))),
+        }
+    }
+}
+
+/// Reads a saved GraphQL document (see the [module docs](self)) into a validated topology.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::Format`] naming the file and the JSON
+/// path of a missing or malformed field; [`Error::Core`] when the result fails
+/// [`Topology::validate`].
+pub fn load_graphql(path: &Path) -> Result<Topology> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    parse_graphql(&text, path)
+}
+
+/// Parses a GraphQL document; `path` names it in errors.
+///
+/// # Errors
+/// As [`load_graphql`].
+pub fn parse_graphql(text: &str, path: &Path) -> Result<Topology> {
+    let bad = |reason: String| Error::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let doc: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let pages: Vec<&Value> = match &doc {
+        Value::Array(a) => a.iter().collect(),
+        v => vec![v],
+    };
+    let mut data: serde_json::Map<String, Value> = serde_json::Map::new();
+    for (i, p) in pages.iter().enumerate() {
+        if let Some(errs) = p.get("errors").and_then(Value::as_array)
+            && !errs.is_empty()
+        {
+            return Err(bad(format!(
+                "page {i}: the indexer returned errors: {}",
+                errs[0]
+            )));
+        }
+        let Some(d) = p.get("data").and_then(Value::as_object) else {
+            return Err(bad(format!("page {i}: no `data` object")));
+        };
+        for (k, v) in d {
+            match (data.get_mut(k), v) {
+                (Some(Value::Array(a)), Value::Array(b)) => a.extend(b.iter().cloned()),
+                _ => {
+                    data.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    let t = build(&data).map_err(bad)?;
+    t.validate().map_err(|e| Error::Core {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(t)
+}
+
+type R<T> = std::result::Result<T, String>;
+
+fn field<'a>(v: &'a Value, at: &str, name: &str) -> R<&'a Value> {
+    v.get(name)
+        .filter(|x| !x.is_null())
+        .ok_or_else(|| format!("{at}: missing field `{name}`"))
+}
+
+fn str_field(v: &Value, at: &str, name: &str) -> R<String> {
+    match field(v, at, name)? {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(format!("{at}.{name}: expected a string, got {other}")),
+    }
+}
+
+fn u64_field(v: &Value, at: &str, name: &str) -> R<u64> {
+    let s = str_field(v, at, name)?;
+    s.parse()
+        .map_err(|_| format!("{at}.{name}: expected a whole number, got {s:?}"))
+}
+
+fn opt_str(v: &Value, name: &str) -> Option<String> {
+    v.get(name).and_then(Value::as_str).map(str::to_string)
+}
+
+fn list<'a>(v: &'a Value, name: &str) -> &'a [Value] {
+    v.get(name)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn area(v: &Value, at: &str) -> R<Option<GeographicalArea>> {
+    // Hydra wraps the union in `area`; Subsquid lists it flat.
+    let a = v.get("area").unwrap_or(v);
+    if let Some(c) = a.get("continentCode").and_then(Value::as_str) {
+        let c: Continent = c.parse().map_err(|e| format!("{at}.continentCode: {e}"))?;
+        return Ok(Some(GeographicalArea::Continent(c)));
+    }
+    if let Some(c) = a.get("countryCode").and_then(Value::as_str) {
+        let c = CountryCode::new(c).map_err(|e| format!("{at}.countryCode: {e}"))?;
+        return Ok(Some(GeographicalArea::Country(c)));
+    }
+    if let Some(c) = a.get("subdivisionCode").and_then(Value::as_str) {
+        return Ok(Some(GeographicalArea::Subdivision(c.to_string())));
+    }
+    Ok(None)
+}
+
+fn operator_metadata(v: &Value, at: &str) -> R<Option<OperatorMetadata>> {
+    let Some(m) = v.get("metadata").filter(|m| !m.is_null()) else {
+        return Ok(None);
+    };
+    let location = match m.get("nodeLocation").filter(|l| !l.is_null()) {
+        None => None,
+        Some(l) => {
+            let coordinates = match l.get("coordinates").filter(|c| !c.is_null()) {
+                None => None,
+                Some(c) => {
+                    let num = |k: &str| c.get(k).and_then(Value::as_f64);
+                    match (num("latitude"), num("longitude")) {
+                        (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+                        _ => None,
+                    }
+                }
+            };
+            let country_code = match opt_str(l, "countryCode") {
+                Some(c) if !c.trim().is_empty() => Some(
+                    CountryCode::new(c.trim())
+                        .map_err(|e| format!("{at}.metadata.nodeLocation.countryCode: {e}"))?,
+                ),
+                _ => None,
+            };
+            Some(NodeLocation {
+                country_code,
+                city: opt_str(l, "city").filter(|c| !c.trim().is_empty()),
+                coordinates,
+            })
+        }
+    };
+    Ok(Some(OperatorMetadata {
+        endpoint: opt_str(m, "nodeEndpoint").filter(|e| !e.trim().is_empty()),
+        location,
+        extra: opt_str(m, "extra").filter(|e| !e.is_empty()),
+    }))
+}
+
+fn bag_id(s: &str, at: &str) -> R<BagId> {
+    s.parse().map_err(|e| format!("{at}: {e}"))
+}
+
+fn bucket_id(s: &str, at: &str) -> R<BucketId> {
+    s.parse().map_err(|e| format!("{at}: {e}"))
+}
+
+fn build(data: &serde_json::Map<String, Value>) -> R<Topology> {
+    let mut t = Topology {
+        name: "imported from the indexer".into(),
+        ..Topology::default()
+    };
+    let families = data
+        .get("distributionBucketFamilies")
+        .and_then(Value::as_array)
+        .ok_or("data: missing list `distributionBucketFamilies`")?;
+    let mut bags: BTreeMap<BagId, (Option<u64>, Vec<BucketId>)> = BTreeMap::new();
+    for (fi, f) in families.iter().enumerate() {
+        let at = format!("distributionBucketFamilies[{fi}]");
+        let id = FamilyId(u64_field(f, &at, "id")?);
+        let metadata = match f.get("metadata").filter(|m| !m.is_null()) {
+            None => None,
+            Some(m) => {
+                let mut areas = Vec::new();
+                for (ai, a) in list(m, "areas").iter().enumerate() {
+                    if let Some(x) = area(a, &format!("{at}.metadata.areas[{ai}]"))? {
+                        areas.push(x);
+                    }
+                }
+                Some(FamilyMetadata {
+                    region: opt_str(m, "region"),
+                    description: opt_str(m, "description"),
+                    areas,
+                    latency_test_targets: list(m, "latencyTestTargets")
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect(),
+                })
+            }
+        };
+        let mut next = 0;
+        for (bi, b) in list(f, "buckets").iter().enumerate() {
+            let bat = format!("{at}.buckets[{bi}]");
+            let index = u64_field(b, &bat, "bucketIndex")?;
+            let bid = BucketId::new(id.0, index);
+            next = next.max(index + 1);
+            let mut operators = Vec::new();
+            for (oi, o) in list(b, "operators").iter().enumerate() {
+                let oat = format!("{bat}.operators[{oi}]");
+                let status = match str_field(o, &oat, "status")?.as_str() {
+                    "ACTIVE" => OperatorStatus::Active,
+                    "INVITED" => OperatorStatus::Invited,
+                    s => {
+                        return Err(format!(
+                            "{oat}.status: expected ACTIVE or INVITED, got {s:?}"
+                        ));
+                    }
+                };
+                operators.push(Operator {
+                    worker: WorkerId(u64_field(o, &oat, "workerId")?),
+                    status,
+                    metadata: operator_metadata(o, &oat)?,
+                });
+            }
+            let flag = |k: &str| -> R<bool> {
+                field(b, &bat, k)?
+                    .as_bool()
+                    .ok_or_else(|| format!("{bat}.{k}: expected true or false"))
+            };
+            t.buckets.push(Bucket {
+                id: bid,
+                accepting_new_bags: flag("acceptingNewBags")?,
+                distributing: flag("distributing")?,
+                operators,
+            });
+            for (gi, g) in list(b, "bags").iter().enumerate() {
+                let gat = format!("{bat}.bags[{gi}]");
+                let id = bag_id(&str_field(g, &gat, "id")?, &gat)?;
+                let size = g.get("objectsSize").and_then(|s| match s {
+                    Value::String(s) => s.parse().ok(),
+                    v => v.as_u64(),
+                });
+                let e = bags.entry(id).or_default();
+                e.0 = e.0.or(size);
+                e.1.push(bid);
+            }
+        }
+        t.families.push(Family {
+            id,
+            metadata,
+            next_bucket_index: next,
+        });
+    }
+    for (i, l) in list_of(data, "distributionBucketBags").iter().enumerate() {
+        let at = format!("distributionBucketBags[{i}]");
+        let b = bucket_id(
+            &str_field(field(l, &at, "distributionBucket")?, &at, "id")?,
+            &at,
+        )?;
+        let g = bag_id(&str_field(field(l, &at, "bag")?, &at, "id")?, &at)?;
+        bags.entry(g).or_default().1.push(b);
+    }
+    for (i, s) in list_of(data, "storageBags").iter().enumerate() {
+        let at = format!("storageBags[{i}]");
+        let g = bag_id(&str_field(s, &at, "id")?, &at)?;
+        let size = s.get("objectsSize").and_then(|s| match s {
+            Value::String(s) => s.parse().ok(),
+            v => v.as_u64(),
+        });
+        let e = bags.entry(g).or_default();
+        e.0 = e.0.or(size);
+        for (j, d) in list(s, "distributionBuckets").iter().enumerate() {
+            e.1.push(bucket_id(
+                &str_field(d, &format!("{at}.distributionBuckets[{j}]"), "id")?,
+                &at,
+            )?);
+        }
+    }
+    let mut sums: BTreeMap<BagId, u64> = BTreeMap::new();
+    for (i, o) in list_of(data, "storageDataObjects").iter().enumerate() {
+        let at = format!("storageDataObjects[{i}]");
+        let id = str_field(o, &at, "id")?;
+        let g = bag_id(&str_field(field(o, &at, "storageBag")?, &at, "id")?, &at)?;
+        if let Ok(size) = u64_field(o, &at, "size") {
+            *sums.entry(g.clone()).or_default() += size;
+        }
+        t.objects.insert(id, g);
+    }
+    for (id, sum) in sums {
+        let e = bags.entry(id).or_default();
+        e.0 = e.0.or(Some(sum));
+    }
+    t.bags = bags
+        .into_iter()
+        .map(|(id, (size_bytes, mut buckets))| {
+            buckets.sort();
+            buckets.dedup();
+            Bag {
+                id,
+                size_bytes,
+                buckets,
+            }
+        })
+        .collect();
+    if let Some(l) = data.get("distributionBucketsPerBagLimit") {
+        t.buckets_per_bag_limit = l
+            .as_u64()
+            .and_then(|l| u32::try_from(l).ok())
+            .ok_or("distributionBucketsPerBagLimit: expected a whole number")?;
+    }
+    if let Some(p) = data.get("dynamicBagCreationPolicies") {
+        let policies: BTreeMap<DynamicBagType, DynamicBagPolicy> =
+            serde_json::from_value(p.clone())
+                .map_err(|e| format!("dynamicBagCreationPolicies: {e}"))?;
+        t.policies = policies;
+    }
+    t.families.sort_by_key(|f| f.id);
+    t.buckets.sort_by_key(|b| b.id);
+    Ok(t)
+}
+
+fn list_of<'a>(data: &'a serde_json::Map<String, Value>, key: &str) -> &'a [Value] {
+    data.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The families query for `indexer` (families, metadata, buckets, operators; §3 of the
+/// domain notes).
+pub fn families_query(indexer: Indexer) -> &'static str {
+    match indexer {
+        Indexer::Hydra => {
+            "query { distributionBucketFamilies(limit: 1000) { id metadata { region description latencyTestTargets areas { area { __typename ... on GeographicalAreaContinent { continentCode: code } ... on GeographicalAreaCountry { countryCode: code } ... on GeographicalAreaSubdivistion { subdivisionCode: code } } } } buckets { id bucketIndex acceptingNewBags distributing operators { workerId status metadata { nodeEndpoint extra nodeLocation { countryCode city coordinates { latitude longitude } } } } } } }"
+        }
+        Indexer::Squid => {
+            "query { distributionBucketFamilies(orderBy: id_ASC, limit: 1000) { id metadata { region description latencyTestTargets areas { __typename ... on GeographicalAreaContinent { continentCode } ... on GeographicalAreaCountry { countryCode } ... on GeographicalAreaSubdivistion { subdivisionCode } } } buckets(orderBy: bucketIndex_ASC) { id bucketIndex acceptingNewBags distributing operators { id workerId status metadata { nodeEndpoint extra nodeLocation { countryCode city coordinates { latitude longitude } } } } } } }"
+        }
+    }
+}
+
+/// The paged bag query for `indexer`: bag ↔ bucket links (and sizes on Hydra).
+pub fn bags_query(indexer: Indexer, limit: usize, offset: usize) -> String {
+    match indexer {
+        Indexer::Hydra => format!(
+            "query {{ storageBags(limit: {limit}, offset: {offset}, orderBy: id_ASC) {{ id objectsSize distributionBuckets {{ id }} }} }}"
+        ),
+        Indexer::Squid => format!(
+            "query {{ distributionBucketBags(limit: {limit}, offset: {offset}, orderBy: id_ASC) {{ id distributionBucket {{ id }} bag {{ id }} }} }}"
+        ),
+    }
+}
+
+/// Queries a live indexer over plain HTTP: the families query, then the bag pages of
+/// `page_size` until a short page. Returns the topology and the saved document (a JSON array
+/// of the responses, for [`load_graphql`] to replay).
+///
+/// # Errors
+/// [`Error::Config`] for an unsupported URL (only `http://` is spoken: reach an `https://`
+/// indexer through a local proxy, or save its responses and import the file); [`Error::Format`]
+/// (naming the URL) for an HTTP error status or a malformed response.
+pub fn fetch(url: &str, indexer: Indexer, page_size: usize) -> Result<(Topology, String)> {
+    let page_size = page_size.max(1);
+    let mut pages: Vec<Value> = Vec::new();
+    let first = post_json(url, families_query(indexer))?;
+    pages.push(first);
+    let key = match indexer {
+        Indexer::Hydra => "storageBags",
+        Indexer::Squid => "distributionBucketBags",
+    };
+    let mut offset = 0;
+    loop {
+        let page = post_json(url, &bags_query(indexer, page_size, offset))?;
+        let n = page
+            .get("data")
+            .and_then(|d| d.get(key))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        pages.push(page);
+        if n < page_size {
+            break;
+        }
+        offset += n;
+    }
+    let saved = serde_json::to_string_pretty(&Value::Array(pages)).unwrap_or_default() + "\n";
+    let t = parse_graphql(&saved, Path::new(url))?;
+    Ok((t, saved))
+}
+
+/// POSTs `{"query": …}` to an `http://` URL and parses the JSON response.
+fn post_json(url: &str, query: &str) -> Result<Value> {
+    let fail = |reason: String| Error::Format {
+        path: url.into(),
+        reason,
+    };
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        Error::Config(format!(
+            "{url}: only http:// URLs are queried live; for an https:// indexer save the responses (e.g. with curl) and import the file"
+        ))
+    })?;
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let addr = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:80")
+    };
+    let body = serde_json::json!({ "query": query }).to_string();
+    let mut stream =
+        TcpStream::connect(&addr).map_err(|e| Error::io(url, "cannot connect to", e))?;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(req.as_bytes())
+        .map_err(|e| Error::io(url, "cannot send a query to", e))?;
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::io(url, "cannot read the response of", e))?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| fail("malformed HTTP response (no header end)".into()))?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut body = raw[split + 4..].to_vec();
+    let status = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| fail(format!("malformed status line: {:?}", head.lines().next())))?;
+    if head.lines().any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:")
+            && l.to_ascii_lowercase().contains("chunked")
+    }) {
+        body = dechunk(&body).ok_or_else(|| fail("malformed chunked body".into()))?;
+    }
+    if !(200..300).contains(&status) {
+        return Err(fail(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )));
+    }
+    serde_json::from_slice(&body).map_err(|e| fail(format!("response is not JSON: {e}")))
+}
+
+fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let eol = b.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&b[..eol]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        b = &b[eol + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(b.get(..size)?);
+        b = b.get(size + 2..)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2;x=1\r\nde\r\n0\r\n\r\n").unwrap(),
+            b"abcde"
+        );
+        assert!(dechunk(b"9\r\nabc").is_none());
+    }
+
+    #[test]
+    fn errors_name_the_json_path() {
+        let e = parse_graphql(
+            r#"{"data":{"distributionBucketFamilies":[{"id":"0","buckets":[{"bucketIndex":"x"}]}]}}"#,
+            Path::new("t.json"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("t.json")
+                && e.contains("distributionBucketFamilies[0].buckets[0].bucketIndex"),
+            "{e}"
+        );
+        let e = parse_graphql(r#"{"errors":[{"message":"boom"}]}"#, Path::new("t.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("boom"), "{e}");
+    }
+
+    const HYDRA: &str = include_str!("../tests/fixtures/hydra-topology.json");
+    const SQUID: &str = include_str!("../tests/fixtures/squid-topology.json");
+
+    mod hydra {
+        use super::*;
+
+        #[test]
+        fn families_buckets_operators_and_bags_are_read() {
+            let t = parse_graphql(HYDRA, Path::new("hydra.json")).unwrap();
+            assert_eq!(t.families.len(), 3);
+            let f1 = t.family(FamilyId(1)).unwrap().metadata.clone().unwrap();
+            assert_eq!(f1.description.as_deref(), Some("Western Europe"));
+            assert_eq!(
+                f1.areas,
+                [
+                    GeographicalArea::Continent(Continent::EU),
+                    GeographicalArea::Country(CountryCode::new("FR").unwrap()),
+                    GeographicalArea::Subdivision("DE-BY".into())
+                ]
+            );
+            assert_eq!(f1.latency_test_targets, ["dp.0x2bc.com"]);
+            let b10 = t.bucket(BucketId::new(1, 0)).unwrap();
+            assert_eq!(b10.operators.len(), 2);
+            assert_eq!(b10.operators[1].status, OperatorStatus::Invited);
+            assert_eq!(t.family(FamilyId(5)).unwrap().next_bucket_index, 2);
+            let council = t.bags.iter().find(|b| b.id == BagId::Council).unwrap();
+            assert_eq!(council.size_bytes, Some(1_048_576));
+            assert_eq!(council.buckets, [BucketId::new(0, 0), BucketId::new(1, 0)]);
+            let ch7 = t.bags.iter().find(|b| b.id == BagId::Channel(7)).unwrap();
+            assert_eq!(ch7.buckets.len(), 3);
+            assert_eq!(t.nodes().len(), 3);
+        }
+    }
+
+    mod squid {
+        use super::*;
+
+        #[test]
+        fn links_objects_sizes_limit_and_policy_are_read() {
+            let t = parse_graphql(SQUID, Path::new("squid.json")).unwrap();
+            assert_eq!(t.buckets.len(), 3);
+            assert_eq!(t.family(FamilyId(0)).unwrap().next_bucket_index, 3);
+            let ch1 = t.bags.iter().find(|b| b.id == BagId::Channel(1)).unwrap();
+            assert_eq!(ch1.buckets, [BucketId::new(0, 0), BucketId::new(12, 0)]);
+            assert_eq!(ch1.size_bytes, Some(3500), "summed from storageDataObjects");
+            assert_eq!(t.objects["201"], BagId::Channel(2));
+            assert_eq!(t.buckets_per_bag_limit, 3);
+            assert_eq!(
+                t.policies[&DynamicBagType::Channel].families,
+                [(FamilyId(0), 1), (FamilyId(12), 1)].into()
+            );
+            let op = &t.bucket(BucketId::new(12, 0)).unwrap().operators[0];
+            let loc = op.metadata.as_ref().unwrap().location.as_ref().unwrap();
+            assert!(loc.coordinates.is_none());
+        }
+    }
+
+    #[test]
+    fn imports_are_checked_for_what_the_published_metadata_gets_wrong() {
+        use cdnplan_core::topology::{FindingKind, check::check};
+        let countries = crate::data::bundled::countries().unwrap();
+        let sites = crate::data::bundled::sites().unwrap();
+        let hydra = parse_graphql(HYDRA, Path::new("hydra.json")).unwrap();
+        let f: Vec<String> = check(&hydra, &countries, &sites)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[0].starts_with("bucket 5:0, worker 4: coordinates")
+                && f[0].contains("sign error? 19.0728, 72.8826"),
+            "{f:?}"
+        );
+        assert_eq!(f[1], "bucket 5:1: no active operator (0 bags assigned)");
+        let squid = parse_graphql(SQUID, Path::new("squid.json")).unwrap();
+        let kinds: Vec<FindingKind> = check(&squid, &countries, &sites)
+            .into_iter()
+            .map(|f| f.kind)
+            .collect();
+        assert!(kinds.iter().any(|k| matches!(k, FindingKind::DuplicateEndpoint { workers, .. } if workers.len() == 2)), "{kinds:?}");
+        assert!(kinds.contains(&FindingKind::NoCoordinates), "{kinds:?}");
+    }
+
+    /// Serves `pages` (by query kind) over a real loopback HTTP exchange; returns the URL.
+    fn serve(bag_pages: Vec<String>, families: String) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut served_bags = 0;
+            for stream in listener.incoming() {
+                let Ok(mut s) = stream else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read headers, then the body by Content-Length.
+                let body = loop {
+                    let n = s.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break String::new();
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while buf.len() < i + 4 + len {
+                            let n = s.read(&mut chunk).unwrap_or(0);
+                            if n == 0 {
+                                break;
+                            }
+                            buf.extend_from_slice(&chunk[..n]);
+                        }
+                        break String::from_utf8_lossy(&buf[i + 4..]).to_string();
+                    }
+                };
+                let reply = if body.contains("distributionBucketFamilies") {
+                    let b = families.as_bytes();
+                    // Chunked, as many servers answer.
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{}\r\n0\r\n\r\n",
+                        b.len(),
+                        families
+                    )
+                } else {
+                    let page = bag_pages.get(served_bags).cloned().unwrap_or_default();
+                    served_bags += 1;
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{page}",
+                        page.len()
+                    )
+                };
+                let _ = s.write_all(reply.as_bytes());
+            }
+        });
+        format!("http://{addr}/graphql")
+    }
+
+    #[test]
+    fn live_queries_page_through_bags_and_save_a_replayable_document() {
+        let doc: Value = serde_json::from_str(SQUID).unwrap();
+        let families = serde_json::json!({"data": {
+            "distributionBucketFamilies": doc["data"]["distributionBucketFamilies"]}})
+        .to_string();
+        let links = doc["data"]["distributionBucketBags"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let pages = vec![
+            serde_json::json!({"data": {"distributionBucketBags": links[..2]}}).to_string(),
+            serde_json::json!({"data": {"distributionBucketBags": links[2..]}}).to_string(),
+        ];
+        let url = serve(pages, families);
+        let (t, saved) = fetch(&url, Indexer::Squid, 2).unwrap();
+        assert_eq!(t.bags.len(), 2);
+        let ch1 = t.bags.iter().find(|b| b.id == BagId::Channel(1)).unwrap();
+        assert_eq!(ch1.buckets.len(), 2, "the link on the second page was read");
+        let replayed = parse_graphql(&saved, Path::new("saved.json")).unwrap();
+        assert_eq!(replayed, t);
+    }
+
+    #[test]
+    fn http_errors_name_the_status() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Some(Ok(mut s)) = listener.incoming().next() {
+                let mut b = [0u8; 4096];
+                let _ = s.read(&mut b);
+                let _ = s.write_all(
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy",
+                );
+            }
+        });
+        let e = fetch(&format!("http://{addr}/graphql"), Indexer::Hydra, 10).unwrap_err();
+        assert!(e.to_string().contains("HTTP 503: busy"), "{e}");
+    }
+
+    #[test]
+    fn https_is_refused_with_advice() {
+        let e = fetch("https://query.example/graphql", Indexer::Hydra, 10).unwrap_err();
+        assert!(e.to_string().contains("save the responses"), "{e}");
+    }
+}
