@@ -128,13 +128,13 @@ fn seed(c: &EsClient, index: &str, mapping: Option<&str>, docs: &str) {
 }
 
 impl Fx {
-    fn from_files(&self, text: &str, opts: &IngestOptions) -> Ingested {
+    fn read_files(&self, text: &str, opts: &IngestOptions) -> Ingested {
         let p: PathBuf = self.dir.path().join("docs.ndjson");
         std::fs::write(&p, text).unwrap();
         ingest(&[p], &self.geoip, &self.countries, opts, &NoProgress).unwrap()
     }
 
-    fn from_es(
+    fn read_es(
         &self,
         c: &EsClient,
         q: &EsQuery,
@@ -157,9 +157,9 @@ fn push_down_cells_equal_the_log_readers() {
         let pattern = name("logs-argus-*");
         for cells in [CellKind::Geotile { zoom: 4 }, CellKind::Country] {
             let opts = IngestOptions::new(Preset::Ecs).cells(cells);
-            let want = f.from_files(&f.ecs, &opts);
+            let want = f.read_files(&f.ecs, &opts);
             let got = f
-                .from_es(&c, &EsQuery::new(&pattern).page_size(7), &opts)
+                .read_es(&c, &EsQuery::new(&pattern).page_size(7), &opts)
                 .unwrap();
             assert_eq!(got.es.mode, EsMode::PushDown, "{url} {cells}");
             assert_eq!(got.es.paging[0], Paging::Composite);
@@ -198,9 +198,9 @@ fn raw_mode_equals_the_log_reader_on_argus_2023_documents() {
             (CellKind::Geotile { zoom: 5 }, true),
         ] {
             let opts = IngestOptions::new(Preset::Argus).cells(cells);
-            let want = f.from_files(&f.argus, &opts);
+            let want = f.read_files(&f.argus, &opts);
             let q = EsQuery::new(&idx).page_size(100).slices(3).scroll(scroll);
-            let got = f.from_es(&c, &q, &opts).unwrap();
+            let got = f.read_es(&c, &q, &opts).unwrap();
             assert_eq!(got.es.mode, EsMode::Raw);
             let paging = if scroll { Paging::Scroll } else { Paging::Pit };
             assert_eq!(got.es.paging, [paging], "{url}");
@@ -255,7 +255,7 @@ fn faults_do_not_change_the_result() {
     ];
     for (what, preset, cells, q) in runs {
         let opts = IngestOptions::new(preset).cells(cells);
-        let clean = f.from_es(&c, &q, &opts).unwrap();
+        let clean = f.read_es(&c, &q, &opts).unwrap();
         let proxy = Proxy::start(url, "_search", &faults);
         let conn = EsConnection::url(&proxy.url)
             .unwrap()
@@ -263,7 +263,7 @@ fn faults_do_not_change_the_result() {
             .backoff_ms(5)
             .retries(8);
         let pc = EsClient::connect(&conn).unwrap();
-        let got = f.from_es(&pc, &q, &opts).unwrap();
+        let got = f.read_es(&pc, &q, &opts).unwrap();
         assert_eq!(got.demand, clean.demand, "{what}");
         assert_eq!(
             got.report.requests_counted, clean.report.requests_counted,
@@ -298,14 +298,14 @@ fn errors_name_the_problem_and_never_the_credentials() {
     let opts = IngestOptions::new(Preset::Argus);
     // Unknown index.
     let e = f
-        .from_es(&c, &EsQuery::new(name("nope")), &opts)
+        .read_es(&c, &EsQuery::new(name("nope")), &opts)
         .unwrap_err();
     assert!(matches!(e, Error::Es(EsError::IndexNotFound { .. })), "{e}");
     // A mapped field the index lacks: the message lists the fields it has.
     let mut m = opts.mapping.clone();
     m.status = "res.status".parse().unwrap();
     let e = f
-        .from_es(&c, &EsQuery::new(&idx), &opts.clone().mapping(m))
+        .read_es(&c, &EsQuery::new(&idx), &opts.clone().mapping(m))
         .unwrap_err()
         .to_string();
     assert!(
@@ -317,7 +317,7 @@ fn errors_name_the_problem_and_never_the_credentials() {
     m.geo_location = Some("fields.meta.req.url".parse().unwrap());
     let o = opts.clone().mapping(m).cells(CellKind::Geotile { zoom: 3 });
     let e = f
-        .from_es(&c, &EsQuery::new(&idx).mode(EsMode::PushDown), &o)
+        .read_es(&c, &EsQuery::new(&idx).mode(EsMode::PushDown), &o)
         .unwrap_err()
         .to_string();
     assert!(e.contains("expected `geo_point`"), "{e}");
@@ -364,7 +364,7 @@ fn a_snapshot_replays_to_the_same_demand() {
         &NoProgress,
     )
     .unwrap();
-    let want = f.from_files(&f.argus, &opts);
+    let want = f.read_files(&f.argus, &opts);
     assert_eq!(rep.documents, want.report.requests_counted);
     let replay = ingest(&[out], &f.geoip, &f.countries, &opts, &NoProgress).unwrap();
     assert_eq!(replay.demand, want.demand);

@@ -78,8 +78,9 @@ impl Proxy {
     }
 }
 
-/// Reads one request: head and body (Content-Length).
-fn read_request(c: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>, Vec<u8>)>> {
+/// Reads one request (head and Content-Length body): its request line and the bytes to
+/// forward.
+fn read_request(c: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut buf = Vec::new();
     let mut tmp = [0u8; 8192];
     let head_end = loop {
@@ -120,12 +121,12 @@ fn read_request(c: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>, V
     fwd.push_str("connection: close\r\n\r\n");
     let mut req = fwd.into_bytes();
     req.extend_from_slice(&buf[head_end..]);
-    Ok(Some((line, req, buf[head_end..].to_vec())))
+    Ok(Some((line, req)))
 }
 
 fn handle(mut c: TcpStream, up: &str, marker: &str, st: &Mutex<State>) -> std::io::Result<()> {
     c.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let Some((line, req, _body)) = read_request(&mut c)? else {
+    let Some((line, req)) = read_request(&mut c)? else {
         return Ok(());
     };
     let fault = {

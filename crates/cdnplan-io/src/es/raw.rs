@@ -157,7 +157,10 @@ pub(crate) async fn page_all(
         match open_pit(inner, engine, &plan.index, &q.keep_alive).await {
             Ok(id) => Some(Context::Pit(id)),
             // An engine without the API answers 400/404/405: fall back as an older cluster needs.
-            Err(EsError::Server { status, .. }) if matches!(status, 400 | 404 | 405) => None,
+            Err(EsError::Server {
+                status: 400 | 404 | 405,
+                ..
+            }) => None,
             Err(e) => return (Paging::Pit, Err(e)),
         }
     } else {
