@@ -32,7 +32,7 @@ const NETS: &[(&str, &str, &str, &str, f64, f64)] = &[
     ("44.0.0.0/24", "", "", "", 1.0, 1.0),
 ];
 
-fn geoip2_db() -> Vec<u8> {
+pub(crate) fn geoip2_db() -> Vec<u8> {
     let mut w = Writer::new("Test-GeoIP2-City");
     for &(net, cc, cont, city, lat, lon) in NETS {
         let mut rec = vec![(
@@ -82,7 +82,7 @@ fn flat_db(with_coordinates: bool) -> Vec<u8> {
     w.to_bytes().unwrap()
 }
 
-fn countries() -> Countries {
+pub(crate) fn countries() -> Countries {
     let c = |code: &str, iso3: &str, cont, lat, lon, users: u64| Country {
         code: CountryCode::new(code).unwrap(),
         iso3: iso3.into(),

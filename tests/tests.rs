@@ -1,6 +1,8 @@
 //! Library end-to-end tests, one binary.
 
 mod data;
+mod es;
 mod ingest;
 mod plan;
 mod solve;
+mod support;

@@ -28,20 +28,36 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
         lenient: l.lenient,
         threads: l.threads,
     };
-    let options = ingest_options(&input).context("invalid log options")?;
     let countries_path = a
         .countries
         .clone()
         .unwrap_or_else(|| ctx.data_file(data::bundled::COUNTRIES));
     let countries = data::load_countries(&countries_path)?;
-    let db = input
-        .geoip
-        .clone()
-        .unwrap_or_else(|| ctx.data_file(data::bundled::GEOIP_COUNTRY));
-    let geoip = GeoIp::open(&db)?;
-    let ingested = logs::ingest(&input.logs, &geoip, &countries, &options, bars)
-        .map_err(|e| crate::inputs::name_logs(e, &input.logs))
-        .context("cannot read the request logs")?;
+    let (ingested, options) = if crate::es::wanted(&a.es) {
+        if !a.logs.is_empty() {
+            anyhow::bail!("give either log files or --es/--index, not both");
+        }
+        let got = crate::es::demand(ctx, &a.es, l, &countries, bars)?;
+        let (options, _) = crate::es::options(l, "argus")?;
+        (
+            logs::Ingested {
+                demand: got.demand,
+                report: got.report,
+            },
+            options,
+        )
+    } else {
+        let options = ingest_options(&input).context("invalid log options")?;
+        let db = input
+            .geoip
+            .clone()
+            .unwrap_or_else(|| ctx.data_file(data::bundled::GEOIP_COUNTRY));
+        let geoip = GeoIp::open(&db)?;
+        let ingested = logs::ingest(&input.logs, &geoip, &countries, &options, bars)
+            .map_err(|e| crate::inputs::name_logs(e, &input.logs))
+            .context("cannot read the request logs")?;
+        (ingested, options)
+    };
     let demand = &ingested.demand;
     crate::inputs::report_ingestion(&ingested.report);
     demand

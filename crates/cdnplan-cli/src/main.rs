@@ -7,6 +7,7 @@
 mod args;
 mod bench;
 mod demand;
+mod es;
 mod evaluate;
 mod inputs;
 mod messages;
@@ -40,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = inputs::Context::new(cli.data_dir.clone(), cli.json);
     match cli.command {
         Command::Demand(a) => demand::run(&ctx, a, &bars),
+        Command::Snapshot(a) => es::snapshot(&ctx, a, &bars),
         Command::Evaluate(a) => evaluate::run(&ctx, a, &bars),
         Command::Plan(a) => plan::run(&ctx, *a, &bars),
         Command::Topology(a) => reassign::run_topology(&ctx, a),

@@ -57,6 +57,10 @@ pub enum Error {
         #[source]
         source: cdnplan_core::Error,
     },
+    /// An Elasticsearch / OpenSearch failure (never carries credentials).
+    #[cfg(feature = "es")]
+    #[error(transparent)]
+    Es(#[from] crate::es::EsError),
     /// A core-model error not tied to one file.
     #[error(transparent)]
     Model(#[from] cdnplan_core::Error),

@@ -5,6 +5,8 @@
 //!
 //! * [`logs`]: request logs (NDJSON, CSV, combined log format; gzip or plain) → demand cells.
 //! * [`graphql`]: topology import from the indexers (Hydra query node, storage-squid/Orion).
+//! * [`es`]: demand straight from Elasticsearch / OpenSearch (push-down aggregation or raw
+//!   documents), and snapshots of it (feature `es`, on by default).
 //! * [`geoip`]: client address → location, from MaxMind-format databases.
 //! * [`data`]: the shipped data (sites, countries, Joystream topologies, snapshots).
 //! * [`scenario`]: TOML scenario files.
@@ -15,6 +17,9 @@
 
 pub mod data;
 pub mod error;
+#[cfg(feature = "es")]
+#[cfg_attr(docsrs, doc(cfg(feature = "es")))]
+pub mod es;
 pub mod geoip;
 pub mod graphql;
 pub mod logs;

@@ -124,6 +124,16 @@ impl StatusFilter {
         }
     }
 
+    /// The inclusive ranges of status codes that count.
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        &self.ranges
+    }
+
+    /// True when every status counts.
+    pub fn is_all(&self) -> bool {
+        self.ranges.iter().any(|&(a, b)| a == 0 && b == u16::MAX)
+    }
+
     /// True when `status` counts.
     #[inline]
     pub fn contains(&self, status: u16) -> bool {

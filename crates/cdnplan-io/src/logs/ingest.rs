@@ -185,18 +185,93 @@ pub fn ingest(
         bytes_decoded: AtomicU64::new(0),
     };
     progress.begin("reading request logs", Some(total));
-    let (states, reader_err) = match options.threads {
+    let produce_files = |tx, pool| produce(&shared, tx, pool, progress);
+    let ran = run_pool(&shared, produce_files);
+    progress.end();
+    let (states, reader_err) = ran?;
+    finish(&shared, states, reader_err, false)
+}
+
+/// Runs the workers on the configured pool with `producer` feeding them.
+fn run_pool<'s, P>(shared: &'s Shared<'s>, producer: P) -> Result<(Vec<State>, Option<ReaderError>)>
+where
+    P: FnOnce(SyncSender<Chunk>, Receiver<Vec<u8>>) -> Option<ReaderError> + Send,
+{
+    Ok(match shared.opts.threads {
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(n.max(1))
                 .build()
                 .map_err(|e| Error::Config(format!("cannot start {n} worker threads: {e}")))?;
-            pool.install(|| run(&shared, n.max(1), progress))
+            pool.install(|| run(shared, n.max(1), producer))
         }
-        None => run(&shared, rayon::current_num_threads().max(1), progress),
+        None => run(shared, rayon::current_num_threads().max(1), producer),
+    })
+}
+
+/// Aggregates whole `_search` responses (`{"hits":{"hits":[…]}}`, mapping paths under
+/// `_source`) handed over by `feed`, with the same workers, filters, GeoIP cache and report as
+/// [`ingest`]. `feed` calls its argument once per response body; the argument returns `false`
+/// when the run has stopped (a strict-mode error) and `feed` should stop too. `name` stands for
+/// the file in positions (`name:P hit H`, P being the 1-based response). With `allow_empty`
+/// an empty demand is a result rather than an error.
+///
+/// # Errors
+/// `feed`'s error, and those of [`ingest`].
+#[cfg(feature = "es")]
+pub(crate) fn ingest_responses<F>(
+    name: &str,
+    geoip: &GeoIp,
+    countries: &Countries,
+    options: &IngestOptions,
+    allow_empty: bool,
+    feed: F,
+) -> Result<Ingested>
+where
+    F: FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) -> Result<()> + Send,
+{
+    let mut opts = options.clone();
+    opts.format = LogFormat::EsHits;
+    let shared = Shared {
+        opts: &opts,
+        geoip,
+        countries,
+        json: Some(JsonExtractor::new(&opts.mapping, LogFormat::EsHits)),
+        files: vec![(PathBuf::from(name), OnceLock::from(FileHead::default()))],
+        min_err: AtomicU64::new(u64::MAX),
+        bytes_read: AtomicU64::new(0),
+        bytes_decoded: AtomicU64::new(0),
     };
-    progress.end();
-    finish(&shared, states, reader_err)
+    let producer = |tx: SyncSender<Chunk>, _pool: Receiver<Vec<u8>>| {
+        let mut seq = 0u32;
+        let mut send = |data: Vec<u8>| {
+            let chunk = Chunk {
+                file: 0,
+                seq,
+                data,
+                whole: true,
+            };
+            seq += 1;
+            shared
+                .bytes_decoded
+                .fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
+            !shared.stopped_before(chunk.key()) && tx.send(chunk).is_ok()
+        };
+        feed(&mut send).err().map(|error| ReaderError {
+            pos: Pos {
+                file: 0,
+                seq: u32::MAX,
+                line: 0,
+                hit: 0,
+            },
+            error,
+        })
+    };
+    let (states, reader_err) = run_pool(&shared, producer)?;
+    let mut got = finish(&shared, states, reader_err, allow_empty)?;
+    got.report.files = 0;
+    got.report.bytes_read = got.report.bytes_decoded;
+    Ok(got)
 }
 
 /// A batch of whole lines.
@@ -273,17 +348,20 @@ struct ReaderError {
     error: Error,
 }
 
-fn run(
-    shared: &Shared<'_>,
+fn run<'s, P>(
+    shared: &'s Shared<'s>,
     workers: usize,
-    progress: &dyn Progress,
-) -> (Vec<State>, Option<ReaderError>) {
+    producer: P,
+) -> (Vec<State>, Option<ReaderError>)
+where
+    P: FnOnce(SyncSender<Chunk>, Receiver<Vec<u8>>) -> Option<ReaderError> + Send,
+{
     let (tx, rx) = sync_channel::<Chunk>(2 * workers + 2);
     let (pool_tx, pool_rx) = channel::<Vec<u8>>();
     let rx = Mutex::new(rx);
     let states = Mutex::new(Vec::with_capacity(workers));
     std::thread::scope(|s| {
-        let reader = s.spawn(move || produce(shared, tx, pool_rx, progress));
+        let reader = s.spawn(move || producer(tx, pool_rx));
         rayon::scope(|rs| {
             for _ in 0..workers {
                 let pool_tx = pool_tx.clone();
@@ -428,6 +506,7 @@ fn finish(
     shared: &Shared<'_>,
     states: Vec<State>,
     reader_err: Option<ReaderError>,
+    allow_empty: bool,
 ) -> Result<Ingested> {
     let opts = shared.opts;
     let mut agg = DemandAggregator::new(opts.cells);
@@ -526,7 +605,7 @@ fn finish(
         report.last_request = Some(format_ms(b));
     }
     let demand = agg.finish();
-    if demand.cells.is_empty() {
+    if demand.cells.is_empty() && !allow_empty {
         return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
             "no request was placed in a demand cell: {} lines, {} records, {} requests counted ({} unlocated), {} filtered out {:?}, {} skipped as malformed; filters: {}",
             report.lines,

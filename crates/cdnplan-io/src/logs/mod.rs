@@ -40,6 +40,8 @@ mod report;
 mod worker;
 
 pub use filter::{LogFilter, StatusFilter, format_ms, is_asset_request, parse_time};
+#[cfg(feature = "es")]
+pub(crate) use ingest::ingest_responses;
 pub use ingest::{IngestOptions, Ingested, ingest};
 pub use mapping::{FieldMapping, FieldSpec, LogFormat, Preset};
 pub use reader::{is_gzip, open_log};

@@ -1,0 +1,567 @@
+//! The client: one connection pool, a private tokio runtime behind a blocking API, retries
+//! with backoff and jitter, and counters of what went over the wire.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use elasticsearch::auth::Credentials;
+use elasticsearch::cert::{Certificate, CertificateValidation};
+use elasticsearch::http::headers::HeaderMap;
+use elasticsearch::http::transport::{
+    CloudConnectionPool, MultiNodeConnectionPool, SingleNodeConnectionPool, Transport,
+    TransportBuilder,
+};
+use elasticsearch::http::{Method, Url};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::config::{EsAuth, EsConnection, scrub};
+use super::error::EsError;
+
+/// Which search engine answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Elasticsearch (7, 8, 9).
+    Elasticsearch,
+    /// OpenSearch (1, 2, 3), including OpenSearch-compatible servers.
+    OpenSearch,
+}
+
+/// What `GET /` told about the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    /// The engine.
+    pub engine: Engine,
+    /// The version number as reported (`"8.15.0"`, `"2.17.1"`).
+    pub version: String,
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+}
+
+impl ClusterInfo {
+    /// True when the engine has a point-in-time API that search_after can page through:
+    /// Elasticsearch ≥ 7.12 (`_shard_doc` sort) or OpenSearch ≥ 2.4.
+    pub fn has_pit(&self) -> bool {
+        match self.engine {
+            Engine::Elasticsearch => (self.major, self.minor) >= (7, 12),
+            Engine::OpenSearch => (self.major, self.minor) >= (2, 4),
+        }
+    }
+
+    /// Parses a `GET /` answer.
+    fn parse(v: &Value) -> Option<ClusterInfo> {
+        let ver = v.get("version")?;
+        let number = ver.get("number")?.as_str()?.to_string();
+        let dist = ver.get("distribution").and_then(Value::as_str);
+        let engine = if dist == Some("opensearch") {
+            Engine::OpenSearch
+        } else {
+            Engine::Elasticsearch
+        };
+        let mut it = number.split(['.', '-']).map(|p| p.parse::<u32>().ok());
+        let major = it.next()??;
+        let minor = it.next().flatten().unwrap_or(0);
+        Some(ClusterInfo {
+            engine,
+            version: number,
+            major,
+            minor,
+        })
+    }
+}
+
+impl std::fmt::Display for ClusterInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.engine {
+            Engine::Elasticsearch => "Elasticsearch",
+            Engine::OpenSearch => "OpenSearch",
+        };
+        write!(f, "{name} {}", self.version)
+    }
+}
+
+/// Counters of one client's traffic.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) requests: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) bytes_received: AtomicU64,
+}
+
+/// The shared part of a client, cloned into concurrent slice tasks.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    transport: Transport,
+    pub(crate) display: String,
+    secrets: Vec<String>,
+    retries: u32,
+    backoff_ms: u64,
+    timeout: Duration,
+    pub(crate) stats: Stats,
+}
+
+/// A connected Elasticsearch / OpenSearch client with a blocking API.
+///
+/// It owns a single-threaded tokio runtime; every call blocks the calling thread until the
+/// cluster has answered (after retries). Do not call it from inside another tokio runtime.
+#[derive(Debug)]
+pub struct EsClient {
+    rt: tokio::runtime::Runtime,
+    inner: Arc<Inner>,
+    cluster: ClusterInfo,
+}
+
+impl EsClient {
+    /// Connects and asks `GET /` which engine and version answers.
+    ///
+    /// # Errors
+    /// [`EsError::Config`] for unusable settings, [`EsError::Unreachable`],
+    /// [`EsError::Unauthorized`], or [`EsError::Protocol`] when `GET /` is not a cluster's
+    /// answer.
+    pub fn connect(conn: &EsConnection) -> Result<EsClient, EsError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| EsError::Config(format!("cannot start the I/O runtime: {e}")))?;
+        let transport = build_transport(conn)?;
+        let inner = Arc::new(Inner {
+            transport,
+            display: conn.display(),
+            secrets: conn.secrets(),
+            retries: conn.retries,
+            backoff_ms: conn.backoff_ms.max(1),
+            timeout: Duration::from_secs_f64(conn.timeout_secs.clamp(0.05, 3600.0)),
+            stats: Stats::default(),
+        });
+        let root = rt.block_on(inner.call_json(Method::Get, "/", &[], None, true))?;
+        let cluster = ClusterInfo::parse(&root).ok_or_else(|| EsError::Protocol {
+            url: inner.display.clone(),
+            request: "GET /".into(),
+            reason: "no version.number: not an Elasticsearch or OpenSearch cluster".into(),
+        })?;
+        Ok(EsClient { rt, inner, cluster })
+    }
+
+    /// The engine and version found at connection.
+    pub fn cluster(&self) -> &ClusterInfo {
+        &self.cluster
+    }
+
+    /// The cluster as shown in messages (no credentials).
+    pub fn display(&self) -> &str {
+        &self.inner.display
+    }
+
+    /// `(requests, retries, bytes received)` so far.
+    pub fn traffic(&self) -> (u64, u64, u64) {
+        let s = &self.inner.stats;
+        (
+            s.requests.load(Ordering::Relaxed),
+            s.retries.load(Ordering::Relaxed),
+            s.bytes_received.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Sends one request and returns the JSON answer (retrying as configured). For tools and
+    /// tests: seeding an index, asking for a mapping.
+    ///
+    /// # Errors
+    /// As [`EsClient::connect`], plus [`EsError::Server`] for an error answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, EsError> {
+        let m = match method.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            other => return Err(EsError::Config(format!("unknown HTTP method {other}"))),
+        };
+        self.block_on(self.inner.call_json(m, path, &[], body, true))
+    }
+
+    /// Posts `ndjson` to `path` (a `_bulk` body) and returns the answer.
+    ///
+    /// # Errors
+    /// As [`EsClient::request`].
+    pub fn post_ndjson(&self, path: &str, ndjson: Vec<u8>) -> Result<Value, EsError> {
+        self.block_on(async {
+            let b = self
+                .inner
+                .call_raw(Method::Post, path, &[], Some(ndjson), true)
+                .await?;
+            self.inner.json(&b, "POST", path)
+        })
+    }
+
+    /// Retries per request.
+    pub(crate) fn retries(&self) -> u32 {
+        self.inner.retries
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+}
+
+fn build_transport(conn: &EsConnection) -> Result<Transport, EsError> {
+    let err = |e: &dyn std::fmt::Display| EsError::Config(scrub(&e.to_string(), &conn.secrets()));
+    let mut builder = if let Some(id) = &conn.cloud_id {
+        TransportBuilder::new(CloudConnectionPool::new(id).map_err(|e| err(&e))?)
+    } else {
+        let urls: Vec<Url> = conn
+            .urls
+            .iter()
+            .map(|u| Url::parse(u).map_err(|e| err(&e)))
+            .collect::<Result<_, _>>()?;
+        match urls.len() {
+            0 => return Err(EsError::Config("no URL or cloud id given".into())),
+            1 => TransportBuilder::new(SingleNodeConnectionPool::new(urls[0].clone())),
+            _ => TransportBuilder::new(MultiNodeConnectionPool::round_robin(urls, None)),
+        }
+    };
+    builder = match &conn.auth {
+        EsAuth::None => builder,
+        EsAuth::Basic { username, password } => builder.auth(Credentials::Basic(
+            username.clone(),
+            password.expose().to_string(),
+        )),
+        EsAuth::ApiKey(k) => {
+            let k = k.expose();
+            match k.split_once(':') {
+                Some((id, key)) => builder.auth(Credentials::ApiKey(id.into(), key.into())),
+                None => builder.auth(Credentials::EncodedApiKey(k.into())),
+            }
+        }
+        EsAuth::Bearer(t) => builder.auth(Credentials::Bearer(t.expose().to_string())),
+    };
+    if conn.insecure {
+        builder = builder.cert_validation(CertificateValidation::None);
+    } else if let Some(path) = &conn.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            EsError::Config(format!(
+                "cannot read CA certificate {}: {e}",
+                path.display()
+            ))
+        })?;
+        let cert = Certificate::from_pem(&pem).map_err(|e| {
+            EsError::Config(format!(
+                "{}: not a PEM certificate: {}",
+                path.display(),
+                scrub(&e.to_string(), &conn.secrets())
+            ))
+        })?;
+        builder = builder.cert_validation(CertificateValidation::Full(cert));
+    }
+    builder
+        .timeout(Duration::from_secs_f64(
+            conn.timeout_secs.clamp(0.05, 3600.0),
+        ))
+        .build()
+        .map_err(|e| err(&e))
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Vec<u8>),
+    /// Worth another try: 429, 5xx, timeout, dropped connection.
+    Retry(String),
+    /// A dropped connection or timeout on a request that must not be repeated.
+    Ambiguous,
+    Fail(EsError),
+}
+
+impl Inner {
+    /// Sends a request with a JSON body and parses the JSON answer.
+    pub(crate) async fn call_json(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Value, EsError> {
+        let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let bytes = self.call_raw(method, path, query, body, idempotent).await?;
+        self.json(&bytes, method_name(method), path)
+    }
+
+    pub(crate) fn json(&self, bytes: &[u8], method: &str, path: &str) -> Result<Value, EsError> {
+        serde_json::from_slice(bytes).map_err(|e| EsError::Protocol {
+            url: self.display.clone(),
+            request: format!("{method} {path}"),
+            reason: format!("not JSON: {e}"),
+        })
+    }
+
+    /// Sends a request and returns the answer's body, retrying 429, 5xx, timeouts and dropped
+    /// connections with exponential backoff and jitter. A request that is not `idempotent`
+    /// (a scroll step) is retried only when the cluster refused it (429, 503); a timeout or a
+    /// dropped connection comes back as [`EsError::ScrollLost`] for the caller to restart.
+    pub(crate) async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        idempotent: bool,
+    ) -> Result<Vec<u8>, EsError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let reason = match self
+                .attempt(method, path, query, body.clone(), idempotent)
+                .await
+            {
+                Attempt::Done(b) => return Ok(b),
+                Attempt::Fail(e) => return Err(e),
+                Attempt::Ambiguous => return Err(EsError::ScrollLost { attempts: 1 }),
+                Attempt::Retry(r) => r,
+            };
+            if attempt > self.retries {
+                return Err(EsError::Unreachable {
+                    url: self.display.clone(),
+                    attempts: attempt,
+                    reason: format!("{} {path}: {reason}", method_name(method)),
+                });
+            }
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(backoff(self.backoff_ms, attempt)).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        idempotent: bool,
+    ) -> Attempt {
+        let sent = self
+            .transport
+            .send(
+                method,
+                path,
+                HeaderMap::new(),
+                Some(query),
+                body,
+                Some(self.timeout),
+            )
+            .await;
+        let transport_failure = |e: &elasticsearch::Error| {
+            let why = scrub(&error_chain(e), &self.secrets);
+            let why = if e.is_timeout() {
+                format!("timed out after {:?} ({why})", self.timeout)
+            } else {
+                why
+            };
+            if idempotent {
+                Attempt::Retry(why)
+            } else {
+                Attempt::Ambiguous
+            }
+        };
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return transport_failure(&e),
+        };
+        let status = resp.status_code().as_u16();
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return transport_failure(&e),
+        };
+        self.stats
+            .bytes_received
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if (200..300).contains(&status) {
+            return Attempt::Done(bytes.to_vec());
+        }
+        let (ty, reason) = error_reason(&bytes);
+        let reason = scrub(&reason, &self.secrets);
+        if status == 429 || status == 503 || (idempotent && matches!(status, 500 | 502 | 504)) {
+            return Attempt::Retry(format!("{status} {reason}"));
+        }
+        let url = self.display.clone();
+        Attempt::Fail(match status {
+            401 | 403 => EsError::Unauthorized {
+                url,
+                status,
+                what: if status == 401 {
+                    "unauthorized"
+                } else {
+                    "forbidden"
+                },
+                reason,
+            },
+            404 if ty == "index_not_found_exception" => EsError::IndexNotFound {
+                index: index_of(&bytes).unwrap_or_else(|| path.to_string()),
+                url,
+            },
+            _ => EsError::Server {
+                url,
+                request: format!("{} {path}", method_name(method)),
+                status,
+                reason: if ty.is_empty() {
+                    reason
+                } else {
+                    format!("{ty}: {reason}")
+                },
+            },
+        })
+    }
+}
+
+/// The delay before retry `attempt` (1-based): `base · 2^(attempt−1)`, at most 10 s, times a
+/// jitter factor in [0.5, 1).
+pub(crate) fn backoff(base_ms: u64, attempt: u32) -> Duration {
+    let exp = base_ms.saturating_mul(1u64 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(10_000) as f64;
+    Duration::from_secs_f64(capped * (0.5 + 0.5 * jitter()) / 1000.0)
+}
+
+/// A number in [0, 1) that differs from call to call (splitmix64 over a counter and the clock).
+fn jitter() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut z = t ^ COUNTER
+        .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed)
+        .wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Delete => "DELETE",
+        Method::Head => "HEAD",
+    }
+}
+
+/// The error and its causes, joined by `: `.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = c.source();
+    }
+    s
+}
+
+/// `(error.type, error.reason)` of an error answer.
+fn error_reason(body: &[u8]) -> (String, String) {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        let t = String::from_utf8_lossy(body);
+        return (String::new(), t.chars().take(300).collect());
+    };
+    let e = v.get("error").unwrap_or(&Value::Null);
+    if let Some(s) = e.as_str() {
+        return (String::new(), s.to_string());
+    }
+    let ty = e
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let mut reason = e
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    // The root cause usually says more (a field, a parse error).
+    if let Some(rc) = e
+        .get("root_cause")
+        .and_then(|r| r.get(0))
+        .and_then(|r| r.get("reason"))
+        .and_then(Value::as_str)
+        && rc != reason
+    {
+        reason = if reason.is_empty() {
+            rc.to_string()
+        } else {
+            format!("{reason} ({rc})")
+        };
+    }
+    if let Some(cb) = e
+        .get("caused_by")
+        .and_then(|c| c.get("reason"))
+        .and_then(Value::as_str)
+        && !reason.contains(cb)
+    {
+        reason = format!("{reason}: {cb}");
+    }
+    if reason.is_empty() {
+        reason = String::from_utf8_lossy(body).chars().take(300).collect();
+    }
+    (ty, reason)
+}
+
+fn index_of(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    Some(v.get("error")?.get("index")?.as_str()?.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_and_version_from_root_answers() {
+        let os: Value =
+            serde_json::json!({"version":{"distribution":"opensearch","number":"2.11.1"}});
+        let c = ClusterInfo::parse(&os).unwrap();
+        assert_eq!((c.engine, c.major, c.minor), (Engine::OpenSearch, 2, 11));
+        assert!(c.has_pit());
+        let es: Value = serde_json::json!({"version":{"number":"7.10.2","build_flavor":"default"}});
+        let c = ClusterInfo::parse(&es).unwrap();
+        assert_eq!((c.engine, c.major, c.minor), (Engine::Elasticsearch, 7, 10));
+        assert!(!c.has_pit());
+        let es9: Value = serde_json::json!({"version":{"number":"9.0.0-SNAPSHOT"}});
+        assert!(ClusterInfo::parse(&es9).unwrap().has_pit());
+        assert_eq!(ClusterInfo::parse(&serde_json::json!({"ok":1})), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        for attempt in 1..=20 {
+            let d = backoff(200, attempt).as_secs_f64() * 1000.0;
+            let full = (200.0 * 2f64.powi(attempt as i32 - 1)).min(10_000.0);
+            assert!(d >= full * 0.5 - 1e-6 && d < full + 1e-6, "{attempt}: {d}");
+        }
+    }
+
+    #[test]
+    fn error_reasons_prefer_the_root_cause() {
+        let b = br#"{"error":{"type":"search_phase_execution_exception","reason":"all shards failed","root_cause":[{"reason":"field [x] of type [text] is not aggregatable"}]},"status":400}"#;
+        let (ty, r) = error_reason(b);
+        assert_eq!(ty, "search_phase_execution_exception");
+        assert!(r.contains("not aggregatable"), "{r}");
+        assert_eq!(error_reason(b"oops").1, "oops");
+    }
+}

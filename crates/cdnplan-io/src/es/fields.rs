@@ -1,0 +1,255 @@
+//! The index mapping as the query needs it: each mapped request field resolved to one
+//! searchable, aggregatable field of the right type (a `text` field's `.keyword` sub-field
+//! where there is one), through `_field_caps`.
+
+use std::collections::BTreeMap;
+
+use elasticsearch::http::Method;
+use serde_json::Value;
+
+use super::client::Inner;
+use super::error::EsError;
+use crate::logs::FieldSpec;
+
+/// What a field must be for its use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// `date` / `date_nanos` (range queries).
+    Date,
+    /// Exact text: `keyword`, `constant_keyword`, `wildcard` (terms, regexp).
+    Keyword,
+    /// A number (sum).
+    Number,
+    /// A number or exact text (status ranges).
+    NumberOrKeyword,
+    /// An `ip` or exact text (cardinality of clients).
+    IpOrKeyword,
+    /// A `geo_point` (geotile_grid).
+    GeoPoint,
+}
+
+impl Want {
+    fn accepts(self, ty: &str) -> bool {
+        let keyword = matches!(ty, "keyword" | "constant_keyword" | "wildcard");
+        let number = matches!(
+            ty,
+            "long"
+                | "integer"
+                | "short"
+                | "byte"
+                | "double"
+                | "float"
+                | "half_float"
+                | "scaled_float"
+                | "unsigned_long"
+        );
+        match self {
+            Want::Date => matches!(ty, "date" | "date_nanos"),
+            Want::Keyword => keyword,
+            Want::Number => number,
+            Want::NumberOrKeyword => number || keyword,
+            Want::IpOrKeyword => keyword || ty == "ip",
+            Want::GeoPoint => ty == "geo_point",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Want::Date => "`date` or `date_nanos`",
+            Want::Keyword => "`keyword` (or `text` with a `.keyword` sub-field)",
+            Want::Number => "a numeric type (`long`, `integer`, …)",
+            Want::NumberOrKeyword => "a numeric type or `keyword`",
+            Want::IpOrKeyword => "`ip` or `keyword`",
+            Want::GeoPoint => {
+                "`geo_point` (map it so, or use --es-mode raw to place clients by GeoIP)"
+            }
+        }
+    }
+}
+
+/// Field name → the types it has across the matched indices.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FieldCaps {
+    pub(crate) index: String,
+    pub(crate) fields: BTreeMap<String, Vec<String>>,
+}
+
+impl FieldCaps {
+    /// Asks `_field_caps` for every field of `index`.
+    ///
+    /// # Errors
+    /// [`EsError::IndexNotFound`] when the pattern matches nothing, and the client's errors.
+    pub(crate) async fn fetch(inner: &Inner, index: &str) -> Result<FieldCaps, EsError> {
+        let path = format!("/{index}/_field_caps");
+        let v = inner
+            .call_json(Method::Get, &path, &[("fields", "*".into())], None, true)
+            .await?;
+        let mut fields = BTreeMap::new();
+        if let Some(obj) = v.get("fields").and_then(Value::as_object) {
+            for (name, types) in obj {
+                if name.starts_with('_') {
+                    continue;
+                }
+                let Some(types) = types.as_object() else {
+                    continue;
+                };
+                let tys: Vec<String> = types
+                    .keys()
+                    .filter(|t| t.as_str() != "object" && t.as_str() != "nested")
+                    .cloned()
+                    .collect();
+                if !tys.is_empty() {
+                    fields.insert(name.clone(), tys);
+                }
+            }
+        }
+        let no_indices = v
+            .get("indices")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty);
+        if fields.is_empty() || no_indices {
+            return Err(EsError::IndexNotFound {
+                index: index.to_string(),
+                url: inner.display.clone(),
+            });
+        }
+        Ok(FieldCaps {
+            index: index.to_string(),
+            fields,
+        })
+    }
+
+    /// The first alternative of `spec` the mapping has, as a field usable for `want`:
+    /// `Ok(None)` when the mapping has none of them.
+    ///
+    /// # Errors
+    /// [`EsError::FieldType`] when the field exists with an unusable type.
+    pub(crate) fn resolve(
+        &self,
+        spec: &FieldSpec,
+        slot: &'static str,
+        want: Want,
+    ) -> Result<Option<String>, EsError> {
+        for path in &spec.paths {
+            let Some(types) = self.fields.get(path) else {
+                continue;
+            };
+            if types.iter().all(|t| want.accepts(t)) {
+                return Ok(Some(path.clone()));
+            }
+            // A text field with an exact sub-field (dynamic mappings give `x.keyword`).
+            if types.iter().any(|t| t == "text" || t == "match_only_text") {
+                let sub = format!("{path}.keyword");
+                if let Some(st) = self.fields.get(&sub)
+                    && st.iter().all(|t| want.accepts(t))
+                {
+                    return Ok(Some(sub));
+                }
+            }
+            return Err(EsError::FieldType {
+                field: path.clone(),
+                slot,
+                index: self.index.clone(),
+                got: types.join(" / "),
+                want: want.describe(),
+            });
+        }
+        Ok(None)
+    }
+
+    /// Like [`FieldCaps::resolve`], but a missing field is an error listing the fields the
+    /// mapping has.
+    ///
+    /// # Errors
+    /// [`EsError::FieldMissing`] or [`EsError::FieldType`].
+    pub(crate) fn require(
+        &self,
+        spec: &FieldSpec,
+        slot: &'static str,
+        want: Want,
+    ) -> Result<String, EsError> {
+        self.resolve(spec, slot, want)?
+            .ok_or_else(|| EsError::FieldMissing {
+                field: spec.display(),
+                slot,
+                index: self.index.clone(),
+                available: self.listing(40),
+            })
+    }
+
+    /// The mapped fields (`keyword` sub-fields left out), at most `max`, with a count of the
+    /// rest.
+    pub(crate) fn listing(&self, max: usize) -> String {
+        let names: Vec<&str> = self
+            .fields
+            .keys()
+            .filter(|k| !k.ends_with(".keyword"))
+            .map(String::as_str)
+            .collect();
+        let mut s = names
+            .iter()
+            .take(max)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if names.len() > max {
+            s.push_str(&format!(", … ({} more)", names.len() - max));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps() -> FieldCaps {
+        let mut fields = BTreeMap::new();
+        for (k, t) in [
+            ("@timestamp", "date"),
+            ("fields.meta.req.url", "text"),
+            ("fields.meta.req.url.keyword", "keyword"),
+            ("client.ip", "ip"),
+            ("client.geo.location", "keyword"),
+            ("bytes", "long"),
+        ] {
+            fields.insert(k.to_string(), vec![t.to_string()]);
+        }
+        FieldCaps {
+            index: "logs".into(),
+            fields,
+        }
+    }
+
+    #[test]
+    fn text_fields_resolve_to_their_keyword_sub_field() {
+        let c = caps();
+        let url = FieldSpec::new("fields.meta.req.url");
+        assert_eq!(
+            c.resolve(&url, "url", Want::Keyword).unwrap().as_deref(),
+            Some("fields.meta.req.url.keyword")
+        );
+        let alt: FieldSpec = "http.response.bytes|bytes".parse().unwrap();
+        assert_eq!(c.require(&alt, "bytes", Want::Number).unwrap(), "bytes");
+    }
+
+    #[test]
+    fn wrong_types_and_missing_fields_are_named() {
+        let c = caps();
+        let geo = FieldSpec::new("client.geo.location");
+        let e = c.resolve(&geo, "geo_location", Want::GeoPoint).unwrap_err();
+        assert!(
+            e.to_string().contains("is `keyword`, expected `geo_point`"),
+            "{e}"
+        );
+        let e = c
+            .require(&FieldSpec::new("source.ip"), "client_ip", Want::IpOrKeyword)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`source.ip`") && e.contains("client.ip, "),
+            "{e}"
+        );
+        assert!(!e.contains(".keyword"), "{e}");
+    }
+}

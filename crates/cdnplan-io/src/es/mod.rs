@@ -1,0 +1,561 @@
+//! Demand straight from Elasticsearch / OpenSearch.
+//!
+//! Request logs often live in a cluster (Argus wrote to the `distributor-node` index in 2023
+//! and to `logs-argus-<node>` data streams since November 2023). This module reads them
+//! there, in one of two ways:
+//!
+//! * **push-down** (the default when the field mapping has a geo point or a country field the
+//!   cluster maps as `geo_point` / `keyword`): the cluster aggregates. A composite
+//!   aggregation keyed by cell — `geotile_grid` on the geo point at the chosen zoom, or
+//!   `terms` on the country — with request count, byte sum and client cardinality is paged
+//!   with `after_key` until a page comes back empty; a second composite counts requests by
+//!   serving node. Only aggregates cross the wire. For the same documents and mapping the
+//!   cells equal the log reader's (client counts are exact below 40 000 distinct clients per
+//!   cell, the cardinality aggregation's exact range). Documents lacking the cell field are
+//!   then read raw and placed by GeoIP, as the log reader would place them.
+//! * **raw** (logs with client addresses only, or `EsMode::Raw`): the documents, `_source`
+//!   filtered to the mapped fields, paged with a point in time and `search_after`
+//!   (Elasticsearch ≥ 7.12, OpenSearch ≥ 2.4) or a scroll on older clusters, in parallel
+//!   slices, into the log reader's own workers and GeoIP cache.
+//!
+//! Both modes send the same filter: the time window, the status codes, the asset-path test
+//! (as a `regexp`) and an optional query string. Every request is retried with exponential
+//! backoff and jitter on 429, 5xx, timeouts and dropped connections; a page is retried from
+//! the same `after_key` / sort values and never skipped. [`EsReport`] counts pages,
+//! documents, retries and bytes received. [`snapshot`] writes the matched documents to a
+//! gzip NDJSON file that the log reader replays offline.
+//!
+//! The client's async runtime stays inside this module: [`EsClient`] is blocking.
+//!
+//! ```no_run
+//! use cdnplan_core::{CellKind, Countries, NoProgress};
+//! use cdnplan_io::es::{self, EsClient, EsConnection, EsQuery};
+//! use cdnplan_io::logs::{IngestOptions, LogFilter, Preset};
+//!
+//! let client = EsClient::connect(&EsConnection::url("http://localhost:9200")?.with_env()?)?;
+//! let query = EsQuery::new("logs-argus-*");
+//! let opts = IngestOptions::new(Preset::Ecs)
+//!     .cells(CellKind::Geotile { zoom: 6 })
+//!     .filter(LogFilter::default().since("2024-01-01")?);
+//! let got = es::demand(&client, &query, &opts, None, &Countries::default(), &NoProgress)?;
+//! eprintln!("{}", got.es);
+//! # Ok::<(), cdnplan_io::Error>(())
+//! ```
+
+mod client;
+mod config;
+mod error;
+mod fields;
+mod plan;
+mod pushdown;
+mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use cdnplan_core::{Countries, Demand, DemandAggregator, Progress};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub use client::{ClusterInfo, Engine, EsClient};
+pub use config::{EsAuth, EsConnection, Secret};
+pub use error::EsError;
+
+use crate::error::{Error, Result};
+use crate::geoip::GeoIp;
+use crate::logs::{IngestOptions, IngestReport, format_ms};
+use fields::FieldCaps;
+use plan::{Plan, Route};
+
+/// Push the aggregation down, read raw documents, or choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum EsMode {
+    /// Push down when the mapping has a usable geo point (geotile cells) or country field
+    /// (country cells), else raw (default).
+    #[default]
+    Auto,
+    /// Aggregate in the cluster; an error when the mapping cannot.
+    PushDown,
+    /// Read the documents and place clients by GeoIP.
+    Raw,
+}
+
+impl fmt::Display for EsMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EsMode::Auto => "auto",
+            EsMode::PushDown => "push-down",
+            EsMode::Raw => "raw",
+        })
+    }
+}
+
+impl FromStr for EsMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "auto" => Ok(EsMode::Auto),
+            "push-down" | "pushdown" | "aggregate" => Ok(EsMode::PushDown),
+            "raw" | "documents" => Ok(EsMode::Raw),
+            _ => Err(Error::Config(format!(
+                "unknown Elasticsearch mode {s:?} (auto, push-down or raw)"
+            ))),
+        }
+    }
+}
+
+/// How documents or buckets were paged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Paging {
+    /// Composite aggregation with `after_key`.
+    Composite,
+    /// Point in time with `search_after`.
+    Pit,
+    /// Scroll.
+    Scroll,
+}
+
+impl fmt::Display for Paging {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Paging::Composite => "composite aggregation (after_key)",
+            Paging::Pit => "point in time + search_after",
+            Paging::Scroll => "scroll",
+        })
+    }
+}
+
+/// What to read: index pattern, mode and paging. The time window, status codes, asset-path
+/// test, field mapping and cell kind come from the [`IngestOptions`] shared with the log
+/// reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EsQuery {
+    /// Index, data stream, alias or pattern (`distributor-node`, `logs-argus-*`).
+    pub index: String,
+    /// An extra filter in query-string syntax (`fields.label:PublicApi`).
+    pub query_string: Option<String>,
+    /// Buckets or documents per page (default 1000).
+    pub page_size: usize,
+    /// Push-down, raw or automatic.
+    pub mode: EsMode,
+    /// Parallel slices in raw mode (default 2).
+    pub slices: u32,
+    /// How long the cluster keeps a point in time or scroll between pages (default `2m`).
+    pub keep_alive: String,
+    /// Page raw documents with a scroll even where a point in time is available (for users
+    /// without the privilege to open one).
+    pub scroll: bool,
+}
+
+impl EsQuery {
+    /// Reads `index` with the defaults.
+    pub fn new(index: impl Into<String>) -> Self {
+        EsQuery {
+            index: index.into(),
+            query_string: None,
+            page_size: 1000,
+            mode: EsMode::Auto,
+            slices: 2,
+            keep_alive: "2m".into(),
+            scroll: false,
+        }
+    }
+
+    /// Adds a query-string filter.
+    pub fn query_string(mut self, q: impl Into<String>) -> Self {
+        self.query_string = Some(q.into());
+        self
+    }
+
+    /// Sets the page size (at least 1).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// Sets the mode.
+    pub fn mode(mut self, mode: EsMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the number of slices (at least 1).
+    pub fn slices(mut self, n: u32) -> Self {
+        self.slices = n.max(1);
+        self
+    }
+
+    /// Pages raw documents with a scroll (`true`) or a point in time where available.
+    pub fn scroll(mut self, yes: bool) -> Self {
+        self.scroll = yes;
+        self
+    }
+
+    /// Sets the keep-alive of points in time and scrolls (`30s`, `5m`).
+    pub fn keep_alive(mut self, ka: impl Into<String>) -> Self {
+        self.keep_alive = ka.into();
+        self
+    }
+}
+
+/// What a read from the cluster did: the route taken and the traffic it cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsReport {
+    /// Engine and version.
+    pub cluster: ClusterInfo,
+    /// The index pattern read.
+    pub index: String,
+    /// `push-down` or `raw`.
+    pub mode: EsMode,
+    /// How pages were fetched, in order.
+    pub paging: Vec<Paging>,
+    /// Pages received (composite pages and document pages).
+    pub pages: u64,
+    /// Documents received (raw mode and the raw read of documents lacking the cell field).
+    pub documents: u64,
+    /// Composite buckets received.
+    pub buckets: u64,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests repeated after a 429, a 5xx, a timeout or a dropped connection.
+    pub retries: u64,
+    /// Bytes of response bodies received.
+    pub bytes_received: u64,
+    /// The cluster field used for each request field.
+    pub fields: BTreeMap<String, String>,
+    /// Things worth knowing (alternatives not used, a node field not mapped, …).
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for EsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let paging: Vec<String> = self.paging.iter().map(ToString::to_string).collect();
+        writeln!(
+            f,
+            "{} index {:?}: {} via {}",
+            self.cluster,
+            self.index,
+            self.mode,
+            paging.join(", then ")
+        )?;
+        writeln!(
+            f,
+            "{} pages, {} buckets, {} documents; {} requests ({} retried), {} bytes received",
+            self.pages,
+            self.buckets,
+            self.documents,
+            self.requests,
+            self.retries,
+            self.bytes_received
+        )?;
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The demand read from a cluster, the log reader's report of it, and the traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EsIngested {
+    /// The demand cells.
+    pub demand: Demand,
+    /// What was counted, as the log reader reports it.
+    pub report: IngestReport,
+    /// Route and traffic.
+    pub es: EsReport,
+}
+
+/// Reads demand from the documents of `query.index` that pass `options.filter`, keyed by
+/// `options.cells`, with `options.mapping` naming the fields.
+///
+/// `geoip` places clients in raw mode and documents lacking the cell field in push-down
+/// mode; push-down on documents that all carry the cell field needs none. `countries` gives
+/// country cells their point.
+///
+/// # Errors
+/// [`Error::Es`] with [`EsError::Unauthorized`], [`EsError::IndexNotFound`],
+/// [`EsError::FieldMissing`] (listing the mapping's fields), [`EsError::FieldType`],
+/// [`EsError::Unreachable`] after the retries, or [`EsError::Server`]; [`Error::Config`] when
+/// raw reading is needed and `geoip` is `None`; and the log reader's errors for bad
+/// documents in strict mode.
+pub fn demand(
+    client: &EsClient,
+    query: &EsQuery,
+    options: &IngestOptions,
+    geoip: Option<&GeoIp>,
+    countries: &Countries,
+    progress: &dyn Progress,
+) -> Result<EsIngested> {
+    let before = client.traffic();
+    let caps = client.block_on(FieldCaps::fetch(client.inner(), &query.index))?;
+    let plan = Plan::new(&caps, query, options)?;
+    let mut es = EsReport {
+        cluster: client.cluster().clone(),
+        index: query.index.clone(),
+        mode: EsMode::Raw,
+        paging: Vec::new(),
+        pages: 0,
+        documents: 0,
+        buckets: 0,
+        requests: 0,
+        retries: 0,
+        bytes_received: 0,
+        fields: plan
+            .fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        notes: plan.notes.clone(),
+    };
+    let need_geoip = |what: &str| {
+        Error::Config(format!(
+            "{what}: clients must be placed by GeoIP, so a GeoIP database is needed (--geoip)"
+        ))
+    };
+    let (demand, report) = match &plan.route {
+        Route::Raw => {
+            let geoip = geoip.ok_or_else(|| need_geoip("raw mode"))?;
+            let (got, run) = raw::read(
+                client, &plan, None, query, options, geoip, countries, false, progress,
+            )?;
+            es.paging.push(run.paging);
+            es.pages += run.pages;
+            es.documents += run.docs;
+            (got.demand, got.report)
+        }
+        Route::PushDown { cell } => {
+            es.mode = EsMode::PushDown;
+            es.paging.push(Paging::Composite);
+            let mut agg = DemandAggregator::new(options.cells);
+            progress.begin(&format!("aggregating in {}", plan.index), None);
+            let pd = client.block_on(pushdown::run(
+                client.inner(),
+                &plan,
+                cell,
+                countries,
+                query.page_size,
+                &mut agg,
+                progress,
+            ));
+            progress.end();
+            let pd = pd?;
+            let (first, last, no_bytes) =
+                client.block_on(pushdown::summary(client.inner(), &plan, cell))?;
+            es.pages += pd.pages;
+            es.buckets += pd.buckets;
+            let unlocated: u64 = pd.unlocated.values().sum();
+            let mut report = IngestReport {
+                records: pd.counted,
+                requests_counted: pd.counted,
+                unlocated_requests: unlocated,
+                unlocated_by_reason: pd.unlocated,
+                requests_without_bytes: no_bytes,
+                requests_by_node: pd.by_node,
+                first_request: first.map(format_ms),
+                last_request: last.map(format_ms),
+                ..Default::default()
+            };
+            let mut demand = agg.finish();
+            if pd.without_cell > 0 {
+                let geoip = geoip.ok_or_else(|| {
+                    need_geoip(&format!(
+                        "{} documents lack `{}`",
+                        pd.without_cell,
+                        cell.field()
+                    ))
+                })?;
+                es.notes.push(format!(
+                    "{} documents lack `{}` and were read raw",
+                    pd.without_cell,
+                    cell.field()
+                ));
+                let exclude = json!({"exists": {"field": cell.field()}});
+                let (got, run) = raw::read(
+                    client,
+                    &plan,
+                    Some(exclude),
+                    query,
+                    options,
+                    geoip,
+                    countries,
+                    true,
+                    progress,
+                )?;
+                es.paging.push(run.paging);
+                es.pages += run.pages;
+                es.documents += run.docs;
+                demand = merge(demand, got.demand);
+                absorb(&mut report, got.report);
+            }
+            if demand.cells.is_empty() {
+                return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
+                    "no request was placed in a demand cell: {} requests matched in {:?} ({} unlocated); filters: {}",
+                    report.requests_counted,
+                    query.index,
+                    report.unlocated_requests,
+                    options.filter.describe()
+                ))));
+            }
+            (demand, report)
+        }
+    };
+    let after = client.traffic();
+    es.requests = after.0 - before.0;
+    es.retries = after.1 - before.1;
+    es.bytes_received = after.2 - before.2;
+    Ok(EsIngested { demand, report, es })
+}
+
+/// Sums two demands of one kind cell by cell (distinct clients are added).
+fn merge(a: Demand, b: Demand) -> Demand {
+    let mut agg = DemandAggregator::new(a.kind);
+    for c in a.cells.into_iter().chain(b.cells) {
+        let key = cdnplan_core::CellKey {
+            id: c.id,
+            location: c.location,
+            country: c.country,
+            continent: c.continent,
+        };
+        agg.record_aggregate(key, c.requests, c.bytes, c.unique_clients);
+    }
+    agg.finish()
+}
+
+/// Adds the raw read's counts to the push-down report (requests by node are already whole).
+fn absorb(r: &mut IngestReport, raw: IngestReport) {
+    r.lines += raw.lines;
+    r.records += raw.records;
+    r.requests_counted += raw.requests_counted;
+    r.unlocated_requests += raw.unlocated_requests;
+    r.unlocated_clients += raw.unlocated_clients;
+    r.skipped_malformed += raw.skipped_malformed;
+    r.requests_without_bytes += raw.requests_without_bytes;
+    for (k, v) in raw.filtered_out {
+        *r.filtered_out.entry(k).or_insert(0) += v;
+    }
+    for (k, v) in raw.unlocated_by_reason {
+        *r.unlocated_by_reason.entry(k).or_insert(0) += v;
+    }
+    for (k, v) in raw.skipped_by_reason {
+        *r.skipped_by_reason.entry(k).or_insert(0) += v;
+    }
+    r.unlocated_examples.extend(raw.unlocated_examples);
+    r.skipped_examples.extend(raw.skipped_examples);
+}
+
+/// Writes the `_source` of every document matching `query` and `options.filter` to `path`
+/// as gzip NDJSON, one document per line, so that the log reader can replay it offline with
+/// the same preset (`cdnplan demand --preset ecs snapshot.ndjson.gz`). `_source` is filtered
+/// to the mapped fields unless `all_fields`. The file is written to a temporary name and
+/// renamed into place.
+///
+/// # Errors
+/// As [`demand`], and [`Error::Io`] naming `path`.
+pub fn snapshot(
+    client: &EsClient,
+    query: &EsQuery,
+    options: &IngestOptions,
+    path: &Path,
+    all_fields: bool,
+    progress: &dyn Progress,
+) -> Result<EsReport> {
+    let before = client.traffic();
+    let caps = client.block_on(FieldCaps::fetch(client.inner(), &query.index))?;
+    let mut plan = Plan::new(&caps, &query.clone().mode(EsMode::Raw), options)?;
+    if all_fields {
+        plan.source = vec!["*".into()];
+    }
+    let counts = Arc::new(raw::Counts::default());
+    let total = client.block_on(raw::count(client.inner(), &plan.index, &plan.query))?;
+    progress.begin(&format!("exporting {}", plan.index), Some(total));
+    let mut paging = Paging::Pit;
+    let mut es_err: Option<EsError> = None;
+    let written = crate::output::write_atomic_with(path, |w| {
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::default());
+        let mut io_err: Option<std::io::Error> = None;
+        let mut line = Vec::with_capacity(1024);
+        let mut send = |page: Vec<u8>| -> bool {
+            #[derive(Deserialize)]
+            struct Page<'a> {
+                #[serde(borrow)]
+                hits: Hits<'a>,
+            }
+            #[derive(Deserialize)]
+            struct Hits<'a> {
+                #[serde(borrow)]
+                hits: Vec<Hit<'a>>,
+            }
+            #[derive(Deserialize)]
+            struct Hit<'a> {
+                #[serde(borrow, rename = "_source")]
+                source: Option<&'a serde_json::value::RawValue>,
+            }
+            let Ok(p) = serde_json::from_slice::<Page<'_>>(&page) else {
+                return true;
+            };
+            for h in p.hits.hits {
+                let Some(src) = h.source else { continue };
+                line.clear();
+                line.extend_from_slice(src.get().as_bytes());
+                line.push(b'\n');
+                if let Err(e) = gz.write_all(&line) {
+                    io_err = Some(e);
+                    return false;
+                }
+            }
+            true
+        };
+        let (p, r) = client.block_on(raw::page_all(
+            client,
+            &plan,
+            &plan.query,
+            query,
+            &counts,
+            progress,
+            &mut send,
+        ));
+        paging = p;
+        if let Err(e) = r {
+            es_err = Some(e);
+            return Err(std::io::Error::other("the export failed"));
+        }
+        if let Some(e) = io_err {
+            return Err(e);
+        }
+        gz.finish().map(|_| ())
+    });
+    progress.end();
+    if let Some(e) = es_err {
+        return Err(Error::Es(e));
+    }
+    written?;
+    let after = client.traffic();
+    Ok(EsReport {
+        cluster: client.cluster().clone(),
+        index: query.index.clone(),
+        mode: EsMode::Raw,
+        paging: vec![paging],
+        pages: counts.pages.load(std::sync::atomic::Ordering::Relaxed),
+        documents: counts.docs.load(std::sync::atomic::Ordering::Relaxed),
+        buckets: 0,
+        requests: after.0 - before.0,
+        retries: after.1 - before.1,
+        bytes_received: after.2 - before.2,
+        fields: plan
+            .fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        notes: plan.notes.clone(),
+    })
+}

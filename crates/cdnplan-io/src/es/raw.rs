@@ -1,0 +1,414 @@
+//! Raw mode: the documents themselves, paged with a point in time and `search_after` where
+//! the engine has one (Elasticsearch ≥ 7.12, OpenSearch ≥ 2.4), else with a scroll; sliced
+//! for parallel paging, `_source` filtered to the mapped fields, and fed as whole `_search`
+//! pages to the log reader's workers, so the filters, GeoIP cache and aggregation are the
+//! file path's own.
+//!
+//! A `search_after` page is retried from the same sort values, so none is skipped. A scroll
+//! cannot be re-read: when a scroll step is lost to a dropped connection the whole run starts
+//! again (the partial aggregate is thrown away), up to the configured retries. Scroll contexts
+//! and points in time are always released, on success and on error.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cdnplan_core::{Countries, Progress};
+use elasticsearch::http::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::client::{Engine, EsClient, Inner};
+use super::error::EsError;
+use super::plan::Plan;
+use super::{EsQuery, Paging};
+use crate::error::{Error, Result};
+use crate::geoip::GeoIp;
+use crate::logs::{IngestOptions, Ingested, ingest_responses};
+
+/// The part of a page the pager needs; `_source` is skipped unparsed.
+#[derive(Deserialize)]
+struct PageHead {
+    #[serde(rename = "_scroll_id")]
+    scroll_id: Option<String>,
+    pit_id: Option<String>,
+    hits: HitsHead,
+}
+
+#[derive(Deserialize)]
+struct HitsHead {
+    hits: Vec<HitHead>,
+}
+
+#[derive(Deserialize)]
+struct HitHead {
+    #[serde(default)]
+    sort: Option<Value>,
+}
+
+/// Counters shared by the slice tasks.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub(crate) pages: AtomicU64,
+    pub(crate) docs: AtomicU64,
+}
+
+/// What a raw read did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawRun {
+    pub(crate) paging: Paging,
+    pub(crate) pages: u64,
+    pub(crate) docs: u64,
+}
+
+/// A paging context to release at the end.
+#[derive(Debug, Clone)]
+enum Context {
+    Pit(String),
+    Scroll(Arc<Mutex<Vec<String>>>),
+}
+
+/// Reads the documents matching `plan.query` (and not `exclude`) into demand.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read(
+    client: &EsClient,
+    plan: &Plan,
+    exclude: Option<Value>,
+    q: &EsQuery,
+    opts: &IngestOptions,
+    geoip: &GeoIp,
+    countries: &Countries,
+    allow_empty: bool,
+    progress: &dyn Progress,
+) -> Result<(Ingested, RawRun)> {
+    let query = match exclude {
+        Some(x) => json!({"bool": {"filter": [plan.query], "must_not": [x]}}),
+        None => plan.query.clone(),
+    };
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let counts = Arc::new(Counts::default());
+        let mut paging = Paging::Scroll;
+        let total = client.block_on(count(client.inner(), &plan.index, &query))?;
+        progress.begin(
+            &format!("reading documents from {}", plan.index),
+            Some(total),
+        );
+        let got = ingest_responses(
+            &format!("elasticsearch:{}", plan.index),
+            geoip,
+            countries,
+            opts,
+            allow_empty,
+            |send| {
+                let (p, r) =
+                    client.block_on(page_all(client, plan, &query, q, &counts, progress, send));
+                paging = p;
+                r.map_err(Error::from)
+            },
+        );
+        progress.end();
+        match got {
+            Err(Error::Es(EsError::ScrollLost { .. })) if attempts <= client.retries() => continue,
+            Err(Error::Es(EsError::ScrollLost { .. })) => {
+                return Err(Error::Es(EsError::ScrollLost { attempts }));
+            }
+            Err(e) => return Err(e),
+            Ok(got) => {
+                let run = RawRun {
+                    paging,
+                    pages: counts.pages.load(Ordering::Relaxed),
+                    docs: counts.docs.load(Ordering::Relaxed),
+                };
+                return Ok((got, run));
+            }
+        }
+    }
+}
+
+/// Documents matching `query`.
+pub(crate) async fn count(inner: &Inner, index: &str, query: &Value) -> Result<u64, EsError> {
+    let v = inner
+        .call_json(
+            Method::Post,
+            &format!("/{index}/_count"),
+            &[],
+            Some(&json!({"query": query})),
+            true,
+        )
+        .await?;
+    Ok(v["count"].as_u64().unwrap_or(0))
+}
+
+/// Pages through every slice, handing each page to `send`; releases the paging context.
+pub(crate) async fn page_all(
+    client: &EsClient,
+    plan: &Plan,
+    query: &Value,
+    q: &EsQuery,
+    counts: &Arc<Counts>,
+    progress: &dyn Progress,
+    send: &mut dyn FnMut(Vec<u8>) -> bool,
+) -> (Paging, Result<(), EsError>) {
+    let inner = client.inner();
+    let engine = client.cluster().engine;
+    let ctx = if client.cluster().has_pit() && !q.scroll {
+        match open_pit(inner, engine, &plan.index, &q.keep_alive).await {
+            Ok(id) => Some(Context::Pit(id)),
+            // An engine without the API answers 400/404/405: fall back as an older cluster needs.
+            Err(EsError::Server {
+                status: 400 | 404 | 405,
+                ..
+            }) => None,
+            Err(e) => return (Paging::Pit, Err(e)),
+        }
+    } else {
+        None
+    };
+    let ctx = ctx.unwrap_or_else(|| Context::Scroll(Arc::new(Mutex::new(Vec::new()))));
+    let paging = match ctx {
+        Context::Pit(_) => Paging::Pit,
+        Context::Scroll(_) => Paging::Scroll,
+    };
+    let slices = q.slices.max(1);
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<Result<(Vec<u8>, usize), EsError>>(2 * slices as usize);
+    let mut tasks = Vec::new();
+    for slice in 0..slices {
+        let mut body = json!({
+            "size": q.page_size,
+            "query": query,
+            "_source": plan.source,
+        });
+        if slices > 1 {
+            body["slice"] = json!({"id": slice, "max": slices});
+        }
+        let job = Slice {
+            inner: Arc::clone(inner),
+            index: plan.index.clone(),
+            body,
+            keep_alive: q.keep_alive.clone(),
+            ctx: ctx.clone(),
+            counts: Arc::clone(counts),
+            tx: tx.clone(),
+            page_size: q.page_size,
+        };
+        tasks.push(tokio::spawn(job.run()));
+    }
+    drop(tx);
+    let mut result = Ok(());
+    while let Some(item) = rx.recv().await {
+        match item {
+            Ok((page, hits)) => {
+                progress.advance(hits as u64);
+                if !send(page) {
+                    break;
+                }
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    // Always release what was opened; a failure to release does not hide the result.
+    release(inner, engine, &ctx).await;
+    (paging, result)
+}
+
+struct Slice {
+    inner: Arc<Inner>,
+    index: String,
+    body: Value,
+    keep_alive: String,
+    ctx: Context,
+    counts: Arc<Counts>,
+    tx: tokio::sync::mpsc::Sender<Result<(Vec<u8>, usize), EsError>>,
+    page_size: usize,
+}
+
+impl Slice {
+    async fn run(mut self) {
+        let r = match self.ctx.clone() {
+            Context::Pit(id) => self.pit(id).await,
+            Context::Scroll(ids) => self.scroll(ids).await,
+        };
+        if let Err(e) = r {
+            let _ = self.tx.send(Err(e)).await;
+        }
+    }
+
+    fn head(&self, bytes: &[u8], request: &str) -> Result<PageHead, EsError> {
+        serde_json::from_slice(bytes).map_err(|e| EsError::Protocol {
+            url: self.inner.display.clone(),
+            request: request.to_string(),
+            reason: format!("not a _search page: {e}"),
+        })
+    }
+
+    /// Hands a page over; `false` when the reader has stopped.
+    async fn deliver(&self, bytes: Vec<u8>, hits: usize) -> bool {
+        self.counts.pages.fetch_add(1, Ordering::Relaxed);
+        self.counts.docs.fetch_add(hits as u64, Ordering::Relaxed);
+        hits == 0 || self.tx.send(Ok((bytes, hits))).await.is_ok()
+    }
+
+    async fn pit(&mut self, mut id: String) -> Result<(), EsError> {
+        // `_shard_doc` alone is unique per shard; leading with the index keeps the order total
+        // on engines whose `_shard_doc` values repeat across the indices of a pattern.
+        self.body["sort"] = json!([{"_index": "asc"}, {"_shard_doc": "asc"}]);
+        // Scrolls refuse this; a point in time needs no total.
+        self.body["track_total_hits"] = json!(false);
+        loop {
+            self.body["pit"] = json!({"id": id, "keep_alive": self.keep_alive});
+            let bytes = self
+                .inner
+                .call_raw(
+                    Method::Post,
+                    "/_search",
+                    &[],
+                    Some(serde_json::to_vec(&self.body).unwrap_or_default()),
+                    true,
+                )
+                .await?;
+            let head = self.head(&bytes, "POST /_search (point in time)")?;
+            let n = head.hits.hits.len();
+            if let Some(new) = head.pit_id {
+                id = new;
+            }
+            let last = head.hits.hits.last().and_then(|h| h.sort.clone());
+            if !self.deliver(bytes, n).await || n < self.page_size {
+                return Ok(());
+            }
+            match last {
+                Some(s) => self.body["search_after"] = s,
+                None => {
+                    return Err(EsError::Protocol {
+                        url: self.inner.display.clone(),
+                        request: "POST /_search (point in time)".into(),
+                        reason: "hits without sort values".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    async fn scroll(&mut self, ids: Arc<Mutex<Vec<String>>>) -> Result<(), EsError> {
+        self.body["sort"] = json!(["_doc"]);
+        let path = format!("/{}/_search", self.index);
+        let query = [("scroll", self.keep_alive.clone())];
+        // The opening search is not a scroll step: it can be repeated.
+        let mut bytes = self
+            .inner
+            .call_raw(
+                Method::Post,
+                &path,
+                &query,
+                Some(serde_json::to_vec(&self.body).unwrap_or_default()),
+                true,
+            )
+            .await?;
+        let mut slot: Option<usize> = None;
+        loop {
+            let head = self.head(&bytes, "scroll")?;
+            let n = head.hits.hits.len();
+            if let Some(sid) = head.scroll_id.clone()
+                && let Ok(mut v) = ids.lock()
+            {
+                match slot {
+                    Some(i) => v[i] = sid,
+                    None => {
+                        v.push(sid);
+                        slot = Some(v.len() - 1);
+                    }
+                }
+            }
+            if !self.deliver(bytes, n).await || n == 0 {
+                return Ok(());
+            }
+            let Some(sid) = head.scroll_id else {
+                return Err(EsError::Protocol {
+                    url: self.inner.display.clone(),
+                    request: format!("POST {path}?scroll"),
+                    reason: "no _scroll_id".into(),
+                });
+            };
+            let body = json!({"scroll": self.keep_alive, "scroll_id": sid});
+            bytes = self
+                .inner
+                .call_raw(
+                    Method::Post,
+                    "/_search/scroll",
+                    &[],
+                    Some(serde_json::to_vec(&body).unwrap_or_default()),
+                    false,
+                )
+                .await?;
+        }
+    }
+}
+
+async fn open_pit(
+    inner: &Inner,
+    engine: Engine,
+    index: &str,
+    keep_alive: &str,
+) -> Result<String, EsError> {
+    let (path, key) = match engine {
+        Engine::Elasticsearch => (format!("/{index}/_pit"), "id"),
+        Engine::OpenSearch => (format!("/{index}/_search/point_in_time"), "pit_id"),
+    };
+    let v = inner
+        .call_json(
+            Method::Post,
+            &path,
+            &[("keep_alive", keep_alive.to_string())],
+            None,
+            true,
+        )
+        .await?;
+    v[key]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| EsError::Protocol {
+            url: inner.display.clone(),
+            request: format!("POST {path}"),
+            reason: format!("no `{key}` in the answer"),
+        })
+}
+
+/// Closes the point in time or clears the scroll contexts.
+async fn release(inner: &Inner, engine: Engine, ctx: &Context) {
+    match ctx {
+        Context::Pit(id) => {
+            let (path, body) = match engine {
+                Engine::Elasticsearch => ("/_pit", json!({"id": id})),
+                Engine::OpenSearch => ("/_search/point_in_time", json!({"pit_id": [id]})),
+            };
+            let _ = inner
+                .call_json(Method::Delete, path, &[], Some(&body), true)
+                .await;
+        }
+        Context::Scroll(ids) => {
+            let ids: Vec<String> = ids.lock().map(|v| v.clone()).unwrap_or_default();
+            if !ids.is_empty() {
+                let _ = inner
+                    .call_json(
+                        Method::Delete,
+                        "/_search/scroll",
+                        &[],
+                        Some(&json!({"scroll_id": ids})),
+                        true,
+                    )
+                    .await;
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Push-down vs raw reading on 1 000 000 documents (or $1) in a fresh osmem-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/test-deps.sh
+bin=$(ls .venv/lib/python3*/site-packages/osmem_server/bin/osmem-server | head -1)
+out=$(mktemp)
+"$bin" -addr 127.0.0.1:0 -no-stdin-watch -parent-pid $$ >"$out" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
+for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
+cargo run --release --example es_bench -- "$url" "${1:-1000000}"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond cargo: osmem-server (the PyPI package
+# osmem-server==0.1.6, an in-memory OpenSearch-compatible server) in a project-local venv,
+# .venv/. The Elasticsearch tests start it on a free loopback port. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ls .venv/lib/python3*/site-packages/osmem_server/bin/osmem-server >/dev/null 2>&1; then
+  exit 0
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "python3 is needed to install osmem-server for the Elasticsearch tests" >&2
+  exit 1
+fi
+python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check osmem-server==0.1.6

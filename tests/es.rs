@@ -1,0 +1,372 @@
+//! Demand from Elasticsearch / OpenSearch against a real server (osmem-server, started by
+//! `support::osmem`; and the cluster at `CDNPLAN_TEST_ES_URL` when set): the cluster's demand
+//! equals the log reader's for the same documents, through faults too.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cdnplan::io::Error;
+use cdnplan::io::es::{self, EsClient, EsConnection, EsError, EsIngested, EsMode, EsQuery, Paging};
+use cdnplan::io::geoip::GeoIp;
+use cdnplan::io::logs::{IngestOptions, Ingested, Preset, ingest};
+use cdnplan::io::synth::{SynthSpec, write_ndjson};
+use cdnplan::{CellKind, Countries, NoProgress};
+use serde_json::{Value, json};
+
+use super::ingest::{countries, geoip2_db};
+use super::support::osmem;
+use super::support::proxy::{Fault, Proxy};
+
+/// Every cluster the suite runs against.
+fn targets() -> Vec<String> {
+    let mut v = vec![osmem::url().to_string()];
+    if let Ok(u) = std::env::var("CDNPLAN_TEST_ES_URL")
+        && !u.trim().is_empty()
+    {
+        v.push(u);
+    }
+    v
+}
+
+struct Fx {
+    geoip: GeoIp,
+    countries: Countries,
+    dir: tempfile::TempDir,
+    argus: String,
+    ecs: String,
+}
+
+fn fx() -> Fx {
+    let geoip = GeoIp::from_bytes(geoip2_db(), "geoip2.mmdb").unwrap();
+    let countries = countries();
+    let spec = SynthSpec {
+        requests: 1_500,
+        visitors: 150,
+        nodes: vec!["n1.example".into(), "n2.example".into()],
+        ..SynthSpec::default()
+    };
+    let mut buf = Vec::new();
+    write_ndjson(&spec, &geoip, &countries, &mut buf).unwrap();
+    let argus = String::from_utf8(buf).unwrap();
+    let ecs = ecs_docs(&argus, &geoip);
+    Fx {
+        geoip,
+        countries,
+        dir: tempfile::tempdir().unwrap(),
+        argus,
+        ecs,
+    }
+}
+
+/// The Argus documents in the data-stream/ECS layout, located as an ingest pipeline's geoip
+/// processor would. The clients whose address ends in 3 or 7 get no location and no country,
+/// as clients the cluster's GeoIP database misses (the raw read places those).
+fn ecs_docs(argus: &str, geoip: &GeoIp) -> String {
+    let mut out = String::new();
+    for line in argus.lines() {
+        let d: Value = serde_json::from_str(line).unwrap();
+        let m = &d["fields"]["meta"];
+        let ip = m["req"]["headers"]["x-forwarded-for"].as_str().unwrap();
+        let first = ip.split(',').next().unwrap().trim();
+        let mut client = json!({"ip": first});
+        if !first.ends_with(['3', '7'])
+            && let Some(l) = geoip.lookup(first.parse().unwrap()).unwrap()
+            && let (Some(cc), Some(p)) = (l.country, l.location)
+        {
+            client["geo"] = json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc.to_string()});
+        }
+        let mut doc = json!({
+            "@timestamp": d["@timestamp"],
+            "url": {"path": m["req"]["url"]},
+            "client": client,
+            "http": {"response": {"status_code": m["res"]["statusCode"]}},
+            "host": {"name": m["req"]["headers"]["host"]},
+        });
+        if let Some(b) = m["res"]["headers"]["content-length"].as_str() {
+            doc["http"]["response"]["bytes"] = json!(b.parse::<u64>().unwrap());
+        }
+        out.push_str(&doc.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+const ECS_MAPPING: &str = r#"{"mappings":{"properties":{
+  "@timestamp":{"type":"date"},"url":{"properties":{"path":{"type":"keyword"}}},
+  "client":{"properties":{"ip":{"type":"ip"},"geo":{"properties":{
+    "location":{"type":"geo_point"},"country_iso_code":{"type":"keyword"}}}}},
+  "http":{"properties":{"response":{"properties":{"status_code":{"type":"long"},"bytes":{"type":"long"}}}}},
+  "host":{"properties":{"name":{"type":"keyword"}}}}}}"#;
+
+fn connect(url: &str) -> EsClient {
+    EsClient::connect(&EsConnection::url(url).unwrap().timeout_secs(5.0)).unwrap()
+}
+
+/// A fresh index name for this process.
+fn name(base: &str) -> String {
+    format!("cdnplan-test-{}-{base}", std::process::id())
+}
+
+/// Creates `index` (with `mapping` or dynamic) and bulk-loads `docs` (NDJSON).
+fn seed(c: &EsClient, index: &str, mapping: Option<&str>, docs: &str) {
+    let _ = c.request("DELETE", &format!("/{index}"), None);
+    let body: Value = mapping.map_or(json!({}), |m| serde_json::from_str(m).unwrap());
+    c.request("PUT", &format!("/{index}"), Some(&body)).unwrap();
+    let lines: Vec<&str> = docs.lines().collect();
+    for part in lines.chunks(500) {
+        let mut bulk = String::new();
+        for l in part {
+            bulk.push_str("{\"index\":{}}\n");
+            bulk.push_str(l);
+            bulk.push('\n');
+        }
+        let r = c
+            .post_ndjson(&format!("/{index}/_bulk?refresh=true"), bulk.into_bytes())
+            .unwrap();
+        assert_eq!(r["errors"], json!(false), "{r}");
+    }
+}
+
+impl Fx {
+    fn read_files(&self, text: &str, opts: &IngestOptions) -> Ingested {
+        let p: PathBuf = self.dir.path().join("docs.ndjson");
+        std::fs::write(&p, text).unwrap();
+        ingest(&[p], &self.geoip, &self.countries, opts, &NoProgress).unwrap()
+    }
+
+    fn read_es(
+        &self,
+        c: &EsClient,
+        q: &EsQuery,
+        opts: &IngestOptions,
+    ) -> Result<EsIngested, Error> {
+        es::demand(c, q, opts, Some(&self.geoip), &self.countries, &NoProgress)
+    }
+}
+
+#[test]
+fn push_down_cells_equal_the_log_readers() {
+    let f = fx();
+    for url in targets() {
+        let c = connect(&url);
+        let (a, b) = (name("logs-argus-n1"), name("logs-argus-n2"));
+        let lines: Vec<&str> = f.ecs.lines().collect();
+        let (first, second) = lines.split_at(lines.len() / 2);
+        seed(&c, &a, Some(ECS_MAPPING), &first.join("\n"));
+        seed(&c, &b, Some(ECS_MAPPING), &second.join("\n"));
+        let pattern = name("logs-argus-*");
+        for cells in [CellKind::Geotile { zoom: 4 }, CellKind::Country] {
+            let opts = IngestOptions::new(Preset::Ecs).cells(cells);
+            let want = f.read_files(&f.ecs, &opts);
+            let got = f
+                .read_es(&c, &EsQuery::new(&pattern).page_size(7), &opts)
+                .unwrap();
+            assert_eq!(got.es.mode, EsMode::PushDown, "{url} {cells}");
+            assert_eq!(got.es.paging[0], Paging::Composite);
+            assert!(got.es.pages > 2 && got.es.buckets > 0, "{}", got.es);
+            assert!(
+                got.es.documents > 0,
+                "documents without a location are read raw"
+            );
+            assert_eq!(
+                got.report.requests_counted, want.report.requests_counted,
+                "{}\n{}\n{}",
+                got.report, want.report, got.es
+            );
+            assert_eq!(got.demand, want.demand, "{url} {cells}");
+            assert_eq!(got.report.requests_by_node, want.report.requests_by_node);
+            assert_eq!(
+                (&got.report.first_request, &got.report.last_request),
+                (&want.report.first_request, &want.report.last_request)
+            );
+            assert!(got.es.bytes_received > 0 && got.es.retries == 0);
+        }
+        let _ = c.request("DELETE", &format!("/{a},{b}"), None);
+    }
+}
+
+#[test]
+fn raw_mode_equals_the_log_reader_on_argus_2023_documents() {
+    let f = fx();
+    for url in targets() {
+        let c = connect(&url);
+        let idx = name("distributor-node");
+        seed(&c, &idx, None, &f.argus);
+        for (cells, scroll) in [
+            (CellKind::Country, false),
+            (CellKind::City, false),
+            (CellKind::Geotile { zoom: 5 }, true),
+        ] {
+            let opts = IngestOptions::new(Preset::Argus).cells(cells);
+            let want = f.read_files(&f.argus, &opts);
+            let q = EsQuery::new(&idx).page_size(100).slices(3).scroll(scroll);
+            let got = f.read_es(&c, &q, &opts).unwrap();
+            assert_eq!(got.es.mode, EsMode::Raw);
+            let paging = if scroll { Paging::Scroll } else { Paging::Pit };
+            assert_eq!(got.es.paging, [paging], "{url}");
+            assert_eq!(got.demand, want.demand, "{url} {cells}");
+            assert_eq!(got.report.requests_counted, want.report.requests_counted);
+            assert_eq!(got.report.requests_by_node, want.report.requests_by_node);
+            assert_eq!(
+                got.report.unlocated_requests,
+                want.report.unlocated_requests
+            );
+            // Filters are pushed down: only counted requests cross the wire.
+            assert_eq!(got.es.documents, want.report.requests_counted);
+        }
+        let _ = c.request("DELETE", &format!("/{idx}"), None);
+    }
+}
+
+#[test]
+fn faults_do_not_change_the_result() {
+    let f = fx();
+    let url = osmem::url();
+    let c = connect(url);
+    let (ecs, argus) = (name("faults-ecs"), name("faults-argus"));
+    seed(&c, &ecs, Some(ECS_MAPPING), &f.ecs);
+    seed(&c, &argus, None, &f.argus);
+    let faults = [
+        Fault::Unavailable,
+        Fault::Cut,
+        Fault::Delay(Duration::from_millis(1500)),
+        Fault::Unavailable,
+        Fault::Cut,
+    ];
+    let runs: [(&str, Preset, CellKind, EsQuery); 3] = [
+        (
+            "push-down",
+            Preset::Ecs,
+            CellKind::Geotile { zoom: 3 },
+            EsQuery::new(&ecs).page_size(5),
+        ),
+        (
+            "pit",
+            Preset::Argus,
+            CellKind::Country,
+            EsQuery::new(&argus).page_size(50).slices(2),
+        ),
+        (
+            "scroll",
+            Preset::Argus,
+            CellKind::Country,
+            EsQuery::new(&argus).page_size(50).scroll(true),
+        ),
+    ];
+    for (what, preset, cells, q) in runs {
+        let opts = IngestOptions::new(preset).cells(cells);
+        let clean = f.read_es(&c, &q, &opts).unwrap();
+        let proxy = Proxy::start(url, "_search", &faults);
+        let conn = EsConnection::url(&proxy.url)
+            .unwrap()
+            .timeout_secs(0.5)
+            .backoff_ms(5)
+            .retries(8);
+        let pc = EsClient::connect(&conn).unwrap();
+        let got = f.read_es(&pc, &q, &opts).unwrap();
+        assert_eq!(got.demand, clean.demand, "{what}");
+        assert_eq!(
+            got.report.requests_counted, clean.report.requests_counted,
+            "{what}"
+        );
+        assert_eq!(proxy.faults_left(), 0, "{what}: every fault was met");
+        assert!(got.es.retries >= 3, "{what}: {}", got.es);
+        let reqs = proxy.requests();
+        if what == "scroll" {
+            assert!(
+                reqs.iter().any(|r| r.starts_with("DELETE /_search/scroll")),
+                "{reqs:?}"
+            );
+        }
+        if what == "pit" {
+            assert!(
+                reqs.iter()
+                    .any(|r| r.starts_with("DELETE /_search/point_in_time")),
+                "{reqs:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn errors_name_the_problem_and_never_the_credentials() {
+    let f = fx();
+    let url = osmem::url();
+    let c = connect(url);
+    let idx = name("errors");
+    seed(&c, &idx, None, &f.argus);
+    let opts = IngestOptions::new(Preset::Argus);
+    // Unknown index.
+    let e = f
+        .read_es(&c, &EsQuery::new(name("nope")), &opts)
+        .unwrap_err();
+    assert!(matches!(e, Error::Es(EsError::IndexNotFound { .. })), "{e}");
+    // A mapped field the index lacks: the message lists the fields it has.
+    let mut m = opts.mapping.clone();
+    m.status = "res.status".parse().unwrap();
+    let e = f
+        .read_es(&c, &EsQuery::new(&idx), &opts.clone().mapping(m))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`res.status`") && e.contains("fields.meta.req.url"),
+        "{e}"
+    );
+    // A geo field that is not a geo_point.
+    let mut m = opts.mapping.clone();
+    m.geo_location = Some("fields.meta.req.url".parse().unwrap());
+    let o = opts.clone().mapping(m).cells(CellKind::Geotile { zoom: 3 });
+    let e = f
+        .read_es(&c, &EsQuery::new(&idx).mode(EsMode::PushDown), &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected `geo_point`"), "{e}");
+    // Nothing listening.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let conn = EsConnection::url(&format!("http://u:hunter22@127.0.0.1:{port}"))
+        .unwrap()
+        .retries(1)
+        .backoff_ms(1);
+    let e = EsClient::connect(&conn).unwrap_err();
+    assert!(matches!(e, EsError::Unreachable { attempts: 2, .. }), "{e}");
+    assert!(!e.to_string().contains("hunter22"), "{e}");
+    // 401 and 403.
+    for code in [401, 403] {
+        let proxy = Proxy::start(url, "/", &[Fault::Always(code)]);
+        let u = proxy.url.replace("http://", "http://elastic:hunter22@");
+        let e = EsClient::connect(&EsConnection::url(&u).unwrap()).unwrap_err();
+        assert!(
+            matches!(e, EsError::Unauthorized { status, .. } if status == code),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("hunter22") && !format!("{e:?}").contains("hunter22"));
+    }
+    let _ = c.request("DELETE", &format!("/{idx}"), None);
+}
+
+#[test]
+fn a_snapshot_replays_to_the_same_demand() {
+    let f = fx();
+    let url = osmem::url();
+    let c = connect(url);
+    let idx = name("snapshot");
+    seed(&c, &idx, None, &f.argus);
+    let opts = IngestOptions::new(Preset::Argus);
+    let out = f.dir.path().join("snap.ndjson.gz");
+    let rep = es::snapshot(
+        &c,
+        &EsQuery::new(&idx).page_size(200),
+        &opts,
+        &out,
+        false,
+        &NoProgress,
+    )
+    .unwrap();
+    let want = f.read_files(&f.argus, &opts);
+    assert_eq!(rep.documents, want.report.requests_counted);
+    let replay = ingest(&[out], &f.geoip, &f.countries, &opts, &NoProgress).unwrap();
+    assert_eq!(replay.demand, want.demand);
+    let _ = c.request("DELETE", &format!("/{idx}"), None);
+}
