@@ -1,8 +1,8 @@
 //! Multistart greedy + swap + VNS, deterministic at any thread count.
 //!
 //! Start 0 is the pure greedy; start `s > 0` is a randomised greedy seeded with
-//! `seed.wrapping_add(s)`. Every start descends with [`FastSwap`], then runs [`Vns`] with the
-//! same generator. Starts run in parallel on
+//! `seed.wrapping_add(s)`. Every start descends with [`FastSwap`]; then [`Vns`] runs from
+//! the two best distinct local optima. Starts run in parallel on
 //! rayon's pool and the answer is the minimum by `(objective.total_cmp, open set
 //! lexicographically)`, so the thread count never changes it (unless the wall-clock safety
 //! stop cuts a start short).
@@ -20,6 +20,12 @@ use crate::progress::Progress;
 
 /// Size of the restricted candidate list for randomised starts.
 const RCL: usize = 3;
+
+/// VNS runs from this many of the best distinct local optima.
+const VNS_RUNS: usize = 2;
+
+/// Mixed into a start's seed for its VNS run.
+const VNS_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The result of one multistart run.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,9 +60,11 @@ impl Multistart {
         progress: &dyn Progress,
     ) -> Incumbent {
         let starts = self.starts.max(1);
-        progress.begin("greedy+swap+vns", Some(starts as u64));
+        progress.begin("greedy+swap+vns", Some(starts as u64 + VNS_RUNS as u64));
         let cut = AtomicBool::new(false);
-        let results: Vec<(Vec<usize>, f64)> = (0..starts)
+        let expired = || deadline.is_some_and(|d| Instant::now() >= d);
+        // Phase 1: every start builds and descends.
+        let mut descended: Vec<(f64, Vec<usize>, usize)> = (0..starts)
             .into_par_iter()
             .map(|s| {
                 let mut rng = Pcg64::seed_from_u64(self.seed.wrapping_add(s as u64));
@@ -68,24 +76,41 @@ impl Multistart {
                 let open = greedy.construct(problem, &mut rng);
                 let mut state = SwapState::new(problem, &open);
                 let stats = state.descend(problem, self.swap.max_swaps, deadline);
-                let mut stopped = !stats.local_optimum;
-                if self.vns.rounds > 0 && !stopped {
-                    stopped = self.vns.run(problem, &mut state, &mut rng, deadline).cut;
-                }
-                if stopped && deadline.is_some_and(|d| Instant::now() >= d) {
+                if !stats.local_optimum && expired() {
                     cut.store(true, Ordering::Relaxed);
                 }
                 let open = state.open_sorted();
-                let objective = problem.instance().objective(&open);
                 progress.advance(1);
-                (open, objective)
+                (problem.instance().objective(&open), open, s)
+            })
+            .collect();
+        // Phase 2: VNS from the best distinct local optima (each with its start's seed).
+        descended.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        descended.dedup_by(|a, b| a.1 == b.1);
+        let leaders = VNS_RUNS.min(descended.len());
+        let improved: Vec<(f64, Vec<usize>)> = descended[..leaders]
+            .par_iter()
+            .map(|(objective, open, s)| {
+                if self.vns.rounds == 0 || expired() {
+                    progress.advance(1);
+                    return (*objective, open.clone());
+                }
+                let seed = self.seed.wrapping_add(*s as u64) ^ VNS_SEED;
+                let mut rng = Pcg64::seed_from_u64(seed);
+                let mut state = SwapState::new(problem, open);
+                if self.vns.run(problem, &mut state, &mut rng, deadline).cut {
+                    cut.store(true, Ordering::Relaxed);
+                }
+                let open = state.open_sorted();
+                progress.advance(1);
+                (problem.instance().objective(&open), open)
             })
             .collect();
         progress.end();
-        // `starts ≥ 1`, so there is a minimum.
-        let (open, objective) = results
+        let (objective, open) = improved
             .into_iter()
-            .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+            .chain(descended.into_iter().map(|(o, open, _)| (o, open)))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
             .unwrap_or_default();
         Incumbent {
             open,

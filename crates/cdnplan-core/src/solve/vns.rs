@@ -20,7 +20,9 @@ use super::swap::SwapState;
 pub struct Vns {
     /// Largest shake, in random swaps (capped by the number of movable sites).
     pub k_max: usize,
-    /// Stop after this many shakes in a row without improvement.
+    /// Stop after this many shakes in a row without improvement, at most: the search stops
+    /// after `max(25, 2·p)` idle shakes when that is fewer (small `p` has few neighbours
+    /// worth shaking to, and each of its moves touches many clients).
     pub rounds: usize,
     /// Swap limit of each descent.
     pub max_swaps: usize,
@@ -30,7 +32,7 @@ impl Default for Vns {
     fn default() -> Self {
         Vns {
             k_max: 10,
-            rounds: 200,
+            rounds: 400,
             max_swaps: 10_000,
         }
     }
@@ -86,7 +88,8 @@ impl Vns {
         let mut best = state.objective(problem);
         let mut k = 1;
         let mut idle = 0;
-        while idle < self.rounds {
+        let rounds = self.rounds.min((2 * problem.p()).max(25));
+        while idle < rounds {
             if expired() {
                 stats.cut = true;
                 break;
