@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cdnplan_core::Demand;
 use cdnplan_core::plan::{self, Plan};
+use cdnplan_core::reassign::{Assessed, render};
 
 use crate::error::{Error, Result};
 
@@ -90,6 +91,52 @@ pub fn write_plan(dir: &Path, plan: &Plan, demand: &Demand) -> Result<Vec<PathBu
         let path = dir.join(name);
         write_atomic(&path, body.as_bytes())?;
         written.push(path);
+    }
+    Ok(written)
+}
+
+/// The files [`write_reassignment`] writes besides `metadata/`, in order.
+pub const REASSIGN_FILES: [&str; 4] = [
+    "reassign.md",
+    "reassign.json",
+    "reassign.sh",
+    "target-topology.json",
+];
+
+/// Writes a reassignment's outputs into `dir`, each atomically: `reassign.md` (the checklist,
+/// headed `title`), `reassign.json`, `reassign.sh` (the lead's commands, executable),
+/// `target-topology.json` and the `metadata/*.json` files its metadata calls read. Everything
+/// is rendered before the first file is written. Returns the paths written.
+///
+/// # Errors
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_reassignment(dir: &Path, a: &Assessed, title: &str) -> Result<Vec<PathBuf>> {
+    let mut target = serde_json::to_string_pretty(&a.reassignment.layout.target)
+        .map_err(|e| Error::Config(format!("cannot render the target topology: {e}")))?;
+    target.push('\n');
+    let mut files: Vec<(String, String)> = REASSIGN_FILES
+        .iter()
+        .map(|n| n.to_string())
+        .zip([
+            a.markdown(title),
+            a.to_json_pretty(),
+            render::shell_script(&a.reassignment),
+            target,
+        ])
+        .collect();
+    files.extend(a.metadata_files());
+    let mut written = Vec::with_capacity(files.len());
+    for (name, body) in files {
+        let path = dir.join(&name);
+        write_atomic(&path, body.as_bytes())?;
+        written.push(path);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join("reassign.sh");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(&p, "cannot make executable", e))?;
     }
     Ok(written)
 }
