@@ -168,4 +168,62 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "temporary file removed");
     }
+
+    #[test]
+    fn a_reassignment_writes_its_files_and_an_executable_script() {
+        use cdnplan_core::reassign::{ReassignOptions, ReassignRequest, reassign_after_moves};
+        use cdnplan_core::{CellKind, DemandCell, GeoPoint, Latency, Weighting};
+        let mut t = crate::data::load_topology(
+            &crate::data::bundled_data_dir().join("joystream/mainnet-2023-01.json"),
+        )
+        .unwrap();
+        cdnplan_core::reassign::assume_bags(&mut t, 3, None);
+        let demand = Demand::new(
+            CellKind::Country,
+            vec![DemandCell {
+                id: "DE".into(),
+                location: GeoPoint {
+                    lat: 52.5,
+                    lon: 13.4,
+                },
+                country: None,
+                continent: None,
+                requests: 10,
+                bytes: 0,
+                unique_clients: 1,
+            }],
+        )
+        .unwrap();
+        let a = reassign_after_moves(&ReassignRequest {
+            topology: &t,
+            moves: &[],
+            sites: &[],
+            demand: &demand,
+            latency: &Latency::default(),
+            weighting: Weighting::Requests,
+            options: &ReassignOptions::default(),
+        })
+        .unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let written = write_reassignment(d.path(), &a, "T").unwrap();
+        for f in REASSIGN_FILES {
+            assert!(written.contains(&d.path().join(f)), "{f}");
+        }
+        assert!(d.path().join("metadata/operator-1-1-3.json").is_file());
+        let md = std::fs::read_to_string(d.path().join("reassign.md")).unwrap();
+        assert!(md.starts_with("# T\n"), "{md}");
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("reassign.json")).unwrap(),
+            a.to_json_pretty()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(d.path().join("reassign.sh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o755);
+        }
+    }
 }

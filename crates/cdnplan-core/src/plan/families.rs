@@ -159,3 +159,78 @@ pub(crate) fn write_families(out: &mut String, r: &ReassignmentSummary) -> std::
         rtt(&r.after)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Plan, fixture, report_markdown};
+    use super::*;
+    use crate::latency::Latency;
+    use crate::reassign::{ReassignOptions, ReassignRequest, assume_bags, reassign_after_moves};
+    use crate::topology::Topology;
+
+    /// Nuremberg in "Northern Europe", Paris in "Western Europe", one assumed bag each.
+    fn assessed(demand: &crate::demand::Demand) -> Assessed {
+        let mut t: Topology = serde_json::from_str(
+            r#"{
+          "families": [
+            {"id": 0, "metadata": {"region": "eu-north-1", "description": "Northern Europe"}, "nextBucketIndex": 1},
+            {"id": 1, "metadata": {"region": "eu-west-1", "description": "Western Europe"}, "nextBucketIndex": 1}],
+          "buckets": [
+            {"id": "0:0", "acceptingNewBags": true, "distributing": true, "operators": [
+              {"worker": 3, "status": "ACTIVE", "metadata": {"endpoint": "https://nbg.example/",
+               "location": {"countryCode": "DE", "city": "Nuremberg", "coordinates": {"lat": 49.45, "lon": 11.08}}}}]},
+            {"id": "1:0", "acceptingNewBags": true, "distributing": true, "operators": [
+              {"worker": 1, "status": "ACTIVE", "metadata": {"endpoint": "https://par.example/",
+               "location": {"countryCode": "FR", "city": "Paris", "coordinates": {"lat": 48.85, "lon": 2.35}}}}]}]
+        }"#,
+        )
+        .unwrap();
+        assume_bags(&mut t, 5, None);
+        reassign_after_moves(&ReassignRequest {
+            topology: &t,
+            moves: &[],
+            sites: &[],
+            demand,
+            latency: &Latency::default(),
+            weighting: crate::demand::Weighting::Requests,
+            options: &ReassignOptions::default(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn without_a_reassignment_the_plan_is_as_before() {
+        let (plan, demand) = fixture::plan();
+        assert!(plan.reassignment.is_none());
+        assert!(!plan.to_json_pretty().contains("reassignment"));
+        assert!(!report_markdown(&plan, &demand).contains("Families and buckets"));
+    }
+
+    #[test]
+    fn the_summary_goes_into_plan_json_and_the_report() {
+        let (plan, demand) = fixture::plan();
+        let a = assessed(&demand);
+        let s = ReassignmentSummary::new(&a, "reassign.md", Some(5));
+        assert_eq!(s.cost, a.reassignment.migration.cost);
+        assert_eq!((s.bags, s.cost.bags_moved), (5, 5));
+        assert_eq!(s.nodes_moved, ["nbg.example"]);
+        assert_eq!((s.families_created, s.families_deleted), (0, 1));
+        let with = plan.clone().with_reassignment(s.clone());
+        let json = with.to_json_pretty();
+        assert_eq!(Plan::from_json(&json).unwrap(), with);
+        let old_reader: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(old_reader["reassignment"]["cost"]["bags_moved"], 5);
+        let report = report_markdown(&with, &demand);
+        assert!(report.contains("## Families and buckets"), "{report}");
+        assert!(
+            report.contains("1 changes family: `nbg.example`"),
+            "{report}"
+        );
+        assert!(report.contains("| Bags moved | 5 of 5, 5 assumed: the topology lists none (10 per-bag calls in 2 batches) |"), "{report}");
+        // The section is the only difference.
+        let base = report_markdown(&plan, &demand);
+        let start = report.find("## Families and buckets").unwrap();
+        let end = start + report[start..].find("## By continent").unwrap();
+        assert_eq!(format!("{}{}", &report[..start], &report[end..]), base);
+    }
+}
