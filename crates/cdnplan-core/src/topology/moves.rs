@@ -230,7 +230,9 @@ mod tests {
     fn a_relocated_node_stands_at_the_site_in_every_bucket() {
         let site = hel1();
         let m = step(MoveKind::Relocate, Some("nbg.example"), Some(&site));
-        let (t, applied) = topo().with_moves(&[m], &[site.clone()]).unwrap();
+        let (t, applied) = topo()
+            .with_moves(&[m], std::slice::from_ref(&site))
+            .unwrap();
         let nbg = t
             .nodes()
             .into_iter()
