@@ -77,9 +77,12 @@ Examples:
   cdnplan plan my.toml --max-moves 2 --pin paris --forbid-country RU --out out/k2
   cdnplan plan --add 1 --max-moves 0                # what does one more node buy, and where?
   cdnplan plan --method exact --time-limit 120 --json
+  cdnplan plan --assume-bags 1000                   # reassignment what-if with bags
 
 Outputs (in the scenario's output_dir, or --out): plan.json, report.md, moves.csv,
-demand.csv, plan.geojson.")]
+demand.csv, plan.geojson, curve.csv, nodes.csv; with a topology (unless --no-reassign or
+[reassign] enabled = false) also the family ↔ bucket reassignment after the moves:
+reassign.md, reassign.json, reassign.sh, target-topology.json, metadata/*.json.")]
     Plan(Box<PlanArgs>),
 
     /// Import, check and print a distribution topology (families, buckets, operators, bags).
@@ -294,6 +297,18 @@ pub struct PlanArgs {
     /// Output directory (default: the scenario's output_dir).
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Leave out the family ↔ bucket reassignment (reassign.md, …) a topology scenario adds.
+    #[arg(long)]
+    pub no_reassign: bool,
+
+    /// Reassignment what-if: when the topology lists no bags, assume this many channel bags.
+    #[arg(long, value_name = "N")]
+    pub assume_bags: Option<u64>,
+
+    /// Reassignment: per-bag calls per utility.batch (default: the scenario's, 100).
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
 }
 
 /// Where a topology comes from (shared by `topology` and `reassign`).
@@ -357,9 +372,9 @@ pub struct ReassignArgs {
     #[arg(long, value_name = "N")]
     pub assume_bags: Option<u64>,
 
-    /// Per-bag calls per utility.batch.
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    pub batch_size: usize,
+    /// Per-bag calls per utility.batch (default: the scenario's, 100).
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
 
     /// Keep buckets that have no operator (default: delete them).
     #[arg(long)]

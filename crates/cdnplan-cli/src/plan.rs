@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use cdnplan_core::geo::CountryCode;
-use cdnplan_core::plan::{self, PlanRequest};
+use cdnplan_core::plan::{self, PlanRequest, ReassignmentSummary};
+use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
 use cdnplan_core::solve::SolveOptions;
 use cdnplan_io::scenario::{Inputs, Scenario};
 
@@ -54,6 +55,15 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     if let Some(seed) = a.seed {
         s.seed = seed;
     }
+    if a.no_reassign {
+        s.reassign.enabled = false;
+    }
+    if a.assume_bags.is_some() {
+        s.reassign.assume_bags = a.assume_bags;
+    }
+    if let Some(n) = a.batch_size {
+        s.reassign.batch_size = n;
+    }
     s.check()
         .context("invalid scenario after applying the command-line overrides")?;
     let out_dir: PathBuf = a.out.clone().unwrap_or_else(|| s.output_dir.clone());
@@ -86,9 +96,26 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     inputs
         .check_capacity(&plan.nodes_after)
         .context("the planned nodes cannot carry the demand")?;
+    // The families and buckets after the moves, when the nodes come from a topology.
+    let (plan, reassigned) = match reassignment(&s, &inputs, &plan)? {
+        Some((summary, assessed)) => (plan.with_reassignment(summary), Some(assessed)),
+        None => (plan, None),
+    };
     let elapsed = started.elapsed();
-    let written = cdnplan_io::output::write_plan(&out_dir, &plan, &inputs.demand)
+    let mut written = cdnplan_io::output::write_plan(&out_dir, &plan, &inputs.demand)
         .context("cannot write the plan")?;
+    if let Some(a) = &reassigned {
+        let title = format!(
+            "Family ↔ bucket reassignment after the moves: {}",
+            s.name.trim()
+        );
+        written.extend(
+            cdnplan_io::output::write_reassignment(&out_dir, a, &title)
+                .context("cannot write the reassignment")?
+                .into_iter()
+                .filter(|p| p.parent() == Some(out_dir.as_path())),
+        );
+    }
     // Timings and paths are not results: stdout stays the same from run to run.
     info!(
         "solved in {:.1} s; wrote {} to {}",
@@ -104,10 +131,53 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     let text = if ctx.json {
         format!("{}\n", plan.to_json_pretty())
     } else {
-        text::plan_summary(&plan)
+        let mut t = text::plan_summary(&plan);
+        if let Some(r) = &plan.reassignment {
+            let c = &r.cost;
+            t.push_str(&format!(
+                "Families and buckets after the moves: {} calls ({} by the lead, {} by operators), {} of {} bags move{}; see {}\n",
+                c.lead_calls + c.operator_calls,
+                c.lead_calls,
+                c.operator_calls,
+                c.bags_moved,
+                r.bags,
+                if r.assumed_bags.is_some() { " (bags assumed)" } else { "" },
+                r.report
+            ));
+        }
+        t
     };
     messages::print(&text)?;
     Ok(())
+}
+
+/// The reassignment after the plan's moves, when the scenario's network is a topology and
+/// `[reassign]` is enabled.
+fn reassignment(
+    s: &Scenario,
+    inputs: &Inputs,
+    plan: &cdnplan_core::plan::Plan,
+) -> Result<Option<(ReassignmentSummary, Assessed)>> {
+    let Some(path) = s.network.topology.as_deref().filter(|_| s.reassign.enabled) else {
+        return Ok(None);
+    };
+    let mut topology = cdnplan_io::data::load_topology(path).context("cannot load the topology")?;
+    let assumed = crate::reassign::assume_bags(&mut topology, s.reassign.assume_bags, false);
+    let options = crate::reassign::options(s, &topology)?;
+    let a = reassign::reassign_after_moves(&ReassignRequest {
+        topology: &topology,
+        moves: &plan.moves,
+        sites: &inputs.sites,
+        demand: &inputs.demand,
+        latency: &inputs.latency,
+        weighting: s.objective.weighting,
+        options: &options,
+    })
+    .context("cannot plan the family ↔ bucket reassignment after the moves (leave it out with --no-reassign)")?;
+    Ok(Some((
+        ReassignmentSummary::new(&a, "reassign.md", assumed),
+        a,
+    )))
 }
 
 /// Fails when `dir` cannot become a directory: the nearest existing ancestor must be one.

@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
-use cdnplan_core::reassign::{self, ReassignOptions, Reassignment, render};
-use cdnplan_core::serving::{BagServing, evaluate_bags};
+use cdnplan_core::reassign::{self, Assessed, ReassignOptions, ReassignRequest};
 use cdnplan_core::topology::{Topology, check::check};
 use cdnplan_io::graphql::{self, Indexer};
-use cdnplan_io::output::write_atomic;
+use cdnplan_io::output::{write_atomic, write_reassignment};
+use cdnplan_io::scenario::Scenario;
 
 use crate::args::{InputArgs, ReassignArgs, TopologyArgs, TopologySource};
 use crate::inputs::Context;
@@ -125,43 +125,39 @@ pub fn run_topology(ctx: &Context, a: TopologyArgs) -> Result<()> {
 
 /// `cdnplan reassign`.
 pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
-    let s = ctx.scenario(&InputArgs {
+    let mut s = ctx.scenario(&InputArgs {
         scenario: a.scenario.clone(),
         ..InputArgs::default()
     })?;
-    let mut topology = load_topology(ctx, &a.source, s.network.topology.as_deref())?;
-    if let Some(n) = a.assume_bags {
-        if topology.bags.is_empty() {
-            reassign::assume_bags(&mut topology, n, None);
-            warning!(
-                "the topology lists no bags: assuming {n} channel bags on every operated bucket"
-            );
-        } else {
-            warning!(
-                "--assume-bags ignored: the topology lists {} bags",
-                topology.bags.len()
-            );
-        }
+    if let Some(n) = a.batch_size {
+        s.reassign.batch_size = n;
     }
+    if a.assume_bags.is_some() {
+        s.reassign.assume_bags = a.assume_bags;
+    }
+    s.reassign.keep_idle_buckets |= a.keep_idle_buckets;
+    s.reassign
+        .check()
+        .context("invalid reassignment settings after applying the command-line overrides")?;
+    let mut topology = load_topology(ctx, &a.source, s.network.topology.as_deref())?;
     let inputs = ctx.load(&s, bars)?;
-    let options = ReassignOptions::default()
-        .batch_size(a.batch_size)
-        .delete_idle_buckets(!a.keep_idle_buckets)
-        .weighting(s.objective.weighting);
-    let r = reassign::plan_reassignment(&topology, Some(&inputs.demand), &options)
-        .context("cannot plan the reassignment")?;
-    let serve = |t: &Topology| -> Result<BagServing> {
-        Ok(evaluate_bags(
-            t,
-            &inputs.demand,
-            None,
-            &inputs.latency,
-            s.objective.weighting,
-        )?)
-    };
-    let before = serve(&topology).context("cannot evaluate today's topology")?;
-    let after = serve(&r.layout.target).context("cannot evaluate the target topology")?;
-    write_outputs(&a.out, &r, &before, &after)?;
+    for f in check(&topology, &inputs.countries, &inputs.sites) {
+        warning!("{f}");
+    }
+    assume_bags(&mut topology, s.reassign.assume_bags, true);
+    let options = options(&s, &topology)?;
+    let assessed = reassign::reassign_after_moves(&ReassignRequest {
+        topology: &topology,
+        moves: &[],
+        sites: &inputs.sites,
+        demand: &inputs.demand,
+        latency: &inputs.latency,
+        weighting: s.objective.weighting,
+        options: &options,
+    })
+    .context("cannot plan the reassignment")?;
+    write_outputs(&a.out, &assessed, "Family ↔ bucket reassignment")?;
+    let (r, before, after) = (&assessed.reassignment, &assessed.today, &assessed.after);
     let c = &r.migration.cost;
     let text = if ctx.json {
         let doc = serde_json::json!({
@@ -223,52 +219,53 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     Ok(())
 }
 
-fn write_outputs(
-    dir: &Path,
-    r: &Reassignment,
-    before: &BagServing,
-    after: &BagServing,
-) -> Result<()> {
+/// Applies `[reassign] assume_bags` to a topology without bags, warning when asked to;
+/// returns the number assumed.
+pub fn assume_bags(topology: &mut Topology, n: Option<u64>, warn: bool) -> Option<u64> {
+    let n = n?;
+    if !topology.bags.is_empty() {
+        if warn {
+            warning!(
+                "assume_bags ignored: the topology lists {} bags",
+                topology.bags.len()
+            );
+        }
+        return None;
+    }
+    reassign::assume_bags(topology, n, None);
+    if warn {
+        warning!("the topology lists no bags: assuming {n} channel bags on every operated bucket");
+    }
+    Some(n)
+}
+
+/// The planner options of a scenario, cache sizes checked against the topology's nodes.
+pub fn options(s: &Scenario, topology: &Topology) -> Result<ReassignOptions> {
+    let nodes = topology.nodes();
+    for id in s.reassign.cache_gb.keys() {
+        if !nodes.iter().any(|n| &n.id == id) {
+            bail!(
+                "[reassign] cache_gb: node {id:?} is not in the topology (nodes: {})",
+                nodes
+                    .iter()
+                    .map(|n| n.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(s.reassign.options(&nodes, s.objective.weighting))
+}
+
+/// Writes the reassignment's files into `dir`.
+pub fn write_outputs(dir: &Path, a: &Assessed, title: &str) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         bail!(
             "cannot write the plan to {}: not a directory",
             dir.display()
         );
     }
-    let mut md = render::markdown(r, "Family ↔ bucket reassignment");
-    let _ = writeln!(
-        md,
-        "\n## Service\n\nDemand-weighted RTT (bag rule: nearest active holder of the bag): p50 {:.1} → {:.1} ms, p95 {:.1} → {:.1} ms, mean {:.1} → {:.1} ms.",
-        before.p50_rtt_ms,
-        after.p50_rtt_ms,
-        before.p95_rtt_ms,
-        after.p95_rtt_ms,
-        before.mean_rtt_ms,
-        after.mean_rtt_ms
-    );
-    let json = serde_json::to_string_pretty(&serde_json::json!({
-        "type": "reassignment", "version": 1, "before": before, "after": after, "reassignment": r,
-    }))? + "\n";
-    let target = serde_json::to_string_pretty(&r.layout.target)? + "\n";
-    let files = [
-        ("reassign.md", md),
-        ("reassign.json", json),
-        ("reassign.sh", render::shell_script(r)),
-        ("target-topology.json", target),
-    ];
-    for (name, body) in files {
-        write_atomic(&dir.join(name), body.as_bytes())?;
-    }
-    for (name, body) in render::metadata_files(r) {
-        write_atomic(&dir.join(name), body.as_bytes())?;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let p = dir.join("reassign.sh");
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
-            .with_context(|| format!("cannot make {} executable", p.display()))?;
-    }
+    write_reassignment(dir, a, title).context("cannot write the reassignment")?;
     info!(
         "wrote reassign.md, reassign.json, reassign.sh, target-topology.json and metadata/ to {}",
         dir.display()

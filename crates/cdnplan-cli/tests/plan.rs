@@ -148,3 +148,154 @@ clitest!(stderr_tells_what_was_read_in_one_line, |dir, cmd| {
         "stdout carries results only"
     );
 });
+
+/// Issue 4: with a topology, `plan` adds the family ↔ bucket reassignment after its moves.
+mod reassignment {
+    use crate::util::{default_scenario, read_json};
+
+    clitest!(plan_writes_the_reassignment_after_the_moves, |dir, cmd| {
+        let run = cmd
+            .args([
+                "plan",
+                "--method",
+                "heuristic",
+                "--assume-bags",
+                "20",
+                "--out",
+                "o",
+            ])
+            .ok();
+        contains!(
+            run.stdout,
+            "Families and buckets after the moves: ",
+            " of 20 bags move (bags assumed); see reassign.md"
+        );
+        for f in [
+            "reassign.md",
+            "reassign.json",
+            "reassign.sh",
+            "target-topology.json",
+        ] {
+            assert!(dir.join("o").join(f).is_file(), "{f} written");
+        }
+        let plan = read_json(&dir.join("o/plan.json"));
+        let r = &plan["reassignment"];
+        assert_eq!(r["report"], "reassign.md");
+        assert_eq!(r["assumed_bags"], 20);
+        assert_eq!(r["bags"], 20);
+        // Paris moves to the US in the default plan: its bags follow it into a new bucket.
+        assert_eq!(r["nodes_moved"], serde_json::json!(["dp.0x2bc.com"]));
+        assert_eq!(r["cost"]["bags_moved"], 20);
+        assert_eq!(
+            r["location_updates"], 3,
+            "three relocated nodes, one bucket each"
+        );
+        let (today, moved) = (
+            r["today"]["p95_rtt_ms"].as_f64().unwrap(),
+            r["after_moves"]["p95_rtt_ms"].as_f64().unwrap(),
+        );
+        assert!(
+            moved < today,
+            "the moves show in the bag-rule RTT: {today} → {moved}"
+        );
+
+        let report = dir.read("o/report.md");
+        contains!(
+            report,
+            "## Families and buckets",
+            "[reassign.md](reassign.md)",
+            "| Bags moved | 20 of 20, 20 assumed: the topology lists none"
+        );
+        let md = dir.read("o/reassign.md");
+        contains!(
+            md,
+            "## Location updates of moved nodes",
+            "| after the node moves |",
+            "Moncks Corner, US"
+        );
+        let doc = read_json(&dir.join("o/reassign.json"));
+        assert_eq!(doc["type"], "reassignment");
+        assert_eq!(doc["moves"]["relocated"].as_array().unwrap().len(), 3);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("o/reassign.sh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o111, 0o111, "reassign.sh is executable");
+        }
+    });
+
+    clitest!(disabled_leaves_the_plan_outputs_as_they_were, |dir, cmd| {
+        let mut off = cmd.clone();
+        off.args([
+            "plan",
+            "--method",
+            "heuristic",
+            "--no-reassign",
+            "--out",
+            "off",
+        ])
+        .ok();
+        cmd.args(["plan", "--method", "heuristic", "--out", "on"])
+            .ok();
+        for f in ["reassign.md", "reassign.json", "reassign.sh", "metadata"] {
+            assert!(!dir.join("off").join(f).exists(), "{f} not written");
+            assert!(dir.join("on").join(f).exists(), "{f} written");
+        }
+        // Only plan.json's `reassignment` field and report.md's section differ.
+        for f in [
+            "moves.csv",
+            "demand.csv",
+            "plan.geojson",
+            "curve.csv",
+            "nodes.csv",
+        ] {
+            eqnice!(dir.read(&format!("off/{f}")), dir.read(&format!("on/{f}")));
+        }
+        let mut on = read_json(&dir.join("on/plan.json"));
+        assert!(on["reassignment"].is_object());
+        on.as_object_mut().unwrap().remove("reassignment");
+        let off_json = dir.read("off/plan.json");
+        assert!(!off_json.contains("reassignment"));
+        assert_eq!(
+            on,
+            serde_json::from_str::<serde_json::Value>(&off_json).unwrap()
+        );
+        let on_report = dir.read("on/report.md");
+        let start = on_report.find("## Families and buckets").unwrap();
+        let end = start + on_report[start..].find("## By continent").unwrap();
+        let without = format!("{}{}", &on_report[..start], &on_report[end..]);
+        eqnice!(dir.read("off/report.md"), without);
+
+        // `[reassign] enabled = false` in the scenario does the same as --no-reassign.
+        let s = dir.create(
+            "s.toml",
+            default_scenario(|t| t + "\n[reassign]\nenabled = false\n"),
+        );
+        let mut by_file = dir.command();
+        by_file
+            .arg("plan")
+            .arg(&s)
+            .args(["--method", "heuristic", "--out", "file"])
+            .ok();
+        assert!(!dir.join("file/reassign.md").exists());
+        eqnice!(dir.read("off/report.md"), dir.read("file/report.md"));
+    });
+
+    clitest!(a_nodes_csv_has_no_reassignment, |dir, cmd| {
+        let nodes = dir.create(
+            "nodes.csv",
+            "id,operator,city,country_code,lat,lon,active\n\
+             paris,,Paris,FR,48.85,2.35,true\n\
+             kyiv,,Kyiv,UA,50.45,30.52,true\n",
+        );
+        cmd.args(["plan", "--method", "heuristic", "--out", "o", "--nodes"])
+            .arg(&nodes)
+            .ok();
+        assert!(dir.join("o/report.md").is_file());
+        assert!(!dir.join("o/reassign.md").exists());
+        assert!(!dir.read("o/report.md").contains("## Families and buckets"));
+    });
+}

@@ -77,3 +77,33 @@ clitest!(
         assert_eq!(doc["cost"]["batches"], 6);
     }
 );
+
+clitest!(reassign_warns_about_the_import_findings, |dir, cmd| {
+    let run = cmd
+        .loud()
+        .args(["reassign", "--out"])
+        .arg(dir.join("out"))
+        .ok();
+    contains!(
+        run.stderr,
+        "warning: bucket 3:0: no active operator (0 bags assigned)",
+        "warning: bucket 12:0, worker 6: active operator without endpoint"
+    );
+    assert!(!run.stdout.contains("warning"), "warnings go to stderr");
+});
+
+clitest!(reassign_takes_batch_size_from_the_scenario, |dir, cmd| {
+    let s = dir.create(
+        "s.toml",
+        crate::util::default_scenario(|t| t + "\n[reassign]\nbatch_size = 20\nassume_bags = 50\n"),
+    );
+    let doc = cmd
+        .arg("reassign")
+        .arg(&s)
+        .args(["--json", "--out"])
+        .arg(dir.join("out"))
+        .ok()
+        .json();
+    assert_eq!(doc["cost"]["bags_moved"], 50);
+    assert_eq!(doc["cost"]["batches"], 6, "20 per batch");
+});

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cdnplan_core::Demand;
 use cdnplan_core::plan::{self, Plan};
+use cdnplan_core::reassign::{Assessed, render};
 
 use crate::error::{Error, Result};
 
@@ -94,6 +95,52 @@ pub fn write_plan(dir: &Path, plan: &Plan, demand: &Demand) -> Result<Vec<PathBu
     Ok(written)
 }
 
+/// The files [`write_reassignment`] writes besides `metadata/`, in order.
+pub const REASSIGN_FILES: [&str; 4] = [
+    "reassign.md",
+    "reassign.json",
+    "reassign.sh",
+    "target-topology.json",
+];
+
+/// Writes a reassignment's outputs into `dir`, each atomically: `reassign.md` (the checklist,
+/// headed `title`), `reassign.json`, `reassign.sh` (the lead's commands, executable),
+/// `target-topology.json` and the `metadata/*.json` files its metadata calls read. Everything
+/// is rendered before the first file is written. Returns the paths written.
+///
+/// # Errors
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_reassignment(dir: &Path, a: &Assessed, title: &str) -> Result<Vec<PathBuf>> {
+    let mut target = serde_json::to_string_pretty(&a.reassignment.layout.target)
+        .map_err(|e| Error::Config(format!("cannot render the target topology: {e}")))?;
+    target.push('\n');
+    let mut files: Vec<(String, String)> = REASSIGN_FILES
+        .iter()
+        .map(|n| n.to_string())
+        .zip([
+            a.markdown(title),
+            a.to_json_pretty(),
+            render::shell_script(&a.reassignment),
+            target,
+        ])
+        .collect();
+    files.extend(a.metadata_files());
+    let mut written = Vec::with_capacity(files.len());
+    for (name, body) in files {
+        let path = dir.join(&name);
+        write_atomic(&path, body.as_bytes())?;
+        written.push(path);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join("reassign.sh");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(&p, "cannot make executable", e))?;
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +167,63 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "temporary file removed");
+    }
+
+    #[test]
+    fn a_reassignment_writes_its_files_and_an_executable_script() {
+        use cdnplan_core::reassign::{ReassignOptions, ReassignRequest, reassign_after_moves};
+        use cdnplan_core::{CellKind, DemandCell, GeoPoint, Latency, Weighting};
+        let mut t = crate::data::load_topology(
+            &crate::data::bundled_data_dir().join("joystream/mainnet-2023-01.json"),
+        )
+        .unwrap();
+        cdnplan_core::reassign::assume_bags(&mut t, 3, None);
+        let demand = Demand::new(
+            CellKind::Country,
+            vec![DemandCell {
+                id: "DE".into(),
+                location: GeoPoint {
+                    lat: 52.5,
+                    lon: 13.4,
+                },
+                country: None,
+                continent: None,
+                requests: 10,
+                bytes: 0,
+                unique_clients: 1,
+            }],
+        )
+        .unwrap();
+        let a = reassign_after_moves(&ReassignRequest {
+            topology: &t,
+            moves: &[],
+            sites: &[],
+            demand: &demand,
+            latency: &Latency::default(),
+            weighting: Weighting::Requests,
+            options: &ReassignOptions::default(),
+        })
+        .unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let written = write_reassignment(d.path(), &a, "T").unwrap();
+        for f in REASSIGN_FILES {
+            assert!(written.contains(&d.path().join(f)), "{f}");
+        }
+        assert!(d.path().join("metadata/operator-1-1-3.json").is_file());
+        let md = std::fs::read_to_string(d.path().join("reassign.md")).unwrap();
+        assert!(md.starts_with("# T\n"), "{md}");
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("reassign.json")).unwrap(),
+            a.to_json_pretty()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(d.path().join("reassign.sh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o755);
+        }
     }
 }

@@ -35,10 +35,17 @@
 //! [solver]
 //! method = "auto"
 //! time_limit_s = 60
+//!
+//! [reassign]                  # with a topology: families and buckets after the moves
+//! enabled = true
+//! batch_size = 100
+//! # assume_bags = 1000        # what-if for a topology without bag data
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use cdnplan_core::reassign::ReassignOptions;
 use cdnplan_core::relocation::RelocationConstraints;
 use cdnplan_core::solve::{Method, MipBackend};
 use cdnplan_core::{
@@ -83,6 +90,88 @@ pub struct Scenario {
     /// Solver settings.
     #[serde(default)]
     pub solver: SolverInput,
+    /// The family ↔ bucket reassignment `plan` adds when the network is a topology.
+    #[serde(default)]
+    pub reassign: ReassignInput,
+}
+
+/// The `[reassign]` section: the family ↔ bucket reassignment after the plan's node moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignInput {
+    /// Whether `plan` adds the reassignment (only when `[network] topology` is given).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Per-bag calls per `utility.batch`.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// When the topology lists no bags, assume this many channel bags on every operated
+    /// bucket (a what-if: reports say so).
+    #[serde(default)]
+    pub assume_bags: Option<u64>,
+    /// Keep buckets without an operator (default: drain and delete them).
+    #[serde(default)]
+    pub keep_idle_buckets: bool,
+    /// Cache disk per node id, GB, for balancing bags (overrides the nodes' capacity).
+    #[serde(default)]
+    pub cache_gb: BTreeMap<String, f64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_batch_size() -> usize {
+    100
+}
+
+impl Default for ReassignInput {
+    fn default() -> Self {
+        ReassignInput {
+            enabled: true,
+            batch_size: default_batch_size(),
+            assume_bags: None,
+            keep_idle_buckets: false,
+            cache_gb: BTreeMap::new(),
+        }
+    }
+}
+
+impl ReassignInput {
+    /// The planner options: these settings, `weighting`, and cache sizes from the nodes'
+    /// capacity where they declare one, overridden by `cache_gb`.
+    pub fn options(&self, nodes: &[Node], weighting: Weighting) -> ReassignOptions {
+        let mut cache: BTreeMap<String, f64> = nodes
+            .iter()
+            .filter_map(|n| Some((n.id.clone(), n.capacity?.cache_gb?)))
+            .collect();
+        cache.extend(self.cache_gb.iter().map(|(k, v)| (k.clone(), *v)));
+        ReassignOptions::default()
+            .batch_size(self.batch_size)
+            .delete_idle_buckets(!self.keep_idle_buckets)
+            .weighting(weighting)
+            .cache_gb(cache)
+    }
+
+    /// Checks values the types cannot.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the key.
+    pub fn check(&self) -> Result<()> {
+        if self.batch_size == 0 {
+            return Err(Error::Config(
+                "[reassign] batch_size = 0: must be at least 1".into(),
+            ));
+        }
+        for (id, gb) in &self.cache_gb {
+            if !(gb.is_finite() && *gb > 0.0) {
+                return Err(Error::Config(format!(
+                    "[reassign] cache_gb.{id:?} = {gb}: must be a positive number of GB"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn default_name() -> String {
@@ -321,6 +410,7 @@ impl Scenario {
                 self.solver.time_limit_s
             )));
         }
+        self.reassign.check()?;
         Ok(())
     }
 
@@ -582,6 +672,51 @@ countries = "countries.csv"
         assert_eq!(s.constraints.max_moves, 0);
         assert_eq!(s.solver.method, Method::Auto);
         assert_eq!(s.solver.time_limit_s, 60.0);
+        assert_eq!(s.reassign, ReassignInput::default());
+        assert!(s.reassign.enabled);
+    }
+
+    #[test]
+    fn reassign_section_sets_the_planner_options() {
+        let text = format!(
+            "{MINIMAL}\n[reassign]\nbatch_size = 20\nassume_bags = 50\nkeep_idle_buckets = true\ncache_gb = {{ \"a.example\" = 500 }}\n"
+        );
+        let s = Scenario::parse(&text).unwrap();
+        assert_eq!(s.reassign.assume_bags, Some(50));
+        let node = |id: &str, cache_gb: Option<f64>| Node {
+            id: id.into(),
+            operator: None,
+            city: None,
+            country: None,
+            continent: None,
+            location: cdnplan_core::GeoPoint { lat: 0.0, lon: 0.0 },
+            capacity: Some(cdnplan_core::node::Capacity {
+                egress_gbps: None,
+                cache_gb,
+            }),
+            active: true,
+            buckets: Vec::new(),
+        };
+        let o = s.reassign.options(
+            &[
+                node("a.example", Some(100.0)),
+                node("b.example", Some(200.0)),
+                node("c.example", None),
+            ],
+            Weighting::Bytes,
+        );
+        assert_eq!(o.batch_size, 20);
+        assert!(!o.delete_idle_buckets);
+        assert_eq!(o.weighting, Weighting::Bytes);
+        assert_eq!(
+            o.cache_gb,
+            BTreeMap::from([("a.example".into(), 500.0), ("b.example".into(), 200.0)]),
+            "the scenario overrides the nodes' capacity"
+        );
+        for bad in ["batch_size = 0", "cache_gb = { x = -1 }", "enable = false"] {
+            let text = format!("{MINIMAL}\n[reassign]\n{bad}\n");
+            assert!(Scenario::parse(&text).is_err(), "{bad}");
+        }
     }
 
     #[test]

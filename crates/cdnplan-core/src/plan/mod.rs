@@ -18,6 +18,7 @@
 
 mod build;
 mod csv;
+mod families;
 #[cfg(test)]
 mod fixture;
 mod geojson;
@@ -28,6 +29,7 @@ mod text;
 
 pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
 pub use build::{PlanRequest, build};
+pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
 pub use model::{
     DemandSummary, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary, SolverSummary,

@@ -194,6 +194,10 @@ pub struct Plan {
     pub solver: SolverSummary,
     /// Ids of inactive nodes that the optimiser left out.
     pub ignored_inactive: Vec<String>,
+    /// The family ↔ bucket reassignment after the moves, when the network is a topology and
+    /// it was asked for (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reassignment: Option<super::ReassignmentSummary>,
 }
 
 impl Plan {
@@ -221,6 +225,7 @@ impl Plan {
             curve: Vec::new(),
             solver,
             ignored_inactive: Vec::new(),
+            reassignment: None,
         }
         .rounded()
     }
@@ -242,6 +247,12 @@ impl Plan {
     pub fn with_ignored_inactive(mut self, mut ids: Vec<String>) -> Self {
         ids.sort();
         self.ignored_inactive = ids;
+        self
+    }
+
+    /// Sets the family ↔ bucket reassignment summary.
+    pub fn with_reassignment(mut self, r: super::ReassignmentSummary) -> Self {
+        self.reassignment = Some(r);
         self
     }
 

@@ -43,6 +43,9 @@ fn write_report(out: &mut String, plan: &Plan, demand: &Demand) -> std::fmt::Res
     write_metrics(out, plan)?;
     write_solver(out, plan)?;
     write_moves(out, plan)?;
+    if let Some(r) = &plan.reassignment {
+        super::families::write_families(out, r)?;
+    }
     write_continents(out, plan)?;
     write_curve(out, plan)?;
     write_nodes(out, plan)?;

@@ -254,7 +254,6 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
     // Per bag: additions and removals by family.
     let mut adds: BTreeMap<&BagId, BTreeMap<FamilyId, BTreeSet<u64>>> = BTreeMap::new();
     let mut removes: BTreeMap<&BagId, BTreeMap<FamilyId, BTreeSet<u64>>> = BTreeMap::new();
-    let mut peak = 0usize;
     let mut bags_moved = 0usize;
     let mut changes = 0usize;
     for (id, f) in &from.bags {
@@ -266,7 +265,6 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
         }
         bags_moved += 1;
         changes += add.len() + rem.len();
-        peak = peak.max(f.buckets.union(&t.buckets).count());
         if !add.is_empty() {
             adds.insert(id, by_family(add));
         }
@@ -287,6 +285,23 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
         .filter(|k| !bucket_regions(&from, **k).is_empty())
         .copied()
         .collect();
+
+    // The most buckets a bag holds at once: adds come first, one call per family, each
+    // net of the removals from non-serving buckets of that family made in the same call (the
+    // runtime checks `len + |add| − |remove| ≤ limit` per call); other removals come later.
+    let mut peak = 0usize;
+    for (bag, fams) in &adds {
+        let mut held = from.bags[*bag].buckets.len();
+        for (family, add) in fams {
+            let combined = removes.get(bag).and_then(|r| r.get(family)).map_or(0, |r| {
+                r.iter()
+                    .filter(|i| !serving_now.contains(&BucketId::new(family.0, **i)))
+                    .count()
+            });
+            held = (held + add.len()).saturating_sub(combined);
+            peak = peak.max(held);
+        }
+    }
 
     // --- 1. prepare
     let mut limit = from.buckets_per_bag_limit;

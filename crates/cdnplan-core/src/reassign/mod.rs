@@ -14,6 +14,8 @@
 //! * [`render`]: the Markdown checklist and the lead's shell script.
 //!
 //! [`plan_reassignment`] runs all of it and refuses a plan whose replay fails.
+//! [`reassign_after_moves`] plans it on the topology a relocation plan's node moves leave
+//! ([`Topology::with_moves`]) and evaluates the service today, after the moves and after it.
 //!
 //! ```
 //! use cdnplan_core::reassign::{plan_reassignment, ReassignOptions};
@@ -43,6 +45,7 @@
 //! # Ok::<(), cdnplan_core::Error>(())
 //! ```
 
+mod assess;
 pub mod call;
 pub mod migrate;
 pub mod render;
@@ -50,6 +53,7 @@ pub mod replay;
 pub mod sim;
 pub mod target;
 
+pub use assess::{Assessed, ReassignRequest, reassign_after_moves};
 pub use call::{Actor, Call};
 pub use migrate::{Cost, Item, Migration, Phase, migrate};
 pub use replay::{ReplayError, ReplayReport, replay};

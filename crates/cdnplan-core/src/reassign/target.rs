@@ -98,6 +98,12 @@ impl ReassignOptions {
         self.weighting = w;
         self
     }
+
+    /// Cache sizes per node id, GB (nodes left out have none known).
+    pub fn cache_gb(mut self, gb: BTreeMap<String, f64>) -> Self {
+        self.cache_gb = gb;
+        self
+    }
 }
 
 /// What happens to a family.

@@ -249,12 +249,235 @@ mod random {
     }
 }
 
-#[test]
-#[ignore]
-fn print_mainnet_plan() {
-    let mut t = mainnet_2023_01();
-    assume_bags(&mut t, 3, None);
-    let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
-    println!("{}", render::markdown(&r, "x"));
-    println!("{}", render::shell_script(&r));
+mod rendered {
+    use super::*;
+
+    /// The January 2023 checklist with three assumed bags: the §1.5 recipe in order, the
+    /// lead's script without operator calls.
+    #[test]
+    fn mainnet_checklist_follows_the_move_recipe() {
+        let mut t = mainnet_2023_01();
+        assume_bags(&mut t, 3, None);
+        let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+        let md = render::markdown(&r, "x");
+        assert!(md.contains("33 calls: 31 by the lead"), "{md}");
+        let at = |needle: &str| {
+            md.find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} missing from:\n{md}"))
+        };
+        let order = [
+            "`leader:set-buckets-per-bag-limit -l 7`",
+            "`leader:update-bucket-status -B 0:0 -a no`",
+            "`leader:create-bucket -f 1 -a yes`",
+            "`leader:invite-bucket-operator -B 1:1 -w 3`",
+            "`operator:accept-invitation -B 1:1 -w 3`",
+            "`leader:update-bag -b dynamic:channel:1 -f 1 -a 1`",
+            "`leader:update-dynamic-bag-policy -t Channel -p 1:1 2:1 5:1 6:1`",
+            "`leader:update-bag -b dynamic:channel:1 -f 0 -r 0`",
+            "`leader:remove-bucket-operator -B 0:0 -w 3`",
+            "`leader:delete-bucket -B 0:0`",
+            "`leader:delete-bucket-family -f 0`",
+            "`leader:set-buckets-per-bag-limit -l 6`",
+        ];
+        for w in order.windows(2) {
+            assert!(at(w[0]) < at(w[1]), "{} before {}", w[0], w[1]);
+        }
+        let sh = render::shell_script(&r);
+        assert!(sh.starts_with("#!/usr/bin/env bash\n"));
+        assert!(sh.contains("\n# operator: operator:accept-invitation -B 1:1 -w 3\n"));
+        assert!(
+            !sh.contains("run operator:"),
+            "operator calls are not the lead's"
+        );
+        assert_eq!(
+            sh.lines().filter(|l| l.starts_with("run ")).count(),
+            r.migration.cost.lead_calls
+        );
+    }
+}
+
+mod after_moves {
+    use super::*;
+    use crate::demand::{CellKind, Demand, DemandCell, Weighting};
+    use crate::geo::{Continent, CountryCode, GeoPoint};
+    use crate::latency::Latency;
+    use crate::plan::{Move, MoveKind, Place};
+    use crate::site::Site;
+
+    fn site(id: &str, city: &str, cc: &str, continent: Continent, lat: f64, lon: f64) -> Site {
+        Site {
+            id: id.into(),
+            provider: id.split('-').next().unwrap_or(id).into(),
+            region_code: id.into(),
+            city: city.into(),
+            country: CountryCode::new(cc).unwrap(),
+            continent,
+            location: GeoPoint { lat, lon },
+            monthly_cost_usd: None,
+        }
+    }
+
+    fn relocate(step: usize, node: &str, to: &Site) -> Move {
+        Move {
+            step,
+            kind: MoveKind::Relocate,
+            node: Some(node.into()),
+            from: None,
+            to: Some(Place {
+                id: to.id.clone(),
+                label: to.label(),
+                location: to.location,
+                country: Some(to.country),
+            }),
+            mean_rtt_after_ms: 0.0,
+            gain_ms: 0.0,
+            reason: String::new(),
+        }
+    }
+
+    fn demand() -> Demand {
+        let cell = |id: &str, lat: f64, lon: f64, requests: u64| DemandCell {
+            id: id.into(),
+            location: GeoPoint { lat, lon },
+            country: CountryCode::new(id).ok(),
+            continent: None,
+            requests,
+            bytes: requests * 1000,
+            unique_clients: 1,
+        };
+        Demand::new(
+            CellKind::Country,
+            vec![
+                cell("JP", 35.7, 139.7, 50),
+                cell("SE", 59.3, 18.1, 30),
+                cell("FR", 48.9, 2.4, 20),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn run(moves: &[Move], sites: &[Site]) -> Assessed {
+        let mut t = mainnet_2023_01();
+        assume_bags(&mut t, 4, None);
+        let d = demand();
+        reassign_after_moves(&ReassignRequest {
+            topology: &t,
+            moves,
+            sites,
+            demand: &d,
+            latency: &Latency::default(),
+            weighting: Weighting::Requests,
+            options: &ReassignOptions::default(),
+        })
+        .unwrap()
+    }
+
+    fn action(a: &Assessed, f: u64) -> FamilyAction {
+        let r = &a.reassignment.layout.families;
+        r.iter().find(|d| d.family == FamilyId(f)).unwrap().action
+    }
+
+    #[test]
+    fn without_moves_it_is_the_plain_reassignment() {
+        let a = run(&[], &[]);
+        let mut t = mainnet_2023_01();
+        assume_bags(&mut t, 4, None);
+        let plain = plan_reassignment(&t, Some(&demand()), &ReassignOptions::default()).unwrap();
+        assert_eq!(a.reassignment, plain);
+        assert_eq!(a.today, a.after_moves);
+        assert!(a.location_updates.is_empty());
+    }
+
+    #[test]
+    fn nodes_moved_into_their_familys_region_stay_in_it() {
+        // Nuremberg ("Northern Europe", family 0) moves to Stockholm; Mumbai ("Eastern Asia",
+        // family 5) moves to Tokyo: both families now match, nothing is relabelled or moved.
+        let sto = site(
+            "aws-eu-north-1",
+            "Stockholm",
+            "SE",
+            Continent::EU,
+            59.33,
+            18.07,
+        );
+        let tyo = site(
+            "aws-ap-northeast-1",
+            "Tokyo",
+            "JP",
+            Continent::AS,
+            35.68,
+            139.69,
+        );
+        let moves = [
+            relocate(1, "tiguan08.com", &tyo),
+            relocate(2, "joystream.koalva.io", &sto),
+        ];
+        let a = run(&moves, &[sto, tyo]);
+        assert_eq!(a.moves.relocated, ["tiguan08.com", "joystream.koalva.io"]);
+        assert_eq!(action(&a, 0), FamilyAction::Keep);
+        assert_eq!(action(&a, 5), FamilyAction::Keep);
+        let r = &a.reassignment;
+        assert!(
+            r.layout.nodes.iter().all(|n| !n.moves()),
+            "{:?}",
+            r.layout.nodes
+        );
+        assert_eq!(r.migration.cost.bags_moved, 0);
+        // Each moved node republishes its location for its one bucket.
+        assert_eq!(a.location_updates.len(), 2);
+        assert!(
+            a.location_updates[0]
+                .cli_command()
+                .starts_with("operator:set-metadata -B 0:0 -w 3")
+        );
+        // The moves bring nodes to Tokyo and Stockholm, where the demand is.
+        assert!(a.after_moves.mean_rtt_ms < a.today.mean_rtt_ms);
+        let md = a.markdown("t");
+        assert!(md.contains("## Location updates of moved nodes"), "{md}");
+        assert!(md.contains("| after the node moves |"), "{md}");
+        let files: Vec<String> = a.metadata_files().into_iter().map(|f| f.0).collect();
+        assert!(files.contains(&"metadata/operator-5-0-4.json".to_string()));
+    }
+
+    #[test]
+    fn a_node_moved_out_of_its_region_changes_family() {
+        // Paris (family 1, "Western Europe") moves to Tokyo. Its region is now Eastern Asia,
+        // and the family it ends in stands for Eastern Asia; Nuremberg no longer joins it.
+        let tyo = site(
+            "aws-ap-northeast-1",
+            "Tokyo",
+            "JP",
+            Continent::AS,
+            35.68,
+            139.69,
+        );
+        let a = run(&[relocate(1, "dp.0x2bc.com", &tyo)], &[tyo]);
+        let r = &a.reassignment;
+        let paris = r
+            .layout
+            .nodes
+            .iter()
+            .find(|n| n.node == "dp.0x2bc.com")
+            .unwrap();
+        assert_eq!(paris.region.as_deref(), Some("as-east"));
+        let fam = |node: &str| {
+            let n = r.layout.nodes.iter().find(|n| n.node == node).unwrap();
+            r.layout
+                .families
+                .iter()
+                .find(|f| f.family == n.to[0].family)
+                .unwrap()
+        };
+        assert_eq!(fam("dp.0x2bc.com").region.as_deref(), Some("as-east"));
+        assert_eq!(
+            fam("joystream.koalva.io").region.as_deref(),
+            Some("eu-west")
+        );
+        assert_ne!(
+            fam("dp.0x2bc.com").family,
+            fam("joystream.koalva.io").family
+        );
+        // Without the move, Paris and Nuremberg share Western Europe (see `mainnet_2023`).
+        assert!(a.after.unserved_weight <= a.after_moves.unserved_weight);
+    }
 }

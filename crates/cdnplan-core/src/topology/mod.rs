@@ -11,10 +11,12 @@
 //! * [`check`]: findings a lead should fix (missing or misplaced coordinates, duplicate
 //!   endpoints, buckets without an active operator).
 //! * [`regions`]: the region catalogue families are matched against.
+//! * [`Topology::with_moves`]: the topology once a relocation plan's node moves are done.
 
 pub mod check;
 mod ids;
 mod model;
+mod moves;
 pub mod regions;
 
 pub use check::{Finding, FindingKind};
@@ -24,6 +26,8 @@ pub use model::{
     Bag, Bucket, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata, GeographicalArea,
     NodeLocation, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits, Topology,
 };
+pub use moves::MovesApplied;
+pub(crate) use moves::node_id;
 
 #[allow(unused_imports)]
 use crate::node::Node;

@@ -1,0 +1,179 @@
+//! A reassignment planned after a relocation plan's node moves, with the service it gives.
+//!
+//! The relocation plan moves nodes; their operators then stand at new coordinates, which is
+//! what clients (Orion's distance sort) and the family regions see. So the reassignment is
+//! planned on [`Topology::with_moves`], and the demand-weighted RTT (bag rule:
+//! [`evaluate_bags`]) is reported three times: today, once the nodes have moved (bags as
+//! today), and once the reassignment is done.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::call::Call;
+use super::render;
+use super::{ReassignOptions, Reassignment, plan_reassignment};
+use crate::demand::{Demand, Weighting};
+use crate::error::Result;
+use crate::latency::Latency;
+use crate::plan::Move;
+use crate::serving::{BagServing, evaluate_bags};
+use crate::site::Site;
+use crate::topology::{MovesApplied, Topology, node_id};
+
+/// Everything [`reassign_after_moves`] needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ReassignRequest<'a> {
+    /// The topology today.
+    pub topology: &'a Topology,
+    /// The relocation plan's moves, in execution order (empty: no node moves).
+    pub moves: &'a [Move],
+    /// Candidate sites, to name the moved nodes' new cities.
+    pub sites: &'a [Site],
+    /// Demand cells.
+    pub demand: &'a Demand,
+    /// Latency model.
+    pub latency: &'a Latency,
+    /// What weighs a cell.
+    pub weighting: Weighting,
+    /// Planner options.
+    pub options: &'a ReassignOptions,
+}
+
+/// A reassignment after node moves, and the service today, after the moves and after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessed {
+    /// The reassignment, planned on the moved topology.
+    pub reassignment: Reassignment,
+    /// What the node moves did to the topology.
+    pub moves: MovesApplied,
+    /// The operators' location updates the relocations take (one
+    /// `set_distribution_operator_metadata` per bucket of a moved node, made when it moves,
+    /// before the reassignment starts).
+    pub location_updates: Vec<Call>,
+    /// Service of the topology today.
+    pub today: BagServing,
+    /// Service once the nodes have moved, with today's families, buckets and bags.
+    pub after_moves: BagServing,
+    /// Service once the reassignment is done.
+    pub after: BagServing,
+}
+
+/// Applies the moves ([`Topology::with_moves`]), plans the reassignment on the result
+/// ([`plan_reassignment`]) and evaluates today's, the moved and the target topology.
+///
+/// # Errors
+/// [`Topology::with_moves`]'s errors for a move naming an unknown node;
+/// [`plan_reassignment`]'s; [`evaluate_bags`]'s (no demand, nothing servable).
+pub fn reassign_after_moves(req: &ReassignRequest<'_>) -> Result<Assessed> {
+    let (moved, applied) = req.topology.with_moves(req.moves, req.sites)?;
+    let reassignment = plan_reassignment(&moved, Some(req.demand), req.options)?;
+    let serve = |t: &Topology| evaluate_bags(t, req.demand, None, req.latency, req.weighting);
+    // Every bucket a relocated node operates gets its new location, in bucket order.
+    let location_updates = moved
+        .buckets
+        .iter()
+        .flat_map(|b| b.operators.iter().map(move |o| (b.id, o)))
+        .filter(|(_, o)| node_id(o).is_some_and(|n| applied.relocated.contains(&n)))
+        .filter_map(|(bucket, o)| {
+            Some(Call::SetDistributionOperatorMetadata {
+                worker: o.worker,
+                bucket,
+                metadata: o.metadata.clone()?,
+            })
+        })
+        .collect();
+    Ok(Assessed {
+        today: serve(req.topology)?,
+        after_moves: serve(&moved)?,
+        after: serve(&reassignment.layout.target)?,
+        reassignment,
+        moves: applied,
+        location_updates,
+    })
+}
+
+impl Assessed {
+    /// `reassign.md`: the node moves' location updates, the reassignment checklist
+    /// ([`render::markdown`]) and the service today, after the moves and after the
+    /// reassignment.
+    pub fn markdown(&self, title: &str) -> String {
+        let mut s = render::markdown(&self.reassignment, title);
+        if !self.location_updates.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n## Location updates of moved nodes\n\nOperators of relocated nodes ({}) publish their new location for every bucket they operate when the node moves, before the steps above (not counted above).\n",
+                self.moves.relocated.join(", ")
+            );
+            for c in &self.location_updates {
+                let _ = writeln!(
+                    s,
+                    "- [ ] **{}** `{}` — `{}`",
+                    c.actor(),
+                    c.cli_command(),
+                    c.runtime_call()
+                );
+            }
+        }
+        if !self.moves.added_sites.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nNodes added at {} are not in this reassignment: hire their workers, then plan again.",
+                self.moves.added_sites.join(", ")
+            );
+        }
+        let (t, m, a) = (&self.today, &self.after_moves, &self.after);
+        let _ = writeln!(
+            s,
+            "\n## Service\n\nDemand-weighted RTT (bag rule: nearest active holder of the bag), p50 / p95 / mean in ms:\n\n\
+             | | p50 | p95 | mean |\n|---|---|---|---|\n\
+             | today | {:.1} | {:.1} | {:.1} |\n\
+             | after the node moves | {:.1} | {:.1} | {:.1} |\n\
+             | after the reassignment | {:.1} | {:.1} | {:.1} |",
+            t.p50_rtt_ms,
+            t.p95_rtt_ms,
+            t.mean_rtt_ms,
+            m.p50_rtt_ms,
+            m.p95_rtt_ms,
+            m.mean_rtt_ms,
+            a.p50_rtt_ms,
+            a.p95_rtt_ms,
+            a.mean_rtt_ms
+        );
+        s
+    }
+
+    /// `reassign.json`: `{"type": "reassignment", "version": 1, "before", "after_moves",
+    /// "after", "moves", "location_updates", "reassignment"}`, pretty-printed with a final
+    /// newline (`before` is today's service).
+    pub fn to_json_pretty(&self) -> String {
+        let doc = serde_json::json!({
+            "type": "reassignment",
+            "version": 1,
+            "before": self.today,
+            "after_moves": self.after_moves,
+            "after": self.after,
+            "moves": self.moves,
+            "location_updates": self.location_updates,
+            "reassignment": self.reassignment,
+        });
+        // Plain data with string keys: serialising cannot fail.
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The metadata files the migration's and the location updates' metadata calls read
+    /// (path relative to the output directory, JSON contents), sorted by path.
+    pub fn metadata_files(&self) -> Vec<(String, String)> {
+        let mut files = render::metadata_files(&self.reassignment);
+        files.extend(
+            self.location_updates
+                .iter()
+                .filter_map(|c| Some((c.metadata_file()?, c.metadata_json()?))),
+        );
+        files.sort();
+        files.dedup_by(|a, b| a.0 == b.0);
+        files
+    }
+}
