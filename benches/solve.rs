@@ -7,8 +7,8 @@ use std::time::Duration;
 use cdnplan::demand::{CellKind, Demand, DemandCell, Weighting};
 use cdnplan::relocation::{RelocationConstraints, RelocationProblem, optimise};
 use cdnplan::solve::{
-    Constraints, FastSwap, Instance, Method, Multistart, Problem, SolveOptions, Vns, parse_pmed,
-    solve,
+    Constraints, FastSwap, Instance, Method, MipBackend, Multistart, Problem, SolveOptions, Vns,
+    parse_pmed, solve,
 };
 use cdnplan::{GeoPoint, Latency, LinearRtt, NoProgress, Node, Site};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -78,23 +78,47 @@ fn heuristic(c: &mut Criterion) {
     };
     for (name, (inst, cons)) in &cases {
         let problem = Problem::new(inst, cons).expect("feasible");
-        c.bench_function(&format!("{name} greedy+swap (8 starts)"), |b| {
+        c.bench_function(&format!("{name} greedy+swap+vns (8 starts)"), |b| {
             b.iter(|| multistart.run(black_box(&problem), None, &NoProgress))
         });
         c.bench_function(
-            &format!("{name} solve heuristic (8 starts + LP bound if small)"),
+            &format!("{name} solve heuristic (multistart + Lagrangian bound)"),
             |b| b.iter(|| solve(black_box(inst), cons, &options, &NoProgress).expect("solves")),
         );
     }
 }
 
+/// The default path: multistart VNS + Lagrangian branch-and-bound, to a proven optimum.
+fn engine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine");
+    group.sample_size(10);
+    let options = SolveOptions::new().time_limit(Duration::from_secs(120));
+    let geo = geo_instance(300, 150, 1);
+    let geo_c = Constraints {
+        p: 15,
+        ..Default::default()
+    };
+    let cases = vec![
+        ("pmed1", pmed("pmed1")),
+        ("pmed5", pmed("pmed5")),
+        ("pmed16", pmed("pmed16")),
+        ("pmed40", pmed("pmed40")),
+        ("geo 300x150 p=15", (geo, geo_c)),
+    ];
+    for (name, (inst, cons)) in &cases {
+        group.bench_function(format!("{name} vns+lagrangian-bb"), |b| {
+            b.iter(|| solve(black_box(inst), cons, &options, &NoProgress).expect("solves"))
+        });
+    }
+    group.finish();
+}
+
+/// The strong formulation through good_lp, side by side with the engine on the same
+/// instances: microlp always, HiGHS with the `highs` feature.
 fn exact(c: &mut Criterion) {
     let mut group = c.benchmark_group("exact");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    let options = SolveOptions::new()
-        .method(Method::Exact)
-        .time_limit(Duration::from_secs(120));
     let geo = geo_instance(300, 150, 1);
     let geo_c = Constraints {
         p: 15,
@@ -105,10 +129,20 @@ fn exact(c: &mut Criterion) {
         ("pmed5", pmed("pmed5")),
         ("geo 300x150 p=15", (geo, geo_c)),
     ];
-    for (name, (inst, cons)) in &cases {
-        group.bench_function(format!("{name} heuristic+lp+mip (microlp)"), |b| {
-            b.iter(|| solve(black_box(inst), cons, &options, &NoProgress).expect("solves"))
-        });
+    let mut backends = vec![("microlp", MipBackend::Microlp)];
+    if cfg!(feature = "highs") {
+        backends.push(("highs", MipBackend::Highs));
+    }
+    for (label, backend) in backends {
+        let options = SolveOptions::new()
+            .method(Method::Exact)
+            .backend(backend)
+            .time_limit(Duration::from_secs(120));
+        for (name, (inst, cons)) in &cases {
+            group.bench_function(format!("{name} heuristic+lp+mip ({label})"), |b| {
+                b.iter(|| solve(black_box(inst), cons, &options, &NoProgress).expect("solves"))
+            });
+        }
     }
     group.finish();
 }
@@ -179,5 +213,5 @@ fn relocation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, heuristic, exact, relocation);
+criterion_group!(benches, heuristic, engine, exact, relocation);
 criterion_main!(benches);

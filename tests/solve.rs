@@ -63,6 +63,33 @@ mod orlib {
         exact("pmed5", 1355.0);
     }
 
+    /// The engine (the default Auto path) proves the published optimum of `name`: bound =
+    /// objective = optimum.
+    fn engine_proves(k: usize) {
+        let optima = parse_pmedopt(&orlib("pmedopt.txt")).unwrap();
+        let name = format!("pmed{k}");
+        let pmed = parse_pmed(&orlib(&format!("{name}.txt"))).unwrap();
+        let options = SolveOptions::new().time_limit(Duration::from_secs(120));
+        let s = solve(&pmed.instance, &pmed.constraints(), &options, &NoProgress).unwrap();
+        let optimum = optima[&name];
+        assert_eq!(
+            (s.objective, s.lower_bound, s.status),
+            (optimum, optimum, Status::Optimal),
+            "{name}: {s:?}"
+        );
+        assert_eq!(s.open.len(), pmed.p);
+    }
+
+    #[test]
+    fn engine_proves_pmed1_to_5() {
+        (1..=5).for_each(engine_proves);
+    }
+
+    #[test]
+    fn engine_proves_pmed6_to_10() {
+        (6..=10).for_each(engine_proves);
+    }
+
     #[test]
     fn heuristic_never_beats_the_published_optimum() {
         let optima = parse_pmedopt(&orlib("pmedopt.txt")).unwrap();
@@ -202,6 +229,8 @@ mod invariants {
             let brute = brute_force(&t.instance, &t.constraints);
             let exact = solve(&t.instance, &t.constraints,
                 &SolveOptions::new().method(Method::Exact), &NoProgress);
+            let engine = solve(&t.instance, &t.constraints,
+                &SolveOptions::new().seed(5), &NoProgress);
             let heuristic = solve(&t.instance, &t.constraints,
                 &SolveOptions::new().method(Method::Heuristic).seed(3), &NoProgress);
             match brute {
@@ -216,15 +245,23 @@ mod invariants {
                         std::mem::discriminant(&heuristic.unwrap_err()),
                         std::mem::discriminant(&e)
                     );
+                    prop_assert_eq!(
+                        std::mem::discriminant(&engine.unwrap_err()),
+                        std::mem::discriminant(&e)
+                    );
                 }
                 Ok(best) => {
                     let exact = exact.unwrap();
                     let heuristic = heuristic.unwrap();
+                    let engine = engine.unwrap();
                     prop_assert!(close(exact.objective, best.objective),
                         "exact {} vs brute {}", exact.objective, best.objective);
                     prop_assert_eq!(exact.status, Status::Optimal);
+                    prop_assert!(close(engine.objective, best.objective),
+                        "engine {} vs brute {}", engine.objective, best.objective);
+                    prop_assert_eq!(engine.status, Status::Optimal);
                     prop_assert!(heuristic.objective >= best.objective - 1e-9 * best.objective.max(1.0));
-                    for s in [&exact, &heuristic] {
+                    for s in [&exact, &heuristic, &engine] {
                         prop_assert!(s.lower_bound <= best.objective + 1e-9 * best.objective.max(1.0),
                             "bound {} > optimum {}", s.lower_bound, best.objective);
                         prop_assert!(respects(&t, &s.open), "{:?} breaks {:?}", s.open, t.constraints);

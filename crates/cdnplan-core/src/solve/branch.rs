@@ -35,9 +35,9 @@ impl Default for BranchAndBound {
         BranchAndBound {
             root: Lagrangian::default(),
             node: Lagrangian {
-                max_iterations: 400,
-                patience: 30,
-                min_step: 1e-4,
+                max_iterations: 150,
+                patience: 15,
+                min_step: 1e-3,
                 primal_every: 10,
                 initial_step: 1.0,
             },

@@ -5,7 +5,7 @@
 //! weight (e.g. a country's internet users), scattered with a normal spread of a few
 //! degrees, and weighted by a heavy-tailed (log-normal) number of requests. Each site is a
 //! point drawn around a hosting hub chosen uniformly (e.g. the cloud regions of
-//! `data/sites.csv`) with a smaller spread. The cost is a [`LinearRtt`] of the great-circle
+//! `data/sites.csv`) with a smaller spread. The cost is a [`LinearRtt`](crate::LinearRtt) of the great-circle
 //! distance. The same spec, centres and seed always give the same instance.
 //!
 //! ```

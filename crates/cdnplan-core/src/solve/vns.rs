@@ -1,5 +1,5 @@
 //! Variable neighbourhood search (Hansen & Mladenović, "Variable neighborhood search for the
-//! p-median", Location Science 5 (1997) 207–226) over the cached swap of [`FastSwap`](super::FastSwap).
+//! p-median", Location Science 5 (1997) 207–226) over the cached swap of [`FastSwap`](crate::solve::FastSwap).
 //!
 //! From a local optimum, *shake* with `k` random feasible swaps, descend again, and keep the
 //! result when it is better (then start over at `k = 1`), otherwise restore the local
