@@ -7,7 +7,7 @@ use cdnplan_io::geoip::GeoIp;
 use serde_json::{Value, json};
 
 use crate::osmem;
-use crate::util::{Dir, data, default_scenario, gzip_lines, snapshot_lines};
+use crate::util::{data, default_scenario, gzip_lines, snapshot_lines};
 
 /// Requests taken from the shipped snapshot: enough for several pages, few enough to be quick.
 const DOCS: usize = 400;

@@ -949,7 +949,7 @@ fn read_cluster(
     // database only matters when clients must be placed (and the read says so).
     let geoip = match &s.demand.geoip {
         Some(p) => Some(GeoIp::open(p)?),
-        None => GeoIp::open(&data::bundled::geoip_country_db()).ok(),
+        None => GeoIp::open(data::bundled::geoip_country_db()).ok(),
     };
     let client = crate::es::EsClient::connect(&conn)?;
     crate::es::demand(
