@@ -370,3 +370,61 @@ fn a_snapshot_replays_to_the_same_demand() {
     assert_eq!(replay.demand, want.demand);
     let _ = c.request("DELETE", &format!("/{idx}"), None);
 }
+
+#[test]
+fn data_streams_name_the_serving_node_by_index() {
+    let f = fx();
+    let url = osmem::url();
+    let c = connect(url);
+    // Argus data streams since November 2023: `logs-argus-<nodeId>`, no node in the document.
+    let id = std::process::id();
+    let (a, b) = (
+        format!("logs-argus-t{id}-n1"),
+        format!("logs-argus-t{id}-n2"),
+    );
+    let mapping = ECS_MAPPING.replace(
+        ",\n  \"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}",
+        "",
+    );
+    assert!(!mapping.contains("host"));
+    let docs: Vec<String> = f
+        .ecs
+        .lines()
+        .map(|l| {
+            let mut d: Value = serde_json::from_str(l).unwrap();
+            d.as_object_mut().unwrap().remove("host");
+            d.to_string()
+        })
+        .collect();
+    let (first, second) = docs.split_at(docs.len() / 2);
+    let (first, second) = (first.join("\n"), second.join("\n"));
+    seed(&c, &a, Some(&mapping), &first);
+    seed(&c, &b, Some(&mapping), &second);
+    let pattern = format!("logs-argus-t{id}-*");
+    let opts = IngestOptions::new(Preset::Ecs).cells(CellKind::Country);
+    let want = f.read_files(&docs.join("\n"), &opts);
+    assert!(want.report.requests_by_node.is_empty());
+    let per_node = [
+        (format!("t{id}-n1"), f.read_files(&first, &opts)),
+        (format!("t{id}-n2"), f.read_files(&second, &opts)),
+    ]
+    .map(|(n, got)| (n, got.report.requests_counted));
+    for mode in [EsMode::PushDown, EsMode::Raw] {
+        let q = EsQuery::new(&pattern).page_size(9).mode(mode);
+        let got = f.read_es(&c, &q, &opts).unwrap();
+        assert_eq!(got.es.mode, mode);
+        assert_eq!(got.demand, want.demand, "{mode}");
+        assert_eq!(
+            got.report.requests_by_node,
+            per_node.iter().cloned().collect(),
+            "{mode}: {}",
+            got.es
+        );
+        assert!(
+            got.es.notes.iter().any(|n| n.contains("index name")),
+            "{:?}",
+            got.es.notes
+        );
+    }
+    let _ = c.request("DELETE", &format!("/{a},{b}"), None);
+}

@@ -1,6 +1,8 @@
 //! Starts osmem-server (the PyPI package `osmem-server==0.1.6`, an in-memory
 //! OpenSearch-compatible server) once per test binary on a free loopback port. The server
-//! watches this process and exits with it.
+//! watches this process and exits with it. Shared by the library tests and the CLI tests
+//! (`crates/cdnplan-cli/tests/cli.rs` includes this file), so it finds the project-local
+//! `.venv/` from either package.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -15,7 +17,13 @@ fn binary() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("OSMEM_SERVER") {
         return Some(PathBuf::from(p));
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // The workspace root: the nearest ancestor of this package holding `.venv/`.
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = here
+        .ancestors()
+        .find(|d| d.join(".venv").is_dir())
+        .unwrap_or(&here)
+        .to_path_buf();
     let lib = root.join(".venv/lib");
     if let Ok(rd) = std::fs::read_dir(&lib) {
         for e in rd.flatten() {

@@ -52,13 +52,16 @@ impl Context {
         }
         // The loader's errors name the file (and line and key) themselves.
         let mut s = Scenario::load(&path).context("cannot load the scenario")?;
+        // Files on the command line replace the scenario's demand, cluster included.
         if !a.logs.is_empty() {
             s.demand.logs = a.logs.clone();
             s.demand.demand_csv = None;
+            s.elasticsearch = None;
         }
         if let Some(d) = &a.demand {
             s.demand.demand_csv = Some(d.clone());
             s.demand.logs.clear();
+            s.elasticsearch = None;
         }
         apply_log_args(&mut s, &a.log);
         if let Some(t) = &a.topology {
@@ -88,6 +91,11 @@ impl Context {
         let inputs = Inputs::load(s, progress)
             .map_err(|e| name_logs(e, &s.demand.logs))
             .context("cannot load the scenario's inputs")?;
+        if let Some(es) = &inputs.es {
+            for line in es.to_string().lines() {
+                info!("{line}");
+            }
+        }
         if let Some(r) = &inputs.ingest {
             report_ingestion(r);
         }

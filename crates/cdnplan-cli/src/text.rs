@@ -308,11 +308,30 @@ fn by_reason(m: &std::collections::BTreeMap<String, u64>) -> String {
 
 /// The one-line ingestion summary printed by default (`--verbose` prints the whole report).
 pub fn ingest_summary(r: &IngestReport) -> String {
+    // A read from a cluster has no files: name what was read instead.
+    let source = if r.files == 0 {
+        if r.bytes_read > 0 {
+            format!(
+                "read from the cluster ({} of documents, {})",
+                human_bytes(r.bytes_read),
+                plural(r.records, "record", "records")
+            )
+        } else {
+            format!(
+                "aggregated in the cluster ({})",
+                plural(r.records, "record", "records")
+            )
+        }
+    } else {
+        format!(
+            "ingested {} ({}, {})",
+            plural(r.files, "log file", "log files"),
+            human_bytes(r.bytes_read),
+            plural(r.records, "record", "records")
+        )
+    };
     let mut s = format!(
-        "ingested {} ({}, {}): {} counted, {} located ({})",
-        plural(r.files, "log file", "log files"),
-        human_bytes(r.bytes_read),
-        plural(r.records, "record", "records"),
+        "{source}: {} counted, {} located ({})",
         plural(r.requests_counted, "request", "requests"),
         r.requests_located(),
         pct(if r.requests_counted == 0 {
@@ -396,6 +415,16 @@ mod tests {
             "ingested 1 log file (2.3 MB, 60000 records): 4 requests counted, 4 located \
              (100.0 %); 3 filtered out (status 404: 3)"
         );
+        r.files = 0;
+        assert!(
+            ingest_summary(&r).starts_with(
+                "read from the cluster (2.3 MB of documents, 60000 records): 4 requests counted"
+            ),
+            "{}",
+            ingest_summary(&r)
+        );
+        r.bytes_read = 0;
+        assert!(ingest_summary(&r).starts_with("aggregated in the cluster (60000 records)"));
         assert_eq!(
             ingest_warnings(&r),
             [

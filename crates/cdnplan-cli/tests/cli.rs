@@ -7,10 +7,13 @@
 
 #[macro_use]
 mod macros;
+#[path = "../../../tests/support/osmem.rs"]
+mod osmem;
 mod util;
 
 mod demand;
 mod errors;
+mod es;
 mod evaluate;
 mod help;
 mod output;

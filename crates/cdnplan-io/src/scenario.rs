@@ -41,6 +41,25 @@
 //! batch_size = 100
 //! # assume_bags = 1000        # what-if for a topology without bag data
 //! ```
+//!
+//! Demand may come from an Elasticsearch / OpenSearch cluster instead of files: leave out
+//! `logs` and `demand_csv` and add an `[elasticsearch]` section ([`ElasticsearchInput`]). The
+//! `[demand]` preset, cells, window, status and GeoIP settings apply as to files. Secrets are
+//! never written in the file: it names the *environment variables* that hold them.
+//!
+//! ```toml
+//! [demand]
+//! preset = "ecs"
+//! cells = "geotile:5"
+//! since = "2024-01-01T00:00:00Z"
+//!
+//! [elasticsearch]
+//! url = "https://logs.example:9200"       # or urls = [...], or cloud_id = "..."
+//! index = "logs-argus-*"
+//! mode = "auto"                           # auto, push-down or raw
+//! api_key_env = "ELASTICSEARCH_API_KEY"   # the variable's name, not the key
+//! # username = "planner"                  # with password_env = "ES_PASSWORD"
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,6 +112,270 @@ pub struct Scenario {
     /// The family ↔ bucket reassignment `plan` adds when the network is a topology.
     #[serde(default)]
     pub reassign: ReassignInput,
+    /// Read demand from this cluster instead of `[demand] logs` / `demand_csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elasticsearch: Option<ElasticsearchInput>,
+}
+
+/// The `[elasticsearch]` section: demand from an Elasticsearch / OpenSearch cluster.
+///
+/// Credentials are never stored in the scenario: `api_key_env`, `bearer_env` and
+/// `password_env` name environment variables that hold them, and a URL carrying user
+/// information (`https://user:pass@host`) is refused. Whatever the section leaves unset
+/// (URL, credentials) comes from `ELASTICSEARCH_URL`, `ELASTICSEARCH_API_KEY`,
+/// `ELASTICSEARCH_USERNAME` and `ELASTICSEARCH_PASSWORD`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticsearchInput {
+    /// Node URL(s), comma-separated (`https://logs.example:9200`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Node URLs, as a list (added to `url`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// An Elastic Cloud id instead of URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_id: Option<String>,
+    /// Index, data stream, alias or pattern (`distributor-node`, `logs-argus-*`).
+    pub index: String,
+    /// `auto` (push down when the mapping has a geo point or country field), `push-down` or
+    /// `raw`.
+    #[serde(default = "default_es_mode")]
+    pub mode: String,
+    /// Buckets or documents per page (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<usize>,
+    /// Parallel slices in raw mode (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slices: Option<u32>,
+    /// Page raw documents with a scroll even where a point in time is available.
+    #[serde(default)]
+    pub scroll: bool,
+    /// An extra filter in query-string syntax (`fields.label:PublicApi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Per-request timeout, seconds (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// Retries per request on 429, 5xx, timeouts and dropped connections (default 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// User name for basic auth; the password is read from `password_env`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Name of the environment variable holding the basic-auth password (default
+    /// `ELASTICSEARCH_PASSWORD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// Name of the environment variable holding an API key (e.g. `ELASTICSEARCH_API_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// Name of the environment variable holding a bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bearer_env: Option<String>,
+    /// A PEM file with the CA certificate(s) to trust.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
+    /// Skip certificate validation (test clusters only).
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+fn default_es_mode() -> String {
+    "auto".into()
+}
+
+impl ElasticsearchInput {
+    /// A section reading `index` at the cluster `url`, with the defaults.
+    pub fn new(url: impl Into<String>, index: impl Into<String>) -> Self {
+        ElasticsearchInput {
+            url: Some(url.into()),
+            urls: Vec::new(),
+            cloud_id: None,
+            index: index.into(),
+            mode: default_es_mode(),
+            page_size: None,
+            slices: None,
+            scroll: false,
+            query: None,
+            timeout_s: None,
+            retries: None,
+            username: None,
+            password_env: None,
+            api_key_env: None,
+            bearer_env: None,
+            ca_cert: None,
+            insecure: false,
+        }
+    }
+
+    /// Every URL the section names.
+    fn all_urls(&self) -> Vec<&str> {
+        self.url
+            .iter()
+            .flat_map(|u| u.split(','))
+            .chain(self.urls.iter().map(String::as_str))
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .collect()
+    }
+
+    /// Checks values the types cannot; no secret may sit in the file.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the key.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Config(format!("[elasticsearch] {m}")));
+        if self.index.trim().is_empty() {
+            return bad("index = \"\": name an index, data stream or pattern".into());
+        }
+        if !matches!(
+            self.mode
+                .trim()
+                .to_ascii_lowercase()
+                .replace('_', "-")
+                .as_str(),
+            "auto" | "push-down" | "pushdown" | "aggregate" | "raw" | "documents"
+        ) {
+            return bad(format!(
+                "mode = {:?}: use \"auto\", \"push-down\" or \"raw\"",
+                self.mode
+            ));
+        }
+        if self.page_size == Some(0) || self.slices == Some(0) {
+            return bad("page_size and slices must be at least 1".into());
+        }
+        if let Some(t) = self.timeout_s
+            && !(t.is_finite() && t > 0.0)
+        {
+            return bad(format!(
+                "timeout_s = {t}: must be a positive number of seconds"
+            ));
+        }
+        for u in self.all_urls() {
+            // `scheme://user[:pass]@host`: user information before the host.
+            let rest = u.split_once("://").map_or(u, |(_, r)| r);
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            if authority.contains('@') {
+                return bad(
+                    "url carries user information: never write credentials in a scenario; \
+                     give `username` and `password_env` (the name of an environment variable), \
+                     or `api_key_env`"
+                        .into(),
+                );
+            }
+        }
+        if !self.all_urls().is_empty() && self.cloud_id.is_some() {
+            return bad("`url(s)` and `cloud_id` are alternatives; give one".into());
+        }
+        let auths = [
+            self.username.is_some(),
+            self.api_key_env.is_some(),
+            self.bearer_env.is_some(),
+        ];
+        if auths.iter().filter(|&&a| a).count() > 1 {
+            return bad(
+                "`username`, `api_key_env` and `bearer_env` are alternatives; give one".into(),
+            );
+        }
+        if self.password_env.is_some() && self.username.is_none() {
+            return bad("`password_env` needs `username`".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "es")]
+impl ElasticsearchInput {
+    /// The connection: the section's settings, credentials read from the environment
+    /// variables it names, then the `ELASTICSEARCH_*` variables for what is still unset.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a named variable is unset, [`Error::Es`] for a malformed URL.
+    pub fn connection(&self) -> Result<crate::es::EsConnection> {
+        self.connection_from(|k| std::env::var(k).ok())
+    }
+
+    /// [`ElasticsearchInput::connection`] with the variables looked up by `var`.
+    ///
+    /// # Errors
+    /// As [`ElasticsearchInput::connection`].
+    pub fn connection_from(
+        &self,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<crate::es::EsConnection> {
+        use crate::es::{EsAuth, EsConnection, Secret};
+        self.check()?;
+        let get = |key: &str, name: &str| {
+            var(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                Error::Config(format!(
+                    "[elasticsearch] {key} = {name:?}: the environment variable {name} is not set"
+                ))
+            })
+        };
+        let urls = self.all_urls();
+        let mut c = if !urls.is_empty() {
+            EsConnection::url(&urls.join(","))?
+        } else if let Some(id) = &self.cloud_id {
+            EsConnection::cloud(id)
+        } else {
+            EsConnection::default()
+        };
+        if let Some(name) = &self.api_key_env {
+            c = c.auth(EsAuth::ApiKey(Secret::new(
+                get("api_key_env", name)?.trim(),
+            )));
+        } else if let Some(name) = &self.bearer_env {
+            c = c.auth(EsAuth::Bearer(Secret::new(get("bearer_env", name)?.trim())));
+        } else if let Some(u) = &self.username {
+            let name = self
+                .password_env
+                .as_deref()
+                .unwrap_or("ELASTICSEARCH_PASSWORD");
+            c = c.auth(EsAuth::Basic {
+                username: u.clone(),
+                password: Secret::new(get("password_env", name)?),
+            });
+        }
+        if let Some(ca) = &self.ca_cert {
+            c = c.ca_cert(ca.clone());
+        }
+        c = c.insecure(self.insecure);
+        if let Some(t) = self.timeout_s {
+            c = c.timeout_secs(t);
+        }
+        if let Some(r) = self.retries {
+            c = c.retries(r);
+        }
+        let c = c.with_env_from(var)?;
+        if c.urls.is_empty() && c.cloud_id.is_none() {
+            return Err(Error::Config(
+                "[elasticsearch]: no cluster given: set `url`, `urls` or `cloud_id`, or ELASTICSEARCH_URL"
+                    .into(),
+            ));
+        }
+        Ok(c)
+    }
+
+    /// The query: index, mode, paging and query string.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown mode.
+    pub fn query(&self) -> Result<crate::es::EsQuery> {
+        let mut q = crate::es::EsQuery::new(self.index.trim())
+            .mode(self.mode.parse()?)
+            .scroll(self.scroll);
+        if let Some(n) = self.page_size {
+            q = q.page_size(n);
+        }
+        if let Some(n) = self.slices {
+            q = q.slices(n);
+        }
+        if let Some(qs) = &self.query {
+            q = q.query_string(qs.clone());
+        }
+        Ok(q)
+    }
 }
 
 /// The `[reassign]` section: the family ↔ bucket reassignment after the plan's node moves.
@@ -378,9 +661,27 @@ impl Scenario {
     /// [`Error::Config`] naming the key.
     pub fn check(&self) -> Result<()> {
         let d = &self.demand;
-        if d.logs.is_empty() && d.demand_csv.is_none() {
+        if let Some(es) = &self.elasticsearch {
+            if !d.logs.is_empty() || d.demand_csv.is_some() {
+                return Err(Error::Config(format!(
+                    "[demand] {} and [elasticsearch] both name the demand; give one (remove the \
+                     [elasticsearch] section to read files, or `{}` to read the cluster)",
+                    if d.logs.is_empty() {
+                        "demand_csv"
+                    } else {
+                        "logs"
+                    },
+                    if d.logs.is_empty() {
+                        "demand_csv"
+                    } else {
+                        "logs"
+                    },
+                )));
+            }
+            es.check()?;
+        } else if d.logs.is_empty() && d.demand_csv.is_none() {
             return Err(Error::Config(
-                "[demand]: give `logs = [...]` or `demand_csv = \"...\"`".into(),
+                "[demand]: give `logs = [...]` or `demand_csv = \"...\"`, or an [elasticsearch] section to read a cluster".into(),
             ));
         }
         if !d.logs.is_empty() && d.demand_csv.is_some() {
@@ -447,6 +748,7 @@ impl Scenario {
             Some(&mut self.network.sites),
             Some(&mut self.network.countries),
             self.latency.measured.as_mut(),
+            self.elasticsearch.as_mut().and_then(|e| e.ca_cert.as_mut()),
         ]
         .into_iter()
         .flatten()
@@ -477,6 +779,9 @@ pub struct Inputs {
     /// Length of the period the demand covers, in seconds, when known: the scenario's
     /// `since`..`until` window, else the span of the counted requests.
     pub window_s: Option<f64>,
+    /// What the read from the cluster did, when the demand came from `[elasticsearch]`.
+    #[cfg(feature = "es")]
+    pub es: Option<crate::es::EsReport>,
 }
 
 impl Inputs {
@@ -512,8 +817,25 @@ impl Inputs {
         if let Some(m) = &s.latency.measured {
             latency = data::load_measured_rtt(m, latency)?;
         }
+        #[cfg(feature = "es")]
+        let mut es_report = None;
         let (demand, ingest, sources) = if let Some(csv) = &s.demand.demand_csv {
             (data::load_demand(csv)?, None, vec![file_name(csv)])
+        } else if let Some(es) = &s.elasticsearch {
+            #[cfg(feature = "es")]
+            {
+                let got = read_cluster(s, es, &countries, progress)?;
+                es_report = Some(got.es);
+                let sources = vec![format!("elasticsearch:{}", es.index.trim())];
+                (got.demand, Some(got.report), sources)
+            }
+            #[cfg(not(feature = "es"))]
+            {
+                let _ = es;
+                return Err(Error::Config(
+                    "[elasticsearch]: this build has no Elasticsearch support (the `es` feature of cdnplan-io)".into(),
+                ));
+            }
         } else {
             let ingested = ingest_logs(s, &countries, progress)?;
             let sources = s.demand.logs.iter().map(|p| file_name(p)).collect();
@@ -532,6 +854,8 @@ impl Inputs {
             latency,
             sources,
             window_s,
+            #[cfg(feature = "es")]
+            es: es_report,
         })
     }
 
@@ -608,6 +932,34 @@ fn ingest_logs(
         .unwrap_or_else(data::bundled::geoip_country_db);
     let geoip = GeoIp::open(&db)?;
     logs::ingest(&s.demand.logs, &geoip, countries, &options, progress)
+}
+
+/// Reads the scenario's demand from the cluster of its `[elasticsearch]` section.
+#[cfg(feature = "es")]
+fn read_cluster(
+    s: &Scenario,
+    es: &ElasticsearchInput,
+    countries: &Countries,
+    progress: &dyn Progress,
+) -> Result<crate::es::EsIngested> {
+    let options = ingest_options(&s.demand)?;
+    let conn = es.connection()?;
+    let query = es.query()?;
+    // Push-down on documents that carry their cell needs no GeoIP database; a missing bundled
+    // database only matters when clients must be placed (and the read says so).
+    let geoip = match &s.demand.geoip {
+        Some(p) => Some(GeoIp::open(p)?),
+        None => GeoIp::open(data::bundled::geoip_country_db()).ok(),
+    };
+    let client = crate::es::EsClient::connect(&conn)?;
+    crate::es::demand(
+        &client,
+        &query,
+        &options,
+        geoip.as_ref(),
+        countries,
+        progress,
+    )
 }
 
 /// Every country code of a topology's operators must be in the country table (a code such as
@@ -756,6 +1108,83 @@ countries = "countries.csv"
                 .to_string()
                 .contains("time_limit_s")
         );
+    }
+
+    const CLUSTER: &str = r#"
+[demand]
+preset = "ecs"
+[elasticsearch]
+url = "http://es.example:9200"
+index = "logs-argus-*"
+username = "planner"
+password_env = "PLANNER_ES_PASSWORD"
+[network]
+topology = "t.json"
+sites = "sites.csv"
+countries = "countries.csv"
+"#;
+
+    #[test]
+    fn elasticsearch_section_names_the_demand_and_no_secret() {
+        let s = Scenario::parse(CLUSTER).unwrap();
+        let es = s.elasticsearch.as_ref().unwrap();
+        assert_eq!(
+            (es.index.as_str(), es.mode.as_str()),
+            ("logs-argus-*", "auto")
+        );
+        let both = CLUSTER.replace("preset = \"ecs\"", "logs = [\"a.log\"]");
+        let e = Scenario::parse(&both).unwrap_err().to_string();
+        assert!(e.contains("both name the demand"), "{e}");
+        let neither = MINIMAL.replace("logs = [\"logs/a.ndjson.gz\"]", "");
+        let e = Scenario::parse(&neither).unwrap_err().to_string();
+        assert!(e.contains("[elasticsearch]"), "{e}");
+        for (bad, why) in [
+            ("http://es.example", "http://u:hunter2@es.example"),
+            (
+                "index = \"logs-argus-*\"",
+                "index = \"logs-argus-*\"\npassword = \"x\"",
+            ),
+            (
+                "index = \"logs-argus-*\"",
+                "index = \"logs-argus-*\"\nmode = \"fast\"",
+            ),
+        ] {
+            let text = CLUSTER.replace(bad, why);
+            let e = Scenario::parse(&text).unwrap_err().to_string();
+            assert!(!e.contains("hunter2"), "{e}");
+            assert!(e.contains("elasticsearch") || e.contains("password"), "{e}");
+        }
+    }
+
+    #[cfg(feature = "es")]
+    #[test]
+    fn elasticsearch_credentials_come_from_the_named_variables() {
+        use crate::es::EsAuth;
+        let s = Scenario::parse(CLUSTER).unwrap();
+        let es = s.elasticsearch.unwrap();
+        let env = |k: &str| (k == "PLANNER_ES_PASSWORD").then(|| "s3cret".to_string());
+        let c = es.connection_from(env).unwrap();
+        assert_eq!(c.urls, ["http://es.example:9200/"]);
+        let EsAuth::Basic { username, password } = &c.auth else {
+            panic!("{:?}", c.auth)
+        };
+        assert_eq!(
+            (username.as_str(), password.expose()),
+            ("planner", "s3cret")
+        );
+        let e = es.connection_from(|_| None).unwrap_err().to_string();
+        assert!(
+            e.contains("PLANNER_ES_PASSWORD") && e.contains("not set"),
+            "{e}"
+        );
+        let mut k = ElasticsearchInput::new("http://a:9200", "x");
+        k.api_key_env = Some("MY_KEY".into());
+        let c = k
+            .connection_from(|n| (n == "MY_KEY").then(|| "aWQ6a2V5".into()))
+            .unwrap();
+        assert!(matches!(c.auth, EsAuth::ApiKey(_)));
+        let q = k.query().unwrap();
+        assert_eq!(q.index, "x");
     }
 
     #[test]

@@ -72,6 +72,8 @@ impl Want {
 pub(crate) struct FieldCaps {
     pub(crate) index: String,
     pub(crate) fields: BTreeMap<String, Vec<String>>,
+    /// The concrete indices the pattern matched.
+    pub(crate) indices: Vec<String>,
 }
 
 impl FieldCaps {
@@ -113,9 +115,20 @@ impl FieldCaps {
                 url: inner.display.clone(),
             });
         }
+        let indices = v
+            .get("indices")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(FieldCaps {
             index: index.to_string(),
             fields,
+            indices,
         })
     }
 
@@ -218,6 +231,7 @@ mod tests {
         FieldCaps {
             index: "logs".into(),
             fields,
+            indices: vec!["logs".into()],
         }
     }
 

@@ -10,6 +10,7 @@ use super::error::EsError;
 use super::fields::{FieldCaps, Want};
 use super::{EsMode, EsQuery};
 use crate::logs::IngestOptions;
+use crate::logs::mapping::{INDEX_FIELD, node_from_index};
 
 /// How the demand is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,9 @@ pub(crate) struct Plan {
     pub(crate) query: Value,
     /// Mapping paths to fetch in raw mode (`_source` filtering).
     pub(crate) source: Vec<String>,
+    /// The serving node is the index name ([`node_from_index`]): the mapping names `_index`
+    /// as the node, or its node field is unmapped and the indices are data streams.
+    pub(crate) node_from_index: bool,
     pub(crate) notes: Vec<String>,
 }
 
@@ -136,21 +140,47 @@ impl Plan {
             }
             (EsMode::Auto, None) => Route::Raw,
         };
+        // The serving node: a mapped field, else the index name of data streams.
+        let explicit_index = m
+            .node
+            .as_ref()
+            .is_some_and(|n| n.paths.iter().any(|p| p == INDEX_FIELD));
+        let node_field = match &m.node {
+            Some(n) if !explicit_index => caps.resolve(n, "node", Want::Keyword)?,
+            _ => None,
+        };
+        let streams = !caps.indices.is_empty()
+            && caps.indices.iter().all(|i| {
+                i.trim_start_matches(".ds-").starts_with("logs-") && node_from_index(i) != i
+            });
+        let node_from_index = explicit_index || (node_field.is_none() && streams);
+        if node_from_index {
+            if !explicit_index {
+                notes.push(format!(
+                    "{}: the serving node is taken from the index name (logs-<dataset>-<node>)",
+                    match &m.node {
+                        Some(n) => format!("node field `{n}` is not in the mapping"),
+                        None => "the mapping names no node field".to_string(),
+                    }
+                ));
+            }
+        } else if node_field.is_none()
+            && let Some(n) = &m.node
+        {
+            notes.push(format!(
+                "node field `{n}` is not in the mapping: requests by node not counted"
+            ));
+        }
         if let Route::PushDown { .. } = route {
             fields.insert(
                 "client_ip",
                 caps.require(&m.client_ip, "client_ip", Want::IpOrKeyword)?,
             );
             fields.insert("bytes", caps.require(&m.bytes, "bytes", Want::Number)?);
-            if let Some(n) = &m.node {
-                match caps.resolve(n, "node", Want::Keyword)? {
-                    Some(field) => {
-                        fields.insert("node", field);
-                    }
-                    None => notes.push(format!(
-                        "node field `{n}` is not in the mapping: requests by node not counted"
-                    )),
-                }
+            if node_from_index {
+                fields.insert("node", INDEX_FIELD.to_string());
+            } else if let Some(field) = node_field {
+                fields.insert("node", field);
             }
             for (slot, spec) in m.slots() {
                 let mapped: Vec<&String> = spec
@@ -172,6 +202,7 @@ impl Plan {
             .slots()
             .into_iter()
             .flat_map(|(_, s)| s.paths.iter().cloned())
+            .filter(|p| p != INDEX_FIELD)
             .collect();
         source.sort();
         source.dedup();
@@ -182,6 +213,7 @@ impl Plan {
             fields,
             query,
             source,
+            node_from_index,
             notes,
         })
     }
@@ -242,7 +274,7 @@ pub(crate) fn filter_query(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::{LogFilter, Preset};
+    use crate::logs::{FieldSpec, LogFilter, Preset};
 
     fn caps(pairs: &[(&str, &str)]) -> FieldCaps {
         FieldCaps {
@@ -251,6 +283,7 @@ mod tests {
                 .iter()
                 .map(|(k, t)| (k.to_string(), vec![t.to_string()]))
                 .collect(),
+            indices: vec!["logs".into()],
         }
     }
 
@@ -296,6 +329,37 @@ mod tests {
             &IngestOptions::new(Preset::Argus),
         );
         assert!(matches!(e, Err(EsError::Config(_))), "{e:?}");
+    }
+
+    #[test]
+    fn data_streams_without_a_node_field_name_the_node_by_index() {
+        let mut c = ecs();
+        c.fields.remove("host.name");
+        c.indices = vec![
+            ".ds-logs-argus-n1-2024.01.01-000001".into(),
+            "logs-argus-n2".into(),
+        ];
+        let q = EsQuery::new("logs-argus-*");
+        let opts = IngestOptions::new(Preset::Ecs).cells(CellKind::Geotile { zoom: 5 });
+        let p = Plan::new(&c, &q, &opts).unwrap();
+        assert!(p.node_from_index);
+        assert_eq!(p.field("node"), Some("_index"));
+        assert!(!p.source.iter().any(|s| s == "_index"));
+        assert!(p.notes[0].contains("index name"), "{:?}", p.notes);
+        // A plain index is not a data stream: no node.
+        c.indices = vec!["distributor-node".into()];
+        let p = Plan::new(&c, &q, &opts).unwrap();
+        assert!(!p.node_from_index && p.field("node").is_none());
+        // The mapping may ask for it by name.
+        let mut m = opts.mapping.clone();
+        m.node = Some(FieldSpec::new("_index"));
+        let p = Plan::new(&ecs(), &q, &opts.clone().mapping(m)).unwrap();
+        assert!(p.node_from_index);
+        // A mapped node field wins over the index name.
+        let mut c = ecs();
+        c.indices = vec!["logs-argus-n2".into()];
+        let p = Plan::new(&c, &q, &opts).unwrap();
+        assert_eq!(p.field("node"), Some("host.name"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::client::Inner;
 use super::error::EsError;
 use super::plan::{Cell, Plan};
+use crate::logs::mapping::node_from_index;
 
 /// One composite bucket: the key values and the sub-aggregations.
 #[derive(Debug, Clone)]
@@ -149,6 +150,11 @@ pub(crate) async fn run(
         out.pages += composite(inner, plan, src, json!({}), size, progress, |page| {
             for b in page {
                 if let Some(n) = b.key["node"].as_str().filter(|n| !n.is_empty()) {
+                    let n = if plan.node_from_index {
+                        node_from_index(n)
+                    } else {
+                        n
+                    };
                     *out.by_node.entry(n.to_string()).or_insert(0) += b.docs;
                 }
             }

@@ -24,7 +24,8 @@ use super::plan::Plan;
 use super::{EsQuery, Paging};
 use crate::error::{Error, Result};
 use crate::geoip::GeoIp;
-use crate::logs::{IngestOptions, Ingested, ingest_responses};
+use crate::logs::mapping::INDEX_FIELD;
+use crate::logs::{FieldSpec, IngestOptions, Ingested, ingest_responses};
 
 /// The part of a page the pager needs; `_source` is skipped unparsed.
 #[derive(Deserialize)]
@@ -84,6 +85,16 @@ pub(crate) fn read(
     let query = match exclude {
         Some(x) => json!({"bool": {"filter": [plan.query], "must_not": [x]}}),
         None => plan.query.clone(),
+    };
+    // The node from the hit's `_index` when the plan says so (data streams).
+    let node_opts;
+    let opts = if plan.node_from_index {
+        let mut o = opts.clone();
+        o.mapping.node = Some(FieldSpec::new(INDEX_FIELD));
+        node_opts = o;
+        &node_opts
+    } else {
+        opts
     };
     let mut attempts = 0u32;
     loop {

@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 
 use super::csv::CsvColumns;
 use super::filter::{LogFilter, format_ms};
-use super::mapping::{FieldMapping, LogFormat, Preset, Slot};
+use super::mapping::{FieldMapping, INDEX_FIELD, LogFormat, Preset, Slot, node_from_index};
 use super::ndjson::JsonExtractor;
 use super::reader::{Batcher, Counting, open_reader};
 use super::record::Filtered;
@@ -519,6 +519,13 @@ fn finish(
     let mut unlocated_first: FxHashMap<IpAddr, (Pos, Unlocated)> = FxHashMap::default();
     let mut filtered: FxHashMap<Filtered, u64> = FxHashMap::default();
     let mut time: Option<(i64, i64)> = None;
+    // Nodes read from `_index` are index names: count them by the node they stand for.
+    let node_from_hit_index = opts.format == LogFormat::EsHits
+        && opts
+            .mapping
+            .node
+            .as_ref()
+            .is_some_and(|n| n.paths.iter().any(|p| p == INDEX_FIELD));
     for s in states {
         if let Some(e) = s.fatal {
             return Err(e);
@@ -533,6 +540,11 @@ fn finish(
             *filtered.entry(k).or_insert(0) += v;
         }
         for (k, v) in s.by_node {
+            let k = if node_from_hit_index {
+                node_from_index(&k).to_string()
+            } else {
+                k
+            };
             *report.requests_by_node.entry(k).or_insert(0) += v;
         }
         for (k, v) in s.unlocated_by_reason {

@@ -9,6 +9,12 @@
 //!
 //! A field may name alternatives separated by `|` (`url.path|url.original`): the first one
 //! present in a record wins.
+//!
+//! In Elasticsearch hits (the `es-hits` layout and reads from a cluster) the pseudo-field
+//! [`INDEX_FIELD`] (`_index`) names the hit's index rather than a `_source` path. Mapped as the
+//! `node`, it yields the serving node from the index name ([`node_from_index`]): Argus writes
+//! to the data stream `logs-argus-<nodeId>` since November 2023, and the node id is nowhere
+//! else in the document.
 
 use std::fmt;
 use std::str::FromStr;
@@ -103,9 +109,52 @@ pub struct FieldMapping {
     /// GeoIP database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<FieldSpec>,
-    /// Serving node, counted per node in the report.
+    /// Serving node, counted per node in the report. In Elasticsearch hits, `_index` takes
+    /// the node from the index name (see [`node_from_index`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<FieldSpec>,
+}
+
+/// The pseudo-field naming a hit's index (`_index`), usable as the `node` field of
+/// Elasticsearch hits and cluster reads.
+pub const INDEX_FIELD: &str = "_index";
+
+/// The serving node an index name stands for.
+///
+/// A data stream's backing index `.ds-<stream>-<yyyy.mm.dd>-<generation>` stands for its
+/// stream; a stream (or index) named `logs-<dataset>-<node>` (Argus: `logs-argus-<nodeId>`,
+/// Colossus: `logs-colossus-<source>`) for `<node>`; any other name for itself.
+///
+/// ```
+/// use cdnplan_io::logs::mapping::node_from_index;
+/// assert_eq!(node_from_index("logs-argus-dist-1"), "dist-1");
+/// assert_eq!(node_from_index(".ds-logs-argus-dist-1-2024.01.31-000002"), "dist-1");
+/// assert_eq!(node_from_index("distributor-node"), "distributor-node");
+/// ```
+pub fn node_from_index(index: &str) -> &str {
+    let mut name = index;
+    if let Some(rest) = name.strip_prefix(".ds-") {
+        name = rest;
+        // `-<yyyy.mm.dd>-<generation>`
+        let mut parts = name.rsplitn(3, '-');
+        if let (Some(generation), Some(date), Some(stream)) =
+            (parts.next(), parts.next(), parts.next())
+            && !generation.is_empty()
+            && generation.bytes().all(|b| b.is_ascii_digit())
+            && date.len() == 10
+            && date.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            name = stream;
+        }
+    }
+    if let Some(rest) = name.strip_prefix("logs-")
+        && let Some((dataset, node)) = rest.split_once('-')
+        && !dataset.is_empty()
+        && !node.is_empty()
+    {
+        return node;
+    }
+    name
 }
 
 /// The layout of a log file.
@@ -340,7 +389,13 @@ impl FieldMapping {
             (LogFormat::EsHits, Some(s)) => s
                 .paths
                 .iter()
-                .map(|p| format!("_source.{p}"))
+                .map(|p| {
+                    if p == INDEX_FIELD {
+                        p.clone()
+                    } else {
+                        format!("_source.{p}")
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("|"),
             (_, Some(s)) => s.display(),
@@ -433,6 +488,22 @@ impl PathTrie {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_from_index_reads_data_streams_and_their_backing_indices() {
+        for (index, node) in [
+            ("logs-argus-1", "1"),
+            ("logs-argus-dist-eu-1", "dist-eu-1"),
+            (".ds-logs-argus-dist-eu-1-2023.11.12-000003", "dist-eu-1"),
+            ("logs-colossus-storage-7", "storage-7"),
+            (".ds-metrics-x-2023.11.12-000001", "metrics-x"),
+            ("distributor-node", "distributor-node"),
+            ("logs-argus", "logs-argus"),
+            ("logs--x", "logs--x"),
+        ] {
+            assert_eq!(node_from_index(index), node, "{index}");
+        }
+    }
 
     #[test]
     fn presets_parse_in_any_case() {

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::mapping::{FieldMapping, LogFormat, PathTrie, Slot};
+use super::mapping::{FieldMapping, INDEX_FIELD, LogFormat, PathTrie, Slot};
 use super::record::{Cap, Captures};
 
 /// The compiled paths of a mapping for one JSON format.
@@ -28,7 +28,8 @@ impl JsonExtractor {
         let mut paths: Vec<(Slot, u8, String)> = Vec::new();
         for (slot, spec) in mapping.slots() {
             for (pref, p) in spec.paths.iter().enumerate() {
-                let p = if hits {
+                // `_index` is the hit's own metadata, not a `_source` path.
+                let p = if hits && p != INDEX_FIELD {
                     format!("_source.{p}")
                 } else {
                     p.clone()
@@ -377,7 +378,7 @@ impl<'de> Visitor<'de> for ScalarSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::mapping::Preset;
+    use crate::logs::mapping::{FieldSpec, Preset};
 
     fn extract(preset: Preset, line: &str) -> Vec<(Slot, Option<Cap<'static>>)> {
         let x = JsonExtractor::new(&preset.mapping(), preset.format());
@@ -480,6 +481,25 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn index_is_hit_metadata_not_a_source_path() {
+        let mut m = Preset::EsHits.mapping();
+        m.node = Some(FieldSpec::new(INDEX_FIELD));
+        let x = JsonExtractor::new(&m, LogFormat::EsHits);
+        let hit =
+            format!(r#"{{"_index":".ds-logs-argus-n7-2024.01.31-000001","_source":{ARGUS}}}"#);
+        let resp = format!(r#"{{"hits":{{"hits":[{hit}]}}}}"#);
+        let mut seen = Vec::new();
+        x.for_each_hit(resp.as_bytes(), |_, c| {
+            seen.push(format!("{:?}", c.get(Slot::Node)));
+            Ok::<(), ()>(())
+        })
+        .unwrap()
+        .unwrap();
+        let want = st(".ds-logs-argus-n7-2024.01.31-000001");
+        assert_eq!(seen, [format!("{:?}", want.as_ref())]);
     }
 
     #[test]

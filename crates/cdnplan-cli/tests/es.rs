@@ -1,0 +1,255 @@
+//! `cdnplan demand --es`, `cdnplan snapshot` and scenarios with an `[elasticsearch]` section,
+//! against a real OpenSearch-compatible server (osmem-server, started by `crate::osmem`; a
+//! missing server fails the test with the install command).
+
+use cdnplan_io::es::{EsClient, EsConnection};
+use cdnplan_io::geoip::GeoIp;
+use serde_json::{Value, json};
+
+use crate::osmem;
+use crate::util::{data, default_scenario, gzip_lines, snapshot_lines};
+
+/// Requests taken from the shipped snapshot: enough for several pages, few enough to be quick.
+const DOCS: usize = 400;
+
+/// A fresh index name for this process and test.
+fn name(base: &str) -> String {
+    format!("cdnplan-cli-{}-{base}", std::process::id())
+}
+
+fn client() -> EsClient {
+    EsClient::connect(&EsConnection::url(osmem::url()).unwrap().timeout_secs(5.0)).unwrap()
+}
+
+/// Creates `index` (with `mapping`, or dynamic) holding `docs`.
+fn seed(index: &str, mapping: Option<Value>, docs: &[String]) {
+    let c = client();
+    let _ = c.request("DELETE", &format!("/{index}"), None);
+    c.request(
+        "PUT",
+        &format!("/{index}"),
+        Some(&mapping.unwrap_or(json!({}))),
+    )
+    .unwrap();
+    let mut bulk = String::new();
+    for d in docs {
+        bulk.push_str("{\"index\":{}}\n");
+        bulk.push_str(d);
+        bulk.push('\n');
+    }
+    let r = c
+        .post_ndjson(&format!("/{index}/_bulk?refresh=true"), bulk.into_bytes())
+        .unwrap();
+    assert_eq!(r["errors"], json!(false), "{r}");
+}
+
+fn drop_index(index: &str) {
+    let _ = client().request("DELETE", &format!("/{index}"), None);
+}
+
+/// The Argus documents in the ECS layout, with the country an ingest pipeline's geoip
+/// processor would add (none for clients the database misses).
+fn ecs(argus: &[String]) -> Vec<String> {
+    let geoip = GeoIp::open(data("geoip/dbip-country-lite.mmdb")).unwrap();
+    argus
+        .iter()
+        .map(|l| {
+            let d: Value = serde_json::from_str(l).unwrap();
+            let m = &d["fields"]["meta"];
+            let xff = m["req"]["headers"]["x-forwarded-for"].as_str().unwrap();
+            let ip = xff.split(',').next().unwrap().trim();
+            let mut client = json!({"ip": ip});
+            if let Some(cc) = ip
+                .parse()
+                .ok()
+                .and_then(|ip| geoip.lookup(ip).unwrap())
+                .and_then(|l| l.country)
+            {
+                client["geo"] = json!({"country_iso_code": cc.to_string()});
+            }
+            let mut doc = json!({
+                "@timestamp": d["@timestamp"],
+                "url": {"path": m["req"]["url"]},
+                "client": client,
+                "http": {"response": {"status_code": m["res"]["statusCode"]}},
+                "host": {"name": m["req"]["headers"]["host"]},
+            });
+            if let Some(b) = m["res"]["headers"]["content-length"].as_str() {
+                doc["http"]["response"]["bytes"] = json!(b.parse::<u64>().unwrap());
+            }
+            doc.to_string()
+        })
+        .collect()
+}
+
+fn ecs_mapping() -> Value {
+    json!({"mappings": {"properties": {
+        "@timestamp": {"type": "date"},
+        "url": {"properties": {"path": {"type": "keyword"}}},
+        "client": {"properties": {"ip": {"type": "ip"},
+            "geo": {"properties": {"country_iso_code": {"type": "keyword"}}}}},
+        "http": {"properties": {"response": {"properties": {
+            "status_code": {"type": "long"}, "bytes": {"type": "long"}}}}},
+        "host": {"properties": {"name": {"type": "keyword"}}}}}})
+}
+
+/// The cells and counts of a `demand --json` document.
+fn cells(doc: &Value) -> (Value, Value, Value) {
+    (
+        doc["cells"].clone(),
+        doc["report"]["requests_counted"].clone(),
+        doc["report"]["requests_by_node"].clone(),
+    )
+}
+
+clitest!(demand_from_the_cluster_equals_the_files, |dir, cmd| {
+    let argus = snapshot_lines(DOCS);
+    let ecs = ecs(&argus);
+    dir.create("argus.ndjson.gz", gzip_lines(&argus));
+    dir.create("ecs.ndjson.gz", gzip_lines(&ecs));
+    let (raw_idx, pd_idx) = (name("distributor-node"), name("ecs"));
+    seed(&raw_idx, None, &argus);
+    seed(&pd_idx, Some(ecs_mapping()), &ecs);
+    let url = osmem::url();
+
+    // Raw mode: Argus 2023 documents carry no location; the CLI places clients by GeoIP.
+    let want = cmd
+        .args(["demand", "--json", "argus.ndjson.gz"])
+        .ok()
+        .json();
+    let got = dir
+        .command()
+        .args(["demand", "--json", "--es", url, "--index", &raw_idx])
+        .args(["--page-size", "37", "--slices", "2"])
+        .ok()
+        .json();
+    assert_eq!(cells(&got), cells(&want), "raw mode");
+    assert!(want["report"]["requests_counted"].as_u64().unwrap() > DOCS as u64 / 2);
+
+    // Push-down: the country field is mapped, so the cluster aggregates.
+    let want = dir
+        .command()
+        .args(["demand", "--json", "--preset", "ecs", "ecs.ndjson.gz"])
+        .ok()
+        .json();
+    let mut pd = dir.command();
+    pd.args(["demand", "--json", "--preset", "ecs", "--es", url])
+        .args([
+            "--index",
+            &pd_idx,
+            "--es-mode",
+            "push-down",
+            "--page-size",
+            "5",
+        ]);
+    let got = pd.ok().json();
+    assert_eq!(cells(&got), cells(&want), "push-down");
+    // The summary names the cluster, not "0 log files".
+    let run = pd.loud().ok();
+    contains!(run.stderr, "push-down via composite aggregation");
+    assert!(!run.stderr.contains("log files"), "{run}");
+    contains!(run.stderr, "in the cluster (");
+    drop_index(&raw_idx);
+    drop_index(&pd_idx);
+});
+
+clitest!(a_snapshot_replays_as_a_log_file, |dir, cmd| {
+    let argus = snapshot_lines(DOCS);
+    dir.create("argus.ndjson.gz", gzip_lines(&argus));
+    let idx = name("snapshot");
+    seed(&idx, None, &argus);
+    cmd.args(["snapshot", "--es", osmem::url(), "--index", &idx])
+        .args(["-o", "snap.ndjson.gz", "--page-size", "50"])
+        .ok();
+    let replay = dir
+        .command()
+        .args(["demand", "--json", "snap.ndjson.gz"])
+        .ok()
+        .json();
+    let want = dir
+        .command()
+        .args(["demand", "--json", "argus.ndjson.gz"])
+        .ok()
+        .json();
+    assert_eq!(cells(&replay), cells(&want));
+    drop_index(&idx);
+});
+
+clitest!(a_scenario_reads_its_demand_from_the_cluster, |dir, cmd| {
+    let argus = snapshot_lines(DOCS);
+    dir.create("argus.ndjson.gz", gzip_lines(&argus));
+    let idx = name("scenario");
+    seed(&idx, None, &argus);
+    let section = format!(
+        "[elasticsearch]\nurl = \"{}\"\nindex = \"{idx}\"\npage_size = 60\n\
+         username = \"planner\"\npassword_env = \"CDNPLAN_TEST_ES_PASSWORD\"\n\n[network]",
+        osmem::url()
+    );
+    let logs_line = "logs = [\"../snapshots/argus-2023-06.ndjson.gz\"]";
+    let text = default_scenario(|t| {
+        let abs = format!(
+            "logs = [\"{}\"]",
+            data("snapshots/argus-2023-06.ndjson.gz").display()
+        );
+        assert!(
+            t.contains(&abs),
+            "the default scenario reads the snapshot ({logs_line})"
+        );
+        t.replace(&abs, "").replacen("[network]", &section, 1)
+    });
+    dir.create("cluster.toml", &text);
+    let mut ev = cmd.clone();
+    ev.args(["evaluate", "--json", "cluster.toml"])
+        .env("CDNPLAN_TEST_ES_PASSWORD", "hunter22");
+    let got = ev.ok().json();
+    let want = dir
+        .command()
+        .args([
+            "evaluate",
+            "--json",
+            "cluster.toml",
+            "--logs",
+            "argus.ndjson.gz",
+        ])
+        .ok()
+        .json();
+    assert!(got["requests"].as_u64().unwrap() > DOCS as u64 / 2);
+    assert_eq!(got["requests"], want["requests"]);
+    assert_eq!(got["demand_cells"], want["demand_cells"]);
+    assert_eq!(got["evaluation"], want["evaluation"]);
+    let run = ev.loud().ok();
+    contains!(run.stderr, "raw via point in time");
+    assert!(!run.stderr.contains("hunter22"), "{run}");
+
+    // The password's variable unset: the error names the variable, not a value.
+    let run = dir.command().args(["evaluate", "cluster.toml"]).fails();
+    contains!(run.error(), "CDNPLAN_TEST_ES_PASSWORD", "not set");
+
+    // Files and a cluster in one scenario: a named contradiction.
+    let both = text.replacen("[demand]", "[demand]\nlogs = [\"argus.ndjson.gz\"]", 1);
+    dir.create("both.toml", both);
+    let run = dir.command().args(["evaluate", "both.toml"]).fails();
+    contains!(run.error(), "[elasticsearch] both name the demand");
+    drop_index(&idx);
+});
+
+clitest!(
+    an_unknown_index_prints_the_cause_without_credentials,
+    |dir, cmd| {
+        let _ = dir;
+        let url = osmem::url().replace("http://", "http://elastic:hunter22@");
+        let idx = name("no-such-index");
+        let run = cmd
+            .args(["demand", "--es", &url, "--index", &idx])
+            .env("ELASTICSEARCH_API_KEY", "")
+            .fails();
+        // The cause chain: what failed, then why.
+        contains!(
+            run.error(),
+            &format!("cannot read demand from \"{idx}\": "),
+            &idx
+        );
+        assert!(run.error().to_lowercase().contains("no index"), "{run}");
+        assert!(!run.stderr.contains("hunter22"), "{run}");
+    }
+);
