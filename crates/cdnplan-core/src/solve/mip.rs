@@ -464,7 +464,7 @@ mod tests {
 
         use super::*;
         use crate::progress::NoProgress;
-        use crate::solve::{FastSwap, Instance, Multistart, parse_pmed};
+        use crate::solve::{FastSwap, Instance, Multistart, Vns, parse_pmed};
 
         /// Clients and sites in the plane, with fixed, forbidden and budget constraints.
         fn random(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
@@ -552,6 +552,7 @@ mod tests {
                     starts: 2,
                     seed,
                     swap: FastSwap { max_swaps: 100 },
+                    vns: Vns::default(),
                 }
                 .run(&pb, None, &NoProgress)
                 .open;
