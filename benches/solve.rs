@@ -61,15 +61,19 @@ fn geo_instance(n_clients: usize, n_sites: usize, seed: u64) -> Instance {
     Instance::new(n_clients, n_sites, cost, weight).expect("valid instance")
 }
 
-fn heuristic(c: &mut Criterion) {
-    let options = SolveOptions::new().method(Method::Heuristic);
-    let geo = geo_instance(300, 150, 1);
-    let geo_c = Constraints {
+/// The seeded geography-like case every group runs: 300 clients, 150 sites, p = 15.
+fn geo_case() -> (Instance, Constraints) {
+    let constraints = Constraints {
         p: 15,
         ..Default::default()
     };
+    (geo_instance(300, 150, 1), constraints)
+}
+
+fn heuristic(c: &mut Criterion) {
+    let options = SolveOptions::new().method(Method::Heuristic);
     let mut cases = vec![("pmed1", pmed("pmed1")), ("pmed5", pmed("pmed5"))];
-    cases.push(("geo 300x150 p=15", (geo, geo_c)));
+    cases.push(("geo 300x150 p=15", geo_case()));
     let multistart = Multistart {
         starts: 8,
         seed: 0,
@@ -93,17 +97,12 @@ fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
     let options = SolveOptions::new().time_limit(Duration::from_secs(120));
-    let geo = geo_instance(300, 150, 1);
-    let geo_c = Constraints {
-        p: 15,
-        ..Default::default()
-    };
     let cases = vec![
         ("pmed1", pmed("pmed1")),
         ("pmed5", pmed("pmed5")),
         ("pmed16", pmed("pmed16")),
         ("pmed40", pmed("pmed40")),
-        ("geo 300x150 p=15", (geo, geo_c)),
+        ("geo 300x150 p=15", geo_case()),
     ];
     for (name, (inst, cons)) in &cases {
         group.bench_function(format!("{name} vns+lagrangian-bb"), |b| {
@@ -119,15 +118,10 @@ fn exact(c: &mut Criterion) {
     let mut group = c.benchmark_group("exact");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    let geo = geo_instance(300, 150, 1);
-    let geo_c = Constraints {
-        p: 15,
-        ..Default::default()
-    };
     let cases = vec![
         ("pmed1", pmed("pmed1")),
         ("pmed5", pmed("pmed5")),
-        ("geo 300x150 p=15", (geo, geo_c)),
+        ("geo 300x150 p=15", geo_case()),
     ];
     let mut backends = vec![("microlp", MipBackend::Microlp)];
     if cfg!(feature = "highs") {
