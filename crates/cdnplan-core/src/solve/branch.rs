@@ -126,7 +126,7 @@ impl BranchAndBound {
             return search.finish(proof, best);
         }
         let mut stack = vec![Node {
-            masks: masks.with(fixing),
+            masks: masks.with(problem, fixing),
             lambda: root.lambda,
             bound: root.value,
         }];
@@ -179,7 +179,7 @@ impl BranchAndBound {
                 pruned = pruned.min(search.best);
                 continue;
             }
-            let masks = node.masks.with(fixing);
+            let masks = node.masks.with(problem, fixing);
             // Branch on the undecided site of the inner solution that the ascent was least
             // sure of (its averaged y_j nearest ½; ties: lowest index); when every selected
             // site is decided, on the undecided site with the most negative ρ.

@@ -121,6 +121,9 @@ pub struct Problem<'a> {
     /// Per client, the allowed sites by increasing cost (ties by index): `n_clients` rows of
     /// `n_allowed` entries.
     order: Vec<u32>,
+    /// The weighted costs in the same layout as `order` (`w_i · c_ij` for `j = order[i][k]`),
+    /// for sequential scans.
+    order_cost: Vec<f64>,
     n_allowed: usize,
     /// Every weighted cost `w_i · c_ij` is an integer, so every objective value is one.
     integral: bool,
@@ -179,6 +182,14 @@ impl<'a> Problem<'a> {
             }
         }
         let (order, n_allowed) = sorted_sites(instance, &allowed);
+        let order_cost = order
+            .iter()
+            .enumerate()
+            .map(|(k, &j)| {
+                let i = k / n_allowed.max(1);
+                instance.weight[i] * instance.cost[i * m + j as usize]
+            })
+            .collect();
         let integral = instance.weight.iter().enumerate().all(|(i, &w)| {
             let row = &instance.cost[i * m..(i + 1) * m];
             w == 0.0 || row.iter().all(|&c| is_integer(w * c))
@@ -193,6 +204,7 @@ impl<'a> Problem<'a> {
             max_closed,
             by_site,
             order,
+            order_cost,
             n_allowed,
             integral,
         };
@@ -332,6 +344,13 @@ impl<'a> Problem<'a> {
     #[inline]
     pub fn sites_by_cost(&self, i: usize) -> &[u32] {
         &self.order[i * self.n_allowed..(i + 1) * self.n_allowed]
+    }
+
+    /// The weighted costs `w_i · c_ij` from client `i` to
+    /// [`sites_by_cost(i)`](Self::sites_by_cost), in that (ascending) order.
+    #[inline]
+    pub fn sorted_weighted_costs(&self, i: usize) -> &[f64] {
+        &self.order_cost[i * self.n_allowed..(i + 1) * self.n_allowed]
     }
 
     /// Number of allowed sites.

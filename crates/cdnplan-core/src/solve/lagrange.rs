@@ -36,6 +36,11 @@ use super::Problem;
 /// Clients per parallel block (fixed, so sums do not depend on the thread count).
 const BLOCK: usize = 256;
 
+/// Below this many blocks an iteration runs on the calling thread: handing a few hundred
+/// microseconds of work to the thread pool costs more in wake-ups than it saves. The choice
+/// depends on the instance only, never on the thread count.
+const PARALLEL_MIN_BLOCKS: usize = 8;
+
 /// Relative slack taken off a computed bound before it is used, covering the rounding of
 /// `n_clients` floating-point additions.
 pub const ROUNDING_SLACK: f64 = 1e-11;
@@ -161,6 +166,7 @@ impl Lagrangian {
         let mut idle = 0;
         let mut g = vec![0.0; n];
         let mut ws = Workspace::new(problem, masks);
+        let mut last_primal = Vec::new();
         if ws.infeasible(problem) {
             best.value = f64::INFINITY;
             return best;
@@ -172,7 +178,7 @@ impl Lagrangian {
             }
             best.iterations = it + 1;
             let value = ws.evaluate(problem, &lambda);
-            let norm = ws.subgradient(problem, &lambda, &mut g);
+            let norm = ws.subgradient(problem, &mut g);
             // Exponential moving average over the last ~20 iterations.
             let alpha = 1.0 / (it + 1).min(20) as f64;
             for (y, &sel) in best.y_average.iter_mut().zip(&ws.selected) {
@@ -180,9 +186,13 @@ impl Lagrangian {
             }
             if it % self.primal_every.max(1) == 0 {
                 let open = ws.selected_sorted();
-                let objective = inst.objective(&open);
-                if best.best_open.as_ref().is_none_or(|(_, b)| objective < *b) {
-                    best.best_open = Some((open, objective));
+                // The inner solution often stays put for many iterations: price it once.
+                if open != last_primal {
+                    let objective = inst.objective(&open);
+                    if best.best_open.as_ref().is_none_or(|(_, b)| objective < *b) {
+                        best.best_open = Some((open.clone(), objective));
+                    }
+                    last_primal = open;
                 }
             }
             if value > best.value {
@@ -291,13 +301,15 @@ impl Lagrangian {
 }
 
 /// Which sites may open and which must, for one node of a search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Masks {
     pub(crate) allowed: Vec<bool>,
     pub(crate) fixed: Vec<bool>,
     /// Per client, the sites that may serve it (by increasing cost), when reduced-cost
     /// fixing has narrowed them; otherwise every allowed site.
     pub(crate) pairs: Option<Arc<Vec<Vec<u32>>>>,
+    /// The weighted costs of `pairs`, in the same layout.
+    pub(crate) pair_costs: Option<Arc<Vec<Vec<f64>>>>,
 }
 
 impl Masks {
@@ -308,6 +320,7 @@ impl Masks {
             allowed: (0..m).map(|j| problem.is_allowed(j)).collect(),
             fixed: (0..m).map(|j| problem.is_fixed(j)).collect(),
             pairs: None,
+            pair_costs: None,
         }
     }
 
@@ -320,14 +333,35 @@ impl Masks {
         }
     }
 
+    /// The weighted costs from client `i` to [`sites`](Self::sites), in that (ascending)
+    /// order.
+    #[inline]
+    pub(crate) fn costs<'s>(&'s self, problem: &'s Problem<'_>, i: usize) -> &'s [f64] {
+        match &self.pair_costs {
+            Some(costs) => &costs[i],
+            None => problem.sorted_weighted_costs(i),
+        }
+    }
+
     /// Number of sites that must open.
     pub(crate) fn n_fixed(&self) -> usize {
         self.fixed.iter().filter(|&&f| f).count()
     }
 
     /// These masks with `fixing` applied.
-    pub(crate) fn with(&self, fixing: Fixing) -> Masks {
+    pub(crate) fn with(&self, problem: &Problem<'_>, fixing: Fixing) -> Masks {
         let mut next = self.clone();
+        let inst = problem.instance();
+        let costs = (fixing.pairs.iter().enumerate())
+            .map(|(i, sites)| {
+                let w = inst.weight[i];
+                sites
+                    .iter()
+                    .map(|&j| w * inst.cost(i, j as usize))
+                    .collect()
+            })
+            .collect();
+        next.pair_costs = Some(Arc::new(costs));
         next.pairs = Some(Arc::new(fixing.pairs));
         for &j in &fixing.closed {
             next.allowed[j] = false;
@@ -337,6 +371,21 @@ impl Masks {
         }
         next
     }
+}
+
+/// How many of `costs` (ascending) are below `l`: a galloping search, since the prefix is
+/// usually a handful of sites out of hundreds.
+#[inline]
+fn below(costs: &[f64], l: f64) -> usize {
+    let negative = |c: f64| c < l;
+    let mut hi = 1;
+    while hi <= costs.len() && negative(costs[hi - 1]) {
+        hi *= 2;
+    }
+    // Every entry before `lo` is negative; the answer lies in `lo..=min(hi - 1, len)`.
+    let lo = hi / 2;
+    let end = (hi - 1).min(costs.len());
+    lo + costs[lo..end].partition_point(|&c| negative(c))
 }
 
 /// `λ_i` = the weighted cost from client `i` to the nearest site of `start` (0 when empty).
@@ -449,6 +498,8 @@ struct Workspace {
     selected: Vec<bool>,
     /// `Σ_{j selected} ρ_j`.
     inner: f64,
+    /// Per client, how many sites of its list had a negative term `w_i c_ij − λ_i`.
+    prefix: Vec<u32>,
     /// The sites allowed by the masks.
     allowed: Vec<usize>,
     masks: Masks,
@@ -461,6 +512,7 @@ impl Workspace {
             rho: vec![0.0; m],
             selected: vec![false; m],
             inner: 0.0,
+            prefix: Vec::new(),
             allowed: (0..m).filter(|&j| masks.allowed[j]).collect(),
             masks: masks.clone(),
         }
@@ -490,38 +542,57 @@ impl Workspace {
     fn evaluate(&mut self, problem: &Problem<'_>, lambda: &[f64]) -> f64 {
         let inst = problem.instance();
         let (n, m) = (inst.n_clients, inst.n_sites);
-        let partial: Vec<(Vec<f64>, f64)> = (0..n.div_ceil(BLOCK))
-            .into_par_iter()
-            .map(|b| {
-                let mut rho = vec![0.0; m];
-                let mut lambdas = 0.0;
-                let end = ((b + 1) * BLOCK).min(n);
-                for (i, &l) in lambda.iter().enumerate().take(end).skip(b * BLOCK) {
-                    let w = inst.weight[i];
-                    if w == 0.0 {
-                        continue;
-                    }
-                    lambdas += l;
-                    let row = &inst.cost[i * m..(i + 1) * m];
-                    for &j in self.masks.sites(problem, i) {
-                        let v = w * row[j as usize] - l;
-                        if v >= 0.0 {
-                            break;
-                        }
-                        rho[j as usize] += v;
-                    }
-                }
-                (rho, lambdas)
-            })
-            .collect();
-        self.rho.iter_mut().for_each(|r| *r = 0.0);
+        // Adds client `i`'s terms to `rho`; returns `λ_i` (0 for a client without weight)
+        // and how many of its sites have a negative term (a prefix of its list).
+        let add = |i: usize, l: f64, rho: &mut [f64]| -> (f64, u32) {
+            let w = inst.weight[i];
+            if w == 0.0 {
+                return (0.0, 0);
+            }
+            let costs = self.masks.costs(problem, i);
+            // `w c − l < 0` exactly when `w c < l` (a rounded difference keeps its sign).
+            let k = below(costs, l);
+            for (&j, &c) in self.masks.sites(problem, i)[..k].iter().zip(&costs[..k]) {
+                rho[j as usize] += c - l;
+            }
+            (l, k as u32)
+        };
+        let mut rho = std::mem::take(&mut self.rho);
+        let mut prefix = std::mem::take(&mut self.prefix);
+        rho.iter_mut().for_each(|r| *r = 0.0);
+        prefix.resize(n, 0);
         let mut lambdas = 0.0;
-        for (rho, l) in &partial {
-            lambdas += l;
-            for (a, b) in self.rho.iter_mut().zip(rho) {
-                *a += b;
+        if n.div_ceil(BLOCK) < PARALLEL_MIN_BLOCKS {
+            for (i, (&l, k)) in lambda.iter().zip(prefix.iter_mut()).enumerate() {
+                let (li, ki) = add(i, l, &mut rho);
+                lambdas += li;
+                *k = ki;
+            }
+        } else {
+            let partial: Vec<(Vec<f64>, f64)> = prefix
+                .par_chunks_mut(BLOCK)
+                .enumerate()
+                .map(|(b, chunk)| {
+                    let mut rho = vec![0.0; m];
+                    let mut lambdas = 0.0;
+                    for (k, ki) in chunk.iter_mut().enumerate() {
+                        let i = b * BLOCK + k;
+                        let (li, kk) = add(i, lambda[i], &mut rho);
+                        lambdas += li;
+                        *ki = kk;
+                    }
+                    (rho, lambdas)
+                })
+                .collect();
+            for (part, l) in &partial {
+                lambdas += l;
+                for (a, b) in rho.iter_mut().zip(part) {
+                    *a += b;
+                }
             }
         }
+        self.rho = rho;
+        self.prefix = prefix;
         let order = self.sorted_sites();
         let (selected, inner) = select(problem, &self.masks, &self.rho, &order, Force::None);
         self.selected = selected;
@@ -529,40 +600,37 @@ impl Workspace {
         lambdas + inner
     }
 
-    /// The subgradient `g_i = 1 − #{selected j : w_i c_ij < λ_i}` into `g`; returns `‖g‖²`.
-    fn subgradient(&self, problem: &Problem<'_>, lambda: &[f64], g: &mut [f64]) -> f64 {
+    /// The subgradient `g_i = 1 − #{selected j : w_i c_ij < λ_i}` into `g` (at the `λ` of
+    /// the last [`evaluate`](Self::evaluate)); returns `‖g‖²`.
+    fn subgradient(&self, problem: &Problem<'_>, g: &mut [f64]) -> f64 {
         let inst = problem.instance();
-        let m = inst.n_sites;
         let selected = &self.selected;
-        let norms: Vec<f64> = g
-            .par_chunks_mut(BLOCK)
-            .enumerate()
-            .map(|(b, chunk)| {
-                let mut norm = 0.0;
-                for (k, gi) in chunk.iter_mut().enumerate() {
-                    let i = b * BLOCK + k;
-                    let (w, l) = (inst.weight[i], lambda[i]);
-                    if w == 0.0 {
-                        *gi = 0.0;
-                        continue;
-                    }
-                    let row = &inst.cost[i * m..(i + 1) * m];
-                    let mut served = 0.0;
-                    for &j in self.masks.sites(problem, i) {
-                        if w * row[j as usize] - l >= 0.0 {
-                            break;
-                        }
-                        if selected[j as usize] {
-                            served += 1.0;
-                        }
-                    }
-                    *gi = 1.0 - served;
-                    norm += *gi * *gi;
-                }
-                norm
-            })
-            .collect();
-        norms.iter().sum()
+        // `g_i` for client `i`: 1 − the selected sites among its negative terms.
+        let gradient = |i: usize| -> f64 {
+            if inst.weight[i] == 0.0 {
+                return 0.0;
+            }
+            let k = self.prefix[i] as usize;
+            let served = self.masks.sites(problem, i)[..k]
+                .iter()
+                .filter(|&&j| selected[j as usize])
+                .count();
+            1.0 - served as f64
+        };
+        let block = |(b, chunk): (usize, &mut [f64])| -> f64 {
+            let mut norm = 0.0;
+            for (k, gi) in chunk.iter_mut().enumerate() {
+                *gi = gradient(b * BLOCK + k);
+                norm += *gi * *gi;
+            }
+            norm
+        };
+        if g.len().div_ceil(BLOCK) < PARALLEL_MIN_BLOCKS {
+            g.chunks_mut(BLOCK).enumerate().map(block).sum()
+        } else {
+            let norms: Vec<f64> = g.par_chunks_mut(BLOCK).enumerate().map(block).collect();
+            norms.iter().sum()
+        }
     }
 }
 
@@ -571,6 +639,18 @@ mod tests {
     use super::*;
     use crate::solve::testkit::{cycle, problem, scattered, two_clusters};
     use crate::solve::{Budget, Constraints, brute_force};
+
+    #[test]
+    fn below_counts_the_leading_entries_under_the_limit() {
+        let costs: Vec<f64> = (0..37).map(f64::from).collect();
+        for len in 0..costs.len() {
+            for l in [-1.0, 0.0, 0.5, 1.0, 3.0, 7.5, 16.0, 36.0, 100.0] {
+                let slice = &costs[..len];
+                let want = slice.iter().filter(|&&c| c < l).count();
+                assert_eq!(below(slice, l), want, "len {len} l {l}");
+            }
+        }
+    }
 
     #[test]
     fn proves_the_two_cluster_optimum() {
