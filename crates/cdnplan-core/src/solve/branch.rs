@@ -119,14 +119,15 @@ impl BranchAndBound {
             proof.complete = !root.cut;
             return search.finish(proof, root.value);
         }
-        let fixing = self.root.fix_in(problem, &masks, &root.lambda, search.best);
+        let narrowed = self.root.fix_in(problem, &masks, &root.lambda, search.best);
+        let fixing = &narrowed.0;
         proof.root_fixed = (fixing.closed.len(), fixing.open.len());
         if fixing.pairs.iter().any(Vec::is_empty) && problem.instance().n_clients > 0 {
             let best = search.best;
             return search.finish(proof, best);
         }
         let mut stack = vec![Node {
-            masks: masks.with(problem, fixing),
+            masks: masks.with(narrowed),
             lambda: root.lambda,
             bound: root.value,
         }];
@@ -172,14 +173,14 @@ impl BranchAndBound {
                 pruned = pruned.min(bound);
                 continue;
             }
-            let fixing = self
+            let narrowed = self
                 .node
                 .fix_in(problem, &node.masks, &lb.lambda, search.best);
-            if fixing.pairs.iter().any(Vec::is_empty) {
+            if narrowed.0.pairs.iter().any(Vec::is_empty) {
                 pruned = pruned.min(search.best);
                 continue;
             }
-            let masks = node.masks.with(problem, fixing);
+            let masks = node.masks.with(narrowed);
             // Branch on the undecided site of the inner solution that the ascent was least
             // sure of (its averaged y_j nearest ½; ties: lowest index); when every selected
             // site is decided, on the undecided site with the most negative ρ.

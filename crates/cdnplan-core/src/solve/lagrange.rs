@@ -227,17 +227,18 @@ impl Lagrangian {
     /// Reduced-cost fixing at the multipliers `lambda` against the objective `upper` reached
     /// by some feasible open set (see the [module docs](self)).
     pub fn fix(&self, problem: &Problem<'_>, lambda: &[f64], upper: f64) -> Fixing {
-        self.fix_in(problem, &Masks::of(problem), lambda, upper)
+        self.fix_in(problem, &Masks::of(problem), lambda, upper).0
     }
 
-    /// Reduced-cost fixing under `masks`.
+    /// Reduced-cost fixing under `masks`; also returns the weighted costs of the pairs kept
+    /// (in the layout of [`Fixing::pairs`]).
     pub(crate) fn fix_in(
         &self,
         problem: &Problem<'_>,
         masks: &Masks,
         lambda: &[f64],
         upper: f64,
-    ) -> Fixing {
+    ) -> (Fixing, Vec<Vec<f64>>) {
         let inst = problem.instance();
         let m = inst.n_sites;
         let mut ws = Workspace::new(problem, masks);
@@ -274,29 +275,29 @@ impl Lagrangian {
         for &j in &closed {
             is_closed[j] = true;
         }
-        let pairs = (0..inst.n_clients)
-            .map(|i| {
-                let w = inst.weight[i];
-                let row = &inst.cost[i * m..(i + 1) * m];
-                masks
-                    .sites(problem, i)
-                    .iter()
-                    .copied()
-                    .filter(|&j| {
-                        let j = j as usize;
-                        !is_closed[j]
-                            && (w == 0.0
-                                || value + open_penalty[j] + (w * row[j] - lambda[i]).max(0.0)
-                                    <= limit)
-                    })
-                    .collect()
-            })
-            .collect();
-        Fixing {
+        let mut pairs = Vec::with_capacity(inst.n_clients);
+        let mut costs = Vec::with_capacity(inst.n_clients);
+        for (i, &l) in lambda.iter().enumerate().take(inst.n_clients) {
+            let w = inst.weight[i];
+            let (mut kept, mut kept_costs) = (Vec::new(), Vec::new());
+            for (&j, &c) in masks.sites(problem, i).iter().zip(masks.costs(problem, i)) {
+                let ju = j as usize;
+                if !is_closed[ju]
+                    && (w == 0.0 || value + open_penalty[ju] + (c - l).max(0.0) <= limit)
+                {
+                    kept.push(j);
+                    kept_costs.push(c);
+                }
+            }
+            pairs.push(kept);
+            costs.push(kept_costs);
+        }
+        let fixing = Fixing {
             closed,
             open,
             pairs,
-        }
+        };
+        (fixing, costs)
     }
 }
 
@@ -348,19 +349,9 @@ impl Masks {
         self.fixed.iter().filter(|&&f| f).count()
     }
 
-    /// These masks with `fixing` applied.
-    pub(crate) fn with(&self, problem: &Problem<'_>, fixing: Fixing) -> Masks {
+    /// These masks with `fixing` applied; `costs` are the weighted costs of its pairs.
+    pub(crate) fn with(&self, (fixing, costs): (Fixing, Vec<Vec<f64>>)) -> Masks {
         let mut next = self.clone();
-        let inst = problem.instance();
-        let costs = (fixing.pairs.iter().enumerate())
-            .map(|(i, sites)| {
-                let w = inst.weight[i];
-                sites
-                    .iter()
-                    .map(|&j| w * inst.cost(i, j as usize))
-                    .collect()
-            })
-            .collect();
         next.pair_costs = Some(Arc::new(costs));
         next.pairs = Some(Arc::new(fixing.pairs));
         for &j in &fixing.closed {
@@ -386,6 +377,18 @@ fn below(costs: &[f64], l: f64) -> usize {
     let lo = hi / 2;
     let end = (hi - 1).min(costs.len());
     lo + costs[lo..end].partition_point(|&c| negative(c))
+}
+
+/// [`below`], searching from `hint` (a guess of the answer) outwards.
+#[inline]
+fn below_near(costs: &[f64], l: f64, hint: usize) -> usize {
+    let h = hint.min(costs.len());
+    if h > 0 && costs[h - 1] >= l {
+        // The answer is below the hint.
+        return below(&costs[..h - 1], l);
+    }
+    // Every entry before `h` is below `l`.
+    h + below(&costs[h..], l)
 }
 
 /// `λ_i` = the weighted cost from client `i` to the nearest site of `start` (0 when empty).
@@ -544,14 +547,16 @@ impl Workspace {
         let (n, m) = (inst.n_clients, inst.n_sites);
         // Adds client `i`'s terms to `rho`; returns `λ_i` (0 for a client without weight)
         // and how many of its sites have a negative term (a prefix of its list).
-        let add = |i: usize, l: f64, rho: &mut [f64]| -> (f64, u32) {
+        // `hint` is the prefix of the previous iteration: the multipliers move a little per
+        // step, so the new prefix is usually the same or next to it.
+        let add = |i: usize, l: f64, hint: u32, rho: &mut [f64]| -> (f64, u32) {
             let w = inst.weight[i];
             if w == 0.0 {
                 return (0.0, 0);
             }
             let costs = self.masks.costs(problem, i);
             // `w c − l < 0` exactly when `w c < l` (a rounded difference keeps its sign).
-            let k = below(costs, l);
+            let k = below_near(costs, l, hint as usize);
             for (&j, &c) in self.masks.sites(problem, i)[..k].iter().zip(&costs[..k]) {
                 rho[j as usize] += c - l;
             }
@@ -564,7 +569,7 @@ impl Workspace {
         let mut lambdas = 0.0;
         if n.div_ceil(BLOCK) < PARALLEL_MIN_BLOCKS {
             for (i, (&l, k)) in lambda.iter().zip(prefix.iter_mut()).enumerate() {
-                let (li, ki) = add(i, l, &mut rho);
+                let (li, ki) = add(i, l, *k, &mut rho);
                 lambdas += li;
                 *k = ki;
             }
@@ -577,7 +582,7 @@ impl Workspace {
                     let mut lambdas = 0.0;
                     for (k, ki) in chunk.iter_mut().enumerate() {
                         let i = b * BLOCK + k;
-                        let (li, kk) = add(i, lambda[i], &mut rho);
+                        let (li, kk) = add(i, lambda[i], *ki, &mut rho);
                         lambdas += li;
                         *ki = kk;
                     }
@@ -648,6 +653,20 @@ mod tests {
                 let slice = &costs[..len];
                 let want = slice.iter().filter(|&&c| c < l).count();
                 assert_eq!(below(slice, l), want, "len {len} l {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn below_near_agrees_with_below_for_every_hint() {
+        let costs: Vec<f64> = (0..23).map(|c| f64::from(c / 2)).collect();
+        for l in [-1.0, 0.0, 0.5, 1.0, 3.0, 7.5, 11.0, 50.0] {
+            for hint in 0..30 {
+                assert_eq!(
+                    below_near(&costs, l, hint),
+                    below(&costs, l),
+                    "l {l} hint {hint}"
+                );
             }
         }
     }
