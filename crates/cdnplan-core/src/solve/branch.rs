@@ -9,8 +9,11 @@
 //! inner solution the ascents meet is a feasible open set: the better ones are polished by
 //! the swap local search and become the new incumbent.
 //!
-//! The search is sequential and every choice is a total order on sites, so the answer does
-//! not depend on the thread count (the ascents' parallel sums are block-ordered).
+//! The two children of a node are evaluated at once (in parallel when a second thread is
+//! free), both against the incumbent known when their parent branched; their results are
+//! then taken in a fixed order (closed child, open child). Every choice is a total order on
+//! sites and the ascents' parallel sums are block-ordered, so the answer does not depend on
+//! the thread count.
 
 use std::time::Instant;
 
@@ -74,6 +77,33 @@ struct Node {
     bound: f64,
 }
 
+/// An evaluated subproblem that still holds a better solution: it branches on `pick`.
+struct Branching {
+    masks: Masks,
+    lambda: Vec<f64>,
+    bound: f64,
+    /// The site to branch on; `None` when the masks leave a single open set.
+    pick: Option<usize>,
+}
+
+/// What evaluating a node found.
+struct Evaluation {
+    /// An open set the ascent met (feasible), for the incumbent.
+    offer: Option<Vec<usize>>,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    /// Holds nothing better than the incumbent; the bound of the subtree.
+    Pruned(f64),
+    /// Holds no solution at all that beats the incumbent (a client lost every site).
+    Exhausted,
+    /// Every open site is decided: this open set is the subtree's only solution.
+    Leaf(Vec<usize>),
+    /// Branch further.
+    Branch(Branching),
+}
+
 impl BranchAndBound {
     /// Proves `open` (feasible, objective `objective`) optimal within `gap_tolerance`, or
     /// finds a better solution and proves that, by `deadline`.
@@ -126,13 +156,17 @@ impl BranchAndBound {
             let best = search.best;
             return search.finish(proof, best);
         }
-        let mut stack = vec![Node {
+        let root_node = Node {
             masks: masks.with(narrowed),
             lambda: root.lambda,
             bound: root.value,
-        }];
+        };
+        let mut stack = Vec::new();
         // The least bound of the pruned subtrees.
         let mut pruned = f64::INFINITY;
+        let evaluation = self.evaluate(problem, root_node, &search, deadline);
+        proof.nodes += 1;
+        self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
         progress.begin("branch and bound", None);
         while let Some(node) = stack.pop() {
             if node.bound >= search.target() {
@@ -144,86 +178,147 @@ impl BranchAndBound {
                 proof.complete = false;
                 break;
             }
-            proof.nodes += 1;
-            progress.advance(1);
-            if node.masks.n_fixed() >= problem.p() {
-                // Every open site is decided: the leaf's value is its objective.
-                let leaf: Vec<usize> = (0..node.masks.fixed.len())
-                    .filter(|&j| node.masks.fixed[j])
-                    .collect();
-                if problem.is_feasible(&leaf) {
-                    search.offer(&leaf, deadline);
-                    pruned = pruned.min(problem.instance().objective(&leaf));
+            let children = match node.pick {
+                Some(j) => {
+                    let mut closed = node.masks.clone();
+                    closed.allowed[j] = false;
+                    let mut opened = node.masks;
+                    opened.fixed[j] = true;
+                    vec![(closed, node.lambda.clone()), (opened, node.lambda)]
                 }
-                continue;
-            }
-            let lb = self.node.ascend_in(
-                problem,
-                &node.masks,
-                node.lambda,
-                search.best,
-                search.target(),
-                deadline,
-            );
-            if let Some((candidate, _)) = &lb.best_open {
-                search.offer(candidate, deadline);
-            }
-            let bound = lb.value.max(node.bound);
-            if bound >= search.target() {
-                pruned = pruned.min(bound);
-                continue;
-            }
-            let narrowed = self
-                .node
-                .fix_in(problem, &node.masks, &lb.lambda, search.best);
-            if narrowed.0.pairs.iter().any(Vec::is_empty) {
-                pruned = pruned.min(search.best);
-                continue;
-            }
-            let masks = node.masks.with(narrowed);
-            // Branch on the undecided site of the inner solution that the ascent was least
-            // sure of (its averaged y_j nearest ½; ties: lowest index); when every selected
-            // site is decided, on the undecided site with the most negative ρ.
-            let undecided = |j: &usize| masks.allowed[*j] && !masks.fixed[*j];
-            let doubt = |j: usize| (lb.y_average[j] - 0.5).abs();
-            let pick = lb
-                .inner_open
-                .iter()
-                .copied()
-                .filter(undecided)
-                .min_by(|&a, &b| doubt(a).total_cmp(&doubt(b)).then(a.cmp(&b)))
-                .or_else(|| {
-                    (0..masks.allowed.len())
-                        .filter(undecided)
-                        .min_by(|&a, &b| lb.rho[a].total_cmp(&lb.rho[b]).then(a.cmp(&b)))
-                });
-            let Some(j) = pick else {
-                // Nothing left to decide: the masks leave a single open set (a leaf next).
-                stack.push(Node {
-                    masks,
-                    lambda: lb.lambda,
-                    bound,
-                });
-                continue;
+                None => vec![(node.masks, node.lambda)],
             };
-            let mut closed = masks.clone();
-            closed.allowed[j] = false;
-            let mut opened = masks;
-            opened.fixed[j] = true;
-            stack.push(Node {
-                masks: closed,
-                lambda: lb.lambda.clone(),
-                bound,
-            });
-            stack.push(Node {
-                masks: opened,
-                lambda: lb.lambda,
-                bound,
-            });
+            let child = |(masks, lambda): (Masks, Vec<f64>)| Node {
+                masks,
+                lambda,
+                bound: node.bound,
+            };
+            let evaluations = {
+                let search = &search;
+                let mut children = children.into_iter().map(child);
+                match (children.next(), children.next()) {
+                    (Some(a), Some(b)) => {
+                        let (ea, eb) = rayon::join(
+                            || self.evaluate(problem, a, search, deadline),
+                            || self.evaluate(problem, b, search, deadline),
+                        );
+                        vec![ea, eb]
+                    }
+                    (Some(a), None) => vec![self.evaluate(problem, a, search, deadline)],
+                    _ => Vec::new(),
+                }
+            };
+            proof.nodes += evaluations.len();
+            progress.advance(evaluations.len() as u64);
+            for evaluation in evaluations {
+                self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
+            }
         }
         progress.end();
         let open_min = stack.iter().map(|n| n.bound).fold(f64::INFINITY, f64::min);
         search.finish(proof, pruned.min(open_min))
+    }
+}
+
+impl BranchAndBound {
+    /// Evaluates `node` against the incumbent of `search` (read only, so that sibling
+    /// evaluations may run at once).
+    fn evaluate(
+        &self,
+        problem: &Problem<'_>,
+        node: Node,
+        search: &Search<'_, '_>,
+        deadline: Option<Instant>,
+    ) -> Evaluation {
+        if node.masks.n_fixed() >= problem.p() {
+            // Every open site is decided: the leaf's value is its objective.
+            let leaf: Vec<usize> = (0..node.masks.fixed.len())
+                .filter(|&j| node.masks.fixed[j])
+                .collect();
+            let outcome = if problem.is_feasible(&leaf) {
+                Outcome::Leaf(leaf)
+            } else {
+                Outcome::Pruned(f64::INFINITY)
+            };
+            return Evaluation {
+                offer: None,
+                outcome,
+            };
+        }
+        let lb = self.node.ascend_in(
+            problem,
+            &node.masks,
+            node.lambda,
+            search.best,
+            search.target(),
+            deadline,
+        );
+        let offer = lb.best_open.as_ref().map(|(open, _)| open.clone());
+        let bound = lb.value.max(node.bound);
+        if bound >= search.target() {
+            return Evaluation {
+                offer,
+                outcome: Outcome::Pruned(bound),
+            };
+        }
+        let narrowed = self
+            .node
+            .fix_in(problem, &node.masks, &lb.lambda, search.best);
+        if narrowed.0.pairs.iter().any(Vec::is_empty) {
+            return Evaluation {
+                offer,
+                outcome: Outcome::Exhausted,
+            };
+        }
+        let masks = node.masks.with(narrowed);
+        // Branch on the undecided site of the inner solution that the ascent was least
+        // sure of (its averaged y_j nearest ½; ties: lowest index); when every selected
+        // site is decided, on the undecided site with the most negative ρ.
+        let undecided = |j: &usize| masks.allowed[*j] && !masks.fixed[*j];
+        let doubt = |j: usize| (lb.y_average[j] - 0.5).abs();
+        let pick = lb
+            .inner_open
+            .iter()
+            .copied()
+            .filter(undecided)
+            .min_by(|&a, &b| doubt(a).total_cmp(&doubt(b)).then(a.cmp(&b)))
+            .or_else(|| {
+                (0..masks.allowed.len())
+                    .filter(undecided)
+                    .min_by(|&a, &b| lb.rho[a].total_cmp(&lb.rho[b]).then(a.cmp(&b)))
+            });
+        Evaluation {
+            offer,
+            outcome: Outcome::Branch(Branching {
+                masks,
+                lambda: lb.lambda,
+                bound,
+                pick,
+            }),
+        }
+    }
+
+    /// Takes an evaluation into the search: its offer, then its subtree.
+    fn take(
+        &self,
+        evaluation: Evaluation,
+        search: &mut Search<'_, '_>,
+        stack: &mut Vec<Branching>,
+        pruned: &mut f64,
+        deadline: Option<Instant>,
+    ) {
+        if let Some(open) = &evaluation.offer {
+            search.offer(open, deadline);
+        }
+        match evaluation.outcome {
+            Outcome::Pruned(bound) => *pruned = pruned.min(bound),
+            Outcome::Exhausted => *pruned = pruned.min(search.best),
+            Outcome::Leaf(open) => {
+                search.offer(&open, deadline);
+                *pruned = pruned.min(search.problem.instance().objective(&open));
+            }
+            Outcome::Branch(branching) => stack.push(branching),
+        }
     }
 }
 
