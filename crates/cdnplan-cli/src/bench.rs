@@ -8,8 +8,8 @@ use anyhow::{Context as _, Result, bail};
 use cdnplan_core::LinearRtt;
 use cdnplan_core::solve::synthetic::{World, WorldSpec};
 use cdnplan_core::solve::{
-    Constraints, FastSwap, Instance, Method, MipBackend, Multistart, Problem, Solution,
-    SolveOptions, Status, Vns, parse_pmed, parse_pmedopt, solve,
+    Constraints, Instance, Method, MipBackend, Problem, Solution, SolveOptions, Status, parse_pmed,
+    parse_pmedopt, solve,
 };
 use cdnplan_io::data;
 use serde_json::json;
@@ -85,15 +85,7 @@ fn heuristic(
 ) -> Result<(f64, f64)> {
     let started = Instant::now();
     let problem = Problem::new(instance, constraints)?;
-    let ms = Multistart {
-        starts: o.starts,
-        seed: o.seed,
-        swap: FastSwap {
-            max_swaps: o.max_swaps,
-        },
-        vns: Vns::default(),
-    };
-    let inc = ms.run(
+    let inc = o.multistart().run(
         &problem,
         started.checked_add(o.time_limit),
         &cdnplan_core::NoProgress,

@@ -167,20 +167,12 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         let mut t = String::new();
+        let _ = writeln!(t, "{}", c.calls_summary());
         let _ = writeln!(
             t,
-            "{} calls: {} by the lead ({} per-bag in {} batches; {} lead transactions), {} by operators",
-            c.lead_calls + c.operator_calls,
-            c.lead_calls,
-            c.per_bag_calls,
-            c.batches,
-            c.lead_transactions,
-            c.operator_calls
-        );
-        let _ = writeln!(
-            t,
-            "{} bags move ({} bucket assignments); replayed: {} calls legal, no coverage gap, end state = target",
-            c.bags_moved, c.bucket_assignment_changes, r.replay.calls
+            "{}; replayed: {} calls legal, no coverage gap, end state = target",
+            c.bags_summary(),
+            r.replay.calls
         );
         let _ = writeln!(
             t,

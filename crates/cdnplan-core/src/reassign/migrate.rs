@@ -113,6 +113,43 @@ pub struct Cost {
     pub bucket_assignment_changes: usize,
 }
 
+impl Cost {
+    /// Every call, the lead's and the operators'.
+    pub fn calls(&self) -> usize {
+        self.lead_calls + self.operator_calls
+    }
+
+    /// One sentence on the calls and who makes them.
+    ///
+    /// ```
+    /// use cdnplan_core::reassign::Cost;
+    /// let c = Cost { lead_calls: 26, operator_calls: 2, lead_transactions: 26, ..Cost::default() };
+    /// assert_eq!(
+    ///     c.calls_summary(),
+    ///     "28 calls: 26 by the lead (0 per-bag calls in 0 batches; 26 lead transactions), 2 by operators"
+    /// );
+    /// ```
+    pub fn calls_summary(&self) -> String {
+        format!(
+            "{} calls: {} by the lead ({} per-bag calls in {} batches; {} lead transactions), {} by operators",
+            self.calls(),
+            self.lead_calls,
+            self.per_bag_calls,
+            self.batches,
+            self.lead_transactions,
+            self.operator_calls
+        )
+    }
+
+    /// One phrase on the bags that move.
+    pub fn bags_summary(&self) -> String {
+        format!(
+            "{} bags change buckets ({} bucket assignments added or removed)",
+            self.bags_moved, self.bucket_assignment_changes
+        )
+    }
+}
+
 /// An ordered migration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Migration {

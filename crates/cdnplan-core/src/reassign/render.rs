@@ -25,16 +25,10 @@ pub fn markdown(r: &Reassignment, title: &str) -> String {
     let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
-        "{} calls: {} by the lead ({} per-bag calls in {} batches of up to {}; {} lead transactions when each batch is one `utility.batch`), {} by operators. {} bags change buckets ({} bucket assignments added or removed). Replayed on the runtime-rules simulator: every call legal, no bag lost a region it was served in ({} bag–region pairs checked after each call), end state equals the target.\n",
-        c.lead_calls + c.operator_calls,
-        c.lead_calls,
-        c.per_bag_calls,
-        c.batches,
+        "{}; batches of up to {} calls, each one `utility.batch` transaction. {}. Replayed on the runtime-rules simulator: every call legal, no bag lost a region it was served in ({} bag–region pairs checked after each call), end state equals the target.\n",
+        c.calls_summary(),
         r.migration.batch_size,
-        c.lead_transactions,
-        c.operator_calls,
-        c.bags_moved,
-        c.bucket_assignment_changes,
+        c.bags_summary(),
         r.replay.covered_pairs,
     );
     let _ = writeln!(s, "## Families\n");

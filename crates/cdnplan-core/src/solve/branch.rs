@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use super::Problem;
 use super::lagrange::{Lagrangian, Masks, improvement_limit, proof_target, start_multipliers};
-use super::swap::SwapState;
+use super::swap::polish;
 use crate::progress::Progress;
 
 /// Branch-and-bound settings.
@@ -343,9 +343,7 @@ impl Search<'_, '_> {
         if inst.objective(open) >= improvement_limit(self.problem, self.best) {
             return;
         }
-        let mut state = SwapState::new(self.problem, open);
-        state.descend(self.problem, usize::MAX, deadline);
-        let polished = state.open_sorted();
+        let polished = polish(self.problem, open, usize::MAX, deadline);
         let value = inst.objective(&polished);
         if value
             .total_cmp(&self.best)

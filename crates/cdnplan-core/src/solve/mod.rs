@@ -236,6 +236,23 @@ impl SolveOptions {
         self.max_swaps = max_swaps;
         self
     }
+
+    /// The multistart heuristic these options run before any proof (greedy starts, the
+    /// fast swap and VNS, with [`starts`](Self::starts), [`seed`](Self::seed) and
+    /// [`max_swaps`](Self::max_swaps)).
+    pub fn multistart(&self) -> Multistart {
+        Multistart {
+            starts: self.starts,
+            seed: self.seed,
+            swap: FastSwap {
+                max_swaps: self.max_swaps,
+            },
+            vns: Vns {
+                max_swaps: self.max_swaps,
+                ..Vns::default()
+            },
+        }
+    }
 }
 
 /// How far a solution is proven.
@@ -311,18 +328,7 @@ pub fn solve(
             ),
         });
     }
-    let multistart = Multistart {
-        starts: options.starts,
-        seed: options.seed,
-        swap: FastSwap {
-            max_swaps: options.max_swaps,
-        },
-        vns: Vns {
-            max_swaps: options.max_swaps,
-            ..Vns::default()
-        },
-    };
-    let incumbent = multistart.run(&problem, deadline, progress);
+    let incumbent = options.multistart().run(&problem, deadline, progress);
     let mut run = Run {
         problem: &problem,
         options,
@@ -423,9 +429,8 @@ impl Run<'_, '_> {
         );
         progress.end();
         if let Some((open, _)) = lb.best_open {
-            let mut state = swap::SwapState::new(self.problem, &open);
-            state.descend(self.problem, self.options.max_swaps, self.deadline);
-            self.offer(state.open_sorted(), "lagrangian+swap".to_string());
+            let open = swap::polish(self.problem, &open, self.options.max_swaps, self.deadline);
+            self.offer(open, "lagrangian+swap".to_string());
         }
         self.bound = self.bound.max(lb.value.min(self.objective));
         self.cut |= lb.cut;

@@ -65,6 +65,18 @@ impl FastSwap {
     }
 }
 
+/// `open` after a best-improvement descent of at most `max_swaps` swaps (sorted).
+pub(crate) fn polish(
+    problem: &Problem<'_>,
+    open: &[usize],
+    max_swaps: usize,
+    deadline: Option<Instant>,
+) -> Vec<usize> {
+    let mut state = SwapState::new(problem, open);
+    state.descend(problem, max_swaps, deadline);
+    state.open_sorted()
+}
+
 /// A move: open `f`, close `r`, lowering the objective by `profit`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Move {
