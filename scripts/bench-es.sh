@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Push-down vs raw reading on 1 000 000 documents (or $1) in a fresh osmem-server.
+# Push-down vs raw reading on 1 000 000 documents (or $1) in a fresh osmem-server; further
+# arguments go to the example (see examples/es_bench.rs), e.g. `--only raw --pit`. The
+# server's peak resident memory is reported per read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-deps.sh
@@ -10,4 +12,6 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
 url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
-cargo run --release --example es_bench -- "$url" "${1:-1000000}"
+docs=${1:-1000000}
+shift || true
+cargo run --release --example es_bench -- "$url" "$docs" --server-pid "$pid" "$@"

@@ -176,11 +176,30 @@ fn push_down_cells_equal_the_log_readers() {
             assert_eq!(got.demand, want.demand, "{url} {cells}");
             assert_eq!(got.report.requests_by_node, want.report.requests_by_node);
             assert_eq!(
+                got.report.requests_without_bytes,
+                want.report.requests_without_bytes
+            );
+            assert_eq!(
                 (&got.report.first_request, &got.report.last_request),
                 (&want.report.first_request, &want.report.last_request)
             );
             assert!(got.es.bytes_received > 0 && got.es.retries == 0);
         }
+        // Clients served by both nodes from one country: summing per-node client counts
+        // would count them twice, so the equality above shows they are counted once.
+        let mut nodes_by_client = std::collections::BTreeMap::new();
+        for l in f.ecs.lines() {
+            let d: Value = serde_json::from_str(l).unwrap();
+            if let Some(cc) = d["client"]["geo"]["country_iso_code"].as_str() {
+                let key = (cc.to_string(), d["client"]["ip"].to_string());
+                let host = d["host"]["name"].to_string();
+                nodes_by_client
+                    .entry(key)
+                    .or_insert_with(std::collections::BTreeSet::new)
+                    .insert(host);
+            }
+        }
+        assert!(nodes_by_client.values().any(|n| n.len() > 1));
         let _ = c.request("DELETE", &format!("/{a},{b}"), None);
     }
 }
