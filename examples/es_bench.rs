@@ -119,9 +119,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         let t = Instant::now();
         let got = es::demand(&client, &q, &opts, Some(&geoip), &countries, &NoProgress)?;
         let secs = t.elapsed().as_secs_f64();
-        let peak = peak_mib(o.server_pid).map_or(String::new(), |m| {
-            format!(", server peak {m} MiB")
-        });
+        let peak =
+            peak_mib(o.server_pid).map_or(String::new(), |m| format!(", server peak {m} MiB"));
         println!(
             "{name:>9}: {secs:8.2} s, {:>12} bytes received, {} requests, {} pages, {} documents, {} cells, {} requests counted{peak}",
             got.es.bytes_received,
@@ -253,7 +252,8 @@ fn ecs_doc(
         && let Some(country) = countries.get(cc)
     {
         let p = l.location.unwrap_or(country.location);
-        c["geo"] = json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc.to_string()});
+        c["geo"] =
+            json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc.to_string()});
     }
     let mut doc = json!({"@timestamp": d["@timestamp"], "url": {"path": m["req"]["url"]},
         "client": c, "http": {"response": {"status_code": m["res"]["statusCode"]}},

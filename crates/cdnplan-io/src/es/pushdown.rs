@@ -223,13 +223,22 @@ pub(crate) async fn run(
         out.by_node.clear();
         let src = vec![json!({"node": {"terms": {"field": n, "missing_bucket": true}}})];
         let none = serde_json::Map::new();
-        out.pages += composite(inner, plan, src, json!({}), none, size, progress, |page, _| {
-            for b in page {
-                if let Some(name) = b["key"]["node"].as_str() {
-                    out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
+        out.pages += composite(
+            inner,
+            plan,
+            src,
+            json!({}),
+            none,
+            size,
+            progress,
+            |page, _| {
+                for b in page {
+                    if let Some(name) = b["key"]["node"].as_str() {
+                        out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
+                    }
                 }
-            }
-        })
+            },
+        )
         .await?;
     }
     Ok(out)
