@@ -35,16 +35,21 @@ const LAST: &str = "last";
 /// composite. (Data streams name the node by backing index: this counts indices.)
 const NODE_TERMS: usize = 1000;
 
-/// Pages through a composite aggregation named `d`; `on_page` gets each page's buckets
-/// (the last page's are none) and the page's `aggregations`. The `siblings` aggregations go
-/// with the first page only. Returns the number of pages requested.
+/// A composite aggregation to page through: its sources, the sub-aggregations of each
+/// bucket, the aggregations sent beside it with the first page only, and buckets per page.
+pub(crate) struct Composite {
+    pub(crate) sources: Vec<Value>,
+    pub(crate) subs: Value,
+    pub(crate) siblings: serde_json::Map<String, Value>,
+    pub(crate) size: usize,
+}
+
+/// Pages through `c` (named `d`); `on_page` gets each page's buckets (the last page's are
+/// none) and the page's `aggregations`. Returns the number of pages requested.
 pub(crate) async fn composite(
     inner: &Inner,
     plan: &Plan,
-    sources: Vec<Value>,
-    sub_aggs: Value,
-    siblings: serde_json::Map<String, Value>,
-    size: usize,
+    c: &Composite,
     progress: &dyn Progress,
     mut on_page: impl FnMut(&[Value], &Value),
 ) -> Result<u64, EsError> {
@@ -52,13 +57,13 @@ pub(crate) async fn composite(
     let mut after: Option<Value> = None;
     let mut pages = 0u64;
     loop {
-        let mut comp = json!({"size": size, "sources": sources});
+        let mut comp = json!({"size": c.size, "sources": c.sources});
         if let Some(a) = &after {
             comp["after"] = a.clone();
         }
-        let mut aggs = json!({"d": {"composite": comp, "aggs": sub_aggs}});
+        let mut aggs = json!({"d": {"composite": comp, "aggs": c.subs}});
         if after.is_none() {
-            for (k, v) in &siblings {
+            for (k, v) in &c.siblings {
                 aggs[k] = v.clone();
             }
         }
@@ -178,67 +183,59 @@ pub(crate) async fn run(
     }
     let mut nodes_cut = false;
     let mut first_page = true;
-    out.pages += composite(
-        inner,
-        plan,
-        vec![cell.source()],
+    let cells = Composite {
+        sources: vec![cell.source()],
         subs,
         siblings,
         size,
-        progress,
-        |page, aggs| {
-            if std::mem::take(&mut first_page) {
-                let ms = |name: &str| metric(aggs, name).map(|x| x as i64);
-                out.first_ms = ms(FIRST);
-                out.last_ms = ms(LAST);
-                out.without_bytes = aggs[NO_BYTES]["doc_count"].as_u64().unwrap_or(0);
-                if let Some(nodes) = aggs.get(NODES) {
-                    nodes_cut = nodes["sum_other_doc_count"].as_u64().unwrap_or(0) > 0;
-                    for b in nodes["buckets"].as_array().into_iter().flatten() {
-                        if let Some(name) = b["key"].as_str() {
-                            out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
-                        }
+    };
+    out.pages += composite(inner, plan, &cells, progress, |page, aggs| {
+        if std::mem::take(&mut first_page) {
+            let ms = |name: &str| metric(aggs, name).map(|x| x as i64);
+            out.first_ms = ms(FIRST);
+            out.last_ms = ms(LAST);
+            out.without_bytes = aggs[NO_BYTES]["doc_count"].as_u64().unwrap_or(0);
+            if let Some(nodes) = aggs.get(NODES) {
+                nodes_cut = nodes["sum_other_doc_count"].as_u64().unwrap_or(0) > 0;
+                for b in nodes["buckets"].as_array().into_iter().flatten() {
+                    if let Some(name) = b["key"].as_str() {
+                        out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
                     }
                 }
             }
-            for b in page {
-                let docs = b["doc_count"].as_u64().unwrap_or(0);
-                out.buckets += 1;
-                // Documents without the cell field are read raw later and counted there.
-                let Some(k) = b["key"]["cell"].as_str() else {
-                    out.without_cell += docs;
-                    continue;
-                };
-                out.counted += docs;
-                match cell_key(cell, k, countries) {
-                    Ok(ck) => agg.record_aggregate(ck, docs, count(b, BYTES), count(b, CLIENTS)),
-                    Err(reason) => *out.unlocated.entry(reason).or_insert(0) += docs,
-                }
+        }
+        for b in page {
+            let docs = b["doc_count"].as_u64().unwrap_or(0);
+            out.buckets += 1;
+            // Documents without the cell field are read raw later and counted there.
+            let Some(k) = b["key"]["cell"].as_str() else {
+                out.without_cell += docs;
+                continue;
+            };
+            out.counted += docs;
+            match cell_key(cell, k, countries) {
+                Ok(ck) => agg.record_aggregate(ck, docs, count(b, BYTES), count(b, CLIENTS)),
+                Err(reason) => *out.unlocated.entry(reason).or_insert(0) += docs,
             }
-        },
-    )
+        }
+    })
     .await?;
     if nodes_cut && let Some(n) = node {
         // More nodes than the terms size: count them in a composite of their own.
         out.by_node.clear();
-        let src = vec![json!({"node": {"terms": {"field": n, "missing_bucket": true}}})];
-        let none = serde_json::Map::new();
-        out.pages += composite(
-            inner,
-            plan,
-            src,
-            json!({}),
-            none,
+        let nodes = Composite {
+            sources: vec![json!({"node": {"terms": {"field": n, "missing_bucket": true}}})],
+            subs: json!({}),
+            siblings: serde_json::Map::new(),
             size,
-            progress,
-            |page, _| {
-                for b in page {
-                    if let Some(name) = b["key"]["node"].as_str() {
-                        out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
-                    }
+        };
+        out.pages += composite(inner, plan, &nodes, progress, |page, _| {
+            for b in page {
+                if let Some(name) = b["key"]["node"].as_str() {
+                    out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
                 }
-            },
-        )
+            }
+        })
         .await?;
     }
     Ok(out)
