@@ -14,6 +14,7 @@ use cdnplan::{CellKind, Countries, NoProgress};
 use serde_json::{Value, json};
 
 use super::ingest::{countries, geoip2_db};
+use super::support::ecs::{self, ecs_doc, ecs_mapping};
 use super::support::osmem;
 use super::support::proxy::{Fault, Proxy};
 
@@ -64,39 +65,17 @@ fn fx() -> Fx {
 fn ecs_docs(argus: &str, geoip: &GeoIp) -> String {
     let mut out = String::new();
     for line in argus.lines() {
-        let d: Value = serde_json::from_str(line).unwrap();
-        let m = &d["fields"]["meta"];
-        let ip = m["req"]["headers"]["x-forwarded-for"].as_str().unwrap();
-        let first = ip.split(',').next().unwrap().trim();
-        let mut client = json!({"ip": first});
-        if !first.ends_with(['3', '7'])
-            && let Some(l) = geoip.lookup(first.parse().unwrap()).unwrap()
-            && let (Some(cc), Some(p)) = (l.country, l.location)
-        {
-            client["geo"] = json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc.to_string()});
-        }
-        let mut doc = json!({
-            "@timestamp": d["@timestamp"],
-            "url": {"path": m["req"]["url"]},
-            "client": client,
-            "http": {"response": {"status_code": m["res"]["statusCode"]}},
-            "host": {"name": m["req"]["headers"]["host"]},
-        });
-        if let Some(b) = m["res"]["headers"]["content-length"].as_str() {
-            doc["http"]["response"]["bytes"] = json!(b.parse::<u64>().unwrap());
-        }
-        out.push_str(&doc.to_string());
+        out.push_str(&ecs_doc(line, |ip| {
+            let l = geoip.lookup(ip.parse().unwrap()).unwrap()?;
+            let (cc, p) = (l.country?, l.location?);
+            (!ip.ends_with(['3', '7'])).then(|| {
+                json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc.to_string()})
+            })
+        }));
         out.push('\n');
     }
     out
 }
-
-const ECS_MAPPING: &str = r#"{"mappings":{"properties":{
-  "@timestamp":{"type":"date"},"url":{"properties":{"path":{"type":"keyword"}}},
-  "client":{"properties":{"ip":{"type":"ip"},"geo":{"properties":{
-    "location":{"type":"geo_point"},"country_iso_code":{"type":"keyword"}}}}},
-  "http":{"properties":{"response":{"properties":{"status_code":{"type":"long"},"bytes":{"type":"long"}}}}},
-  "host":{"properties":{"name":{"type":"keyword"}}}}}}"#;
 
 fn connect(url: &str) -> EsClient {
     EsClient::connect(&EsConnection::url(url).unwrap().timeout_secs(5.0)).unwrap()
@@ -107,24 +86,10 @@ fn name(base: &str) -> String {
     format!("cdnplan-test-{}-{base}", std::process::id())
 }
 
-/// Creates `index` (with `mapping` or dynamic) and bulk-loads `docs` (NDJSON).
-fn seed(c: &EsClient, index: &str, mapping: Option<&str>, docs: &str) {
-    let _ = c.request("DELETE", &format!("/{index}"), None);
-    let body: Value = mapping.map_or(json!({}), |m| serde_json::from_str(m).unwrap());
-    c.request("PUT", &format!("/{index}"), Some(&body)).unwrap();
+/// Creates `index` (with `mapping` or dynamic) and loads `docs` (NDJSON).
+fn seed(c: &EsClient, index: &str, mapping: Option<&Value>, docs: &str) {
     let lines: Vec<&str> = docs.lines().collect();
-    for part in lines.chunks(500) {
-        let mut bulk = String::new();
-        for l in part {
-            bulk.push_str("{\"index\":{}}\n");
-            bulk.push_str(l);
-            bulk.push('\n');
-        }
-        let r = c
-            .post_ndjson(&format!("/{index}/_bulk?refresh=true"), bulk.into_bytes())
-            .unwrap();
-        assert_eq!(r["errors"], json!(false), "{r}");
-    }
+    ecs::seed(c, index, mapping, &lines);
 }
 
 impl Fx {
@@ -152,8 +117,8 @@ fn push_down_cells_equal_the_log_readers() {
         let (a, b) = (name("logs-argus-n1"), name("logs-argus-n2"));
         let lines: Vec<&str> = f.ecs.lines().collect();
         let (first, second) = lines.split_at(lines.len() / 2);
-        seed(&c, &a, Some(ECS_MAPPING), &first.join("\n"));
-        seed(&c, &b, Some(ECS_MAPPING), &second.join("\n"));
+        seed(&c, &a, Some(&ecs_mapping()), &first.join("\n"));
+        seed(&c, &b, Some(&ecs_mapping()), &second.join("\n"));
         let pattern = name("logs-argus-*");
         for cells in [CellKind::Geotile { zoom: 4 }, CellKind::Country] {
             let opts = IngestOptions::new(Preset::Ecs).cells(cells);
@@ -176,12 +141,31 @@ fn push_down_cells_equal_the_log_readers() {
             assert_eq!(got.demand, want.demand, "{url} {cells}");
             assert_eq!(got.report.requests_by_node, want.report.requests_by_node);
             assert_eq!(
+                got.report.requests_without_bytes,
+                want.report.requests_without_bytes
+            );
+            assert_eq!(
                 (&got.report.first_request, &got.report.last_request),
                 (&want.report.first_request, &want.report.last_request)
             );
             assert!(got.es.bytes_received > 0 && got.es.retries == 0);
         }
-        let _ = c.request("DELETE", &format!("/{a},{b}"), None);
+        // Clients served by both nodes from one country: summing per-node client counts
+        // would count them twice, so the equality above shows they are counted once.
+        let mut nodes_by_client = std::collections::BTreeMap::new();
+        for l in f.ecs.lines() {
+            let d: Value = serde_json::from_str(l).unwrap();
+            if let Some(cc) = d["client"]["geo"]["country_iso_code"].as_str() {
+                let key = (cc.to_string(), d["client"]["ip"].to_string());
+                let host = d["host"]["name"].to_string();
+                nodes_by_client
+                    .entry(key)
+                    .or_insert_with(std::collections::BTreeSet::new)
+                    .insert(host);
+            }
+        }
+        assert!(nodes_by_client.values().any(|n| n.len() > 1));
+        ecs::drop_index(&c, &format!("{a},{b}"));
     }
 }
 
@@ -214,7 +198,7 @@ fn raw_mode_equals_the_log_reader_on_argus_2023_documents() {
             // Filters are pushed down: only counted requests cross the wire.
             assert_eq!(got.es.documents, want.report.requests_counted);
         }
-        let _ = c.request("DELETE", &format!("/{idx}"), None);
+        ecs::drop_index(&c, &idx);
     }
 }
 
@@ -224,7 +208,7 @@ fn faults_do_not_change_the_result() {
     let url = osmem::url();
     let c = connect(url);
     let (ecs, argus) = (name("faults-ecs"), name("faults-argus"));
-    seed(&c, &ecs, Some(ECS_MAPPING), &f.ecs);
+    seed(&c, &ecs, Some(&ecs_mapping()), &f.ecs);
     seed(&c, &argus, None, &f.argus);
     let faults = [
         Fault::Unavailable,
@@ -343,7 +327,7 @@ fn errors_name_the_problem_and_never_the_credentials() {
         );
         assert!(!e.to_string().contains("hunter22") && !format!("{e:?}").contains("hunter22"));
     }
-    let _ = c.request("DELETE", &format!("/{idx}"), None);
+    ecs::drop_index(&c, &idx);
 }
 
 #[test]
@@ -368,7 +352,7 @@ fn a_snapshot_replays_to_the_same_demand() {
     assert_eq!(rep.documents, want.report.requests_counted);
     let replay = ingest(&[out], &f.geoip, &f.countries, &opts, &NoProgress).unwrap();
     assert_eq!(replay.demand, want.demand);
-    let _ = c.request("DELETE", &format!("/{idx}"), None);
+    ecs::drop_index(&c, &idx);
 }
 
 #[test]
@@ -382,11 +366,11 @@ fn data_streams_name_the_serving_node_by_index() {
         format!("logs-argus-t{id}-n1"),
         format!("logs-argus-t{id}-n2"),
     );
-    let mapping = ECS_MAPPING.replace(
-        ",\n  \"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}",
-        "",
-    );
-    assert!(!mapping.contains("host"));
+    let mut mapping = ecs_mapping();
+    mapping["mappings"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("host");
     let docs: Vec<String> = f
         .ecs
         .lines()
@@ -426,5 +410,5 @@ fn data_streams_name_the_serving_node_by_index() {
             got.es.notes
         );
     }
-    let _ = c.request("DELETE", &format!("/{a},{b}"), None);
+    ecs::drop_index(&c, &format!("{a},{b}"));
 }

@@ -1,5 +1,6 @@
-//! Test support: a real OpenSearch-compatible server (osmem-server) and a fault-injecting
-//! loopback proxy.
+//! Test support: a real OpenSearch-compatible server (osmem-server), the documents the
+//! Elasticsearch tests seed it with, and a fault-injecting loopback proxy.
 
+pub mod ecs;
 pub mod osmem;
 pub mod proxy;

@@ -1,7 +1,7 @@
 //! Starts osmem-server (the PyPI package `osmem-server==0.1.6`, an in-memory
 //! OpenSearch-compatible server) once per test binary on a free loopback port. The server
 //! watches this process and exits with it. Shared by the library tests and the CLI tests
-//! (`crates/cdnplan-cli/tests/cli.rs` includes this file), so it finds the project-local
+//! (`crates/cdnplan-cli/tests/cli.rs` includes this file, and `ecs.rs` beside it), so it finds the project-local
 //! `.venv/` from either package.
 
 use std::io::{BufRead, BufReader};

@@ -7,6 +7,8 @@
 
 #[macro_use]
 mod macros;
+#[path = "../../../tests/support/ecs.rs"]
+mod ecs;
 #[path = "../../../tests/support/osmem.rs"]
 mod osmem;
 mod util;

@@ -1,7 +1,7 @@
 //! Bad input: every case exits with 2 and one `cdnplan: error: …` line naming the file and,
 //! where there is one, the line and field. Nothing panics (checked on every run).
 
-use crate::util::{Dir, data, default_scenario, gzip_lines, snapshot_lines};
+use crate::util::{Dir, Run, TestCommand, data, default_scenario, gzip_lines, snapshot_lines};
 
 /// Five snapshot lines with line 3 replaced by `bad`, gzip-compressed, as `name`.
 fn log_with_bad_line(dir: &Dir, name: &str, bad: &str) {
@@ -10,7 +10,17 @@ fn log_with_bad_line(dir: &Dir, name: &str, bad: &str) {
     dir.create(name, gzip_lines(&lines));
 }
 
-const NODES_HEAD: &str = "id,operator,city,country_code,lat,lon,active\n";
+/// Five good snapshot lines as `five.ndjson.gz`.
+fn five_lines(dir: &Dir) {
+    dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+}
+
+/// `cdnplan plan --method heuristic` with `args`, expected to fail.
+fn heuristic_plan_fails(cmd: &mut TestCommand, args: &[&str]) -> Run {
+    cmd.args(["plan", "--method", "heuristic"])
+        .args(args)
+        .fails()
+}
 
 mod logs {
     use super::*;
@@ -47,7 +57,7 @@ mod logs {
     });
 
     clitest!(unknown_preset_lists_the_presets, |dir, cmd| {
-        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        five_lines(&dir);
         let run = cmd
             .args(["demand", "five.ndjson.gz", "--preset", "nope"])
             .fails();
@@ -124,7 +134,7 @@ mod geoip {
     use super::*;
 
     clitest!(missing_database_is_named, |dir, cmd| {
-        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        five_lines(&dir);
         let run = cmd
             .args(["demand", "five.ndjson.gz", "--geoip", "missing.mmdb"])
             .fails();
@@ -132,7 +142,7 @@ mod geoip {
     });
 
     clitest!(corrupt_database_is_named, |dir, cmd| {
-        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        five_lines(&dir);
         let garbage: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
@@ -147,12 +157,15 @@ mod geoip {
 mod nodes {
     use super::*;
 
+    /// `cdnplan evaluate --nodes nodes.csv` with `rows` under the header, expected to fail.
+    fn evaluate_fails(dir: &Dir, cmd: &mut TestCommand, rows: &str) -> Run {
+        let head = "id,operator,city,country_code,lat,lon,active\n";
+        dir.create("nodes.csv", format!("{head}{rows}"));
+        cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails()
+    }
+
     clitest!(coordinates_out_of_range_name_line_and_field, |dir, cmd| {
-        dir.create(
-            "nodes.csv",
-            format!("{NODES_HEAD}a,,,FR,48.8,2.3,\nb,,,FR,95,2.3,\n"),
-        );
-        let run = cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails();
+        let run = evaluate_fails(&dir, &mut cmd, "a,,,FR,48.8,2.3,\nb,,,FR,95,2.3,\n");
         contains!(
             run.error(),
             "nodes.csv:3: field `lat`: must be a number in −90..=90 (degrees) (got \"95\")"
@@ -160,11 +173,7 @@ mod nodes {
     });
 
     clitest!(unknown_country_names_line_and_field, |dir, cmd| {
-        dir.create(
-            "nodes.csv",
-            format!("{NODES_HEAD}a,,,FR,48.8,2.3,\nb,,,XX,45,2.3,\n"),
-        );
-        let run = cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails();
+        let run = evaluate_fails(&dir, &mut cmd, "a,,,FR,48.8,2.3,\nb,,,XX,45,2.3,\n");
         contains!(
             run.error(),
             "nodes.csv:3: field `country_code`: unknown country (not in the country table) \
@@ -173,11 +182,7 @@ mod nodes {
     });
 
     clitest!(duplicate_ids_name_both_lines, |dir, cmd| {
-        dir.create(
-            "nodes.csv",
-            format!("{NODES_HEAD}a,,,FR,48.8,2.3,\na,,,DE,52.5,13.4,\n"),
-        );
-        let run = cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails();
+        let run = evaluate_fails(&dir, &mut cmd, "a,,,FR,48.8,2.3,\na,,,DE,52.5,13.4,\n");
         contains!(
             run.error(),
             "nodes.csv:3: field `id`: duplicate node id (first on line 2) (got \"a\")"
@@ -193,17 +198,7 @@ mod nodes {
              a,,Paris,FR,48.85,2.35,true,0.001,\n\
              b,,Singapore,SG,1.29,103.85,true,0.001,\n",
         );
-        let run = cmd
-            .args([
-                "plan",
-                "--nodes",
-                "nodes.csv",
-                "--method",
-                "heuristic",
-                "--max-moves",
-                "1",
-            ])
-            .fails();
+        let run = heuristic_plan_fails(&mut cmd, &["--nodes", "nodes.csv", "--max-moves", "1"]);
         contains!(run.error(), "the planned nodes cannot carry the demand");
         contains!(
             run.error(),
@@ -247,9 +242,7 @@ mod sites {
             rows.push(rows[1].clone());
             rows
         });
-        let run = cmd
-            .args(["plan", "scenario.toml", "--method", "heuristic"])
-            .fails();
+        let run = heuristic_plan_fails(&mut cmd, &["scenario.toml"]);
         contains!(
             run.error(),
             "sites.csv:5: field `id`: duplicate site id (first on line 2)"
@@ -262,9 +255,7 @@ mod sites {
             rows[2] = rows[2].replacen(&cc, ",XX,", 1);
             rows
         });
-        let run = cmd
-            .args(["plan", "scenario.toml", "--method", "heuristic"])
-            .fails();
+        let run = heuristic_plan_fails(&mut cmd, &["scenario.toml"]);
         contains!(
             run.error(),
             "sites.csv:3: field `country_code`: unknown country (not in the country table) \
@@ -306,10 +297,10 @@ mod model {
 }
 
 mod constraints {
+    use super::*;
+
     clitest!(unknown_pinned_node_lists_the_nodes, |dir, cmd| {
-        let run = cmd
-            .args(["plan", "--method", "heuristic", "--pin", "nope"])
-            .fails();
+        let run = heuristic_plan_fails(&mut cmd, &["--pin", "nope"]);
         contains!(
             run.error(),
             "unknown node id \"nope\" (known: dp.0x2bc.com, ",
@@ -320,10 +311,10 @@ mod constraints {
     clitest!(
         pinned_node_in_forbidden_country_is_a_contradiction,
         |dir, cmd| {
-            let run = cmd
-                .args(["plan", "--method", "heuristic"])
-                .args(["--pin", "joystream.koalva.io", "--forbid-country", "DE"])
-                .fails();
+            let run = heuristic_plan_fails(
+                &mut cmd,
+                &["--pin", "joystream.koalva.io", "--forbid-country", "DE"],
+            );
             contains!(
                 run.error(),
                 "contradictory constraints: node joystream.koalva.io is pinned but stands in \
@@ -335,10 +326,8 @@ mod constraints {
     clitest!(
         too_few_moves_to_leave_a_forbidden_country_is_infeasible,
         |dir, cmd| {
-            let run = cmd
-                .args(["plan", "--method", "heuristic"])
-                .args(["--forbid-country", "DE", "--max-moves", "0"])
-                .fails();
+            let run =
+                heuristic_plan_fails(&mut cmd, &["--forbid-country", "DE", "--max-moves", "0"]);
             contains!(
                 run.error(),
                 "infeasible: ",
@@ -349,9 +338,7 @@ mod constraints {
     );
 
     clitest!(unknown_forbidden_country_is_not_ignored, |dir, cmd| {
-        let run = cmd
-            .args(["plan", "--method", "heuristic", "--forbid-country", "UK"])
-            .fails();
+        let run = heuristic_plan_fails(&mut cmd, &["--forbid-country", "UK"]);
         contains!(
             run.error(),
             "forbidden country UK is not in the country table",
@@ -362,15 +349,7 @@ mod constraints {
     clitest!(
         unknown_forbidden_provider_lists_the_providers,
         |dir, cmd| {
-            let run = cmd
-                .args([
-                    "plan",
-                    "--method",
-                    "heuristic",
-                    "--forbid-provider",
-                    "amazon",
-                ])
-                .fails();
+            let run = heuristic_plan_fails(&mut cmd, &["--forbid-provider", "amazon"]);
             contains!(
                 run.error(),
                 "forbidden provider \"amazon\" matches no candidate site",
@@ -381,15 +360,7 @@ mod constraints {
     );
 
     clitest!(unknown_forbidden_site_is_named, |dir, cmd| {
-        let run = cmd
-            .args([
-                "plan",
-                "--method",
-                "heuristic",
-                "--forbid-site",
-                "nowhere-1",
-            ])
-            .fails();
+        let run = heuristic_plan_fails(&mut cmd, &["--forbid-site", "nowhere-1"]);
         contains!(run.error(), "unknown site id \"nowhere-1\"");
     });
 }

@@ -6,6 +6,7 @@ use cdnplan_io::es::{EsClient, EsConnection};
 use cdnplan_io::geoip::GeoIp;
 use serde_json::{Value, json};
 
+use crate::ecs::{self, ecs_doc, ecs_mapping};
 use crate::osmem;
 use crate::util::{data, default_scenario, gzip_lines, snapshot_lines};
 
@@ -21,30 +22,12 @@ fn client() -> EsClient {
     EsClient::connect(&EsConnection::url(osmem::url()).unwrap().timeout_secs(5.0)).unwrap()
 }
 
-/// Creates `index` (with `mapping`, or dynamic) holding `docs`.
 fn seed(index: &str, mapping: Option<Value>, docs: &[String]) {
-    let c = client();
-    let _ = c.request("DELETE", &format!("/{index}"), None);
-    c.request(
-        "PUT",
-        &format!("/{index}"),
-        Some(&mapping.unwrap_or(json!({}))),
-    )
-    .unwrap();
-    let mut bulk = String::new();
-    for d in docs {
-        bulk.push_str("{\"index\":{}}\n");
-        bulk.push_str(d);
-        bulk.push('\n');
-    }
-    let r = c
-        .post_ndjson(&format!("/{index}/_bulk?refresh=true"), bulk.into_bytes())
-        .unwrap();
-    assert_eq!(r["errors"], json!(false), "{r}");
+    ecs::seed(&client(), index, mapping.as_ref(), docs);
 }
 
 fn drop_index(index: &str) {
-    let _ = client().request("DELETE", &format!("/{index}"), None);
+    ecs::drop_index(&client(), index);
 }
 
 /// The Argus documents in the ECS layout, with the country an ingest pipeline's geoip
@@ -54,43 +37,12 @@ fn ecs(argus: &[String]) -> Vec<String> {
     argus
         .iter()
         .map(|l| {
-            let d: Value = serde_json::from_str(l).unwrap();
-            let m = &d["fields"]["meta"];
-            let xff = m["req"]["headers"]["x-forwarded-for"].as_str().unwrap();
-            let ip = xff.split(',').next().unwrap().trim();
-            let mut client = json!({"ip": ip});
-            if let Some(cc) = ip
-                .parse()
-                .ok()
-                .and_then(|ip| geoip.lookup(ip).unwrap())
-                .and_then(|l| l.country)
-            {
-                client["geo"] = json!({"country_iso_code": cc.to_string()});
-            }
-            let mut doc = json!({
-                "@timestamp": d["@timestamp"],
-                "url": {"path": m["req"]["url"]},
-                "client": client,
-                "http": {"response": {"status_code": m["res"]["statusCode"]}},
-                "host": {"name": m["req"]["headers"]["host"]},
-            });
-            if let Some(b) = m["res"]["headers"]["content-length"].as_str() {
-                doc["http"]["response"]["bytes"] = json!(b.parse::<u64>().unwrap());
-            }
-            doc.to_string()
+            ecs_doc(l, |ip| {
+                let cc = geoip.lookup(ip.parse().ok()?).unwrap()?.country?;
+                Some(json!({"country_iso_code": cc.to_string()}))
+            })
         })
         .collect()
-}
-
-fn ecs_mapping() -> Value {
-    json!({"mappings": {"properties": {
-        "@timestamp": {"type": "date"},
-        "url": {"properties": {"path": {"type": "keyword"}}},
-        "client": {"properties": {"ip": {"type": "ip"},
-            "geo": {"properties": {"country_iso_code": {"type": "keyword"}}}}},
-        "http": {"properties": {"response": {"properties": {
-            "status_code": {"type": "long"}, "bytes": {"type": "long"}}}}},
-        "host": {"properties": {"name": {"type": "keyword"}}}}}})
 }
 
 /// The cells and counts of a `demand --json` document.

@@ -7,9 +7,9 @@
 //! * **push-down** (the default when the field mapping has a geo point or a country field the
 //!   cluster maps as `geo_point` / `keyword`): the cluster aggregates. A composite
 //!   aggregation keyed by cell — `geotile_grid` on the geo point at the chosen zoom, or
-//!   `terms` on the country — with request count, byte sum and client cardinality is paged
-//!   with `after_key` until a page comes back empty; a second composite counts requests by
-//!   serving node. Only aggregates cross the wire. For the same documents and mapping the
+//!   `terms` on the country — with request count, byte sum, client cardinality and requests
+//!   by serving node is paged with `after_key` until a page comes back empty: one pass over
+//!   the documents. Only aggregates cross the wire. For the same documents and mapping the
 //!   cells equal the log reader's (client counts are exact below 40 000 distinct clients per
 //!   cell, the cardinality aggregation's exact range). Documents lacking the cell field are
 //!   then read raw and placed by GeoIP, as the log reader would place them.
@@ -349,8 +349,6 @@ pub fn demand(
             ));
             progress.end();
             let pd = pd?;
-            let (first, last, no_bytes) =
-                client.block_on(pushdown::summary(client.inner(), &plan, cell))?;
             es.pages += pd.pages;
             es.buckets += pd.buckets;
             let unlocated: u64 = pd.unlocated.values().sum();
@@ -359,10 +357,10 @@ pub fn demand(
                 requests_counted: pd.counted,
                 unlocated_requests: unlocated,
                 unlocated_by_reason: pd.unlocated,
-                requests_without_bytes: no_bytes,
+                requests_without_bytes: pd.without_bytes,
                 requests_by_node: pd.by_node,
-                first_request: first.map(format_ms),
-                last_request: last.map(format_ms),
+                first_request: pd.first_ms.map(format_ms),
+                last_request: pd.last_ms.map(format_ms),
                 ..Default::default()
             };
             let mut demand = agg.finish();

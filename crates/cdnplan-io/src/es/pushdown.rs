@@ -1,7 +1,16 @@
-//! Push-down: the cluster aggregates. A composite aggregation keyed by cell (and, in a second
-//! pass, by serving node) is paged with `after_key` until a page comes back empty; each page
-//! is retried from the same `after_key`, so none is skipped.
-
+//! Push-down: the cluster aggregates. One composite aggregation keyed by cell, with request
+//! count, byte sum and client cardinality per bucket, is paged with `after_key` until a page
+//! comes back empty; each page is retried from the same `after_key`, so none is skipped.
+//!
+//! The first page also carries, beside the composite, what the report needs: requests by
+//! serving node (`terms`), documents without a byte count and the first and last request
+//! time. So the documents are aggregated in one pass; the final, empty page is the only
+//! other search.
+//!
+//! The serving node is not a second composite source: a cell's distinct clients are the
+//! union over its nodes (a client served by two nodes counts once in the log reader's cell),
+//! and the cardinalities of cell × node buckets cannot be added back into that union. Only
+//! when there are more nodes than the `terms` size are they counted in a second composite.
 use std::collections::BTreeMap;
 
 use cdnplan_core::demand::{geotile_centre, parse_geotile_key};
@@ -14,48 +23,69 @@ use super::error::EsError;
 use super::plan::{Cell, Plan};
 use crate::logs::mapping::node_from_index;
 
-/// One composite bucket: the key values and the sub-aggregations.
-#[derive(Debug, Clone)]
-pub(crate) struct Bucket {
-    pub(crate) key: Value,
-    pub(crate) docs: u64,
-    pub(crate) bytes: u64,
-    pub(crate) clients: u64,
+/// Sub-aggregation names.
+const BYTES: &str = "bytes";
+const CLIENTS: &str = "clients";
+const NODES: &str = "nodes";
+const NO_BYTES: &str = "no_bytes";
+const FIRST: &str = "first";
+const LAST: &str = "last";
+
+/// Serving nodes counted by the `terms` beside the composite; more fall back to a node
+/// composite. (Data streams name the node by backing index: this counts indices.)
+const NODE_TERMS: usize = 1000;
+
+/// A composite aggregation to page through: its sources, the sub-aggregations of each
+/// bucket, the aggregations sent beside it with the first page only, and buckets per page.
+pub(crate) struct Composite {
+    pub(crate) sources: Vec<Value>,
+    pub(crate) subs: Value,
+    pub(crate) siblings: serde_json::Map<String, Value>,
+    pub(crate) size: usize,
 }
 
-/// Pages through a composite aggregation; `on_page` gets each non-empty page's buckets.
-/// Returns the number of pages requested.
+/// Pages through `c` (named `d`); `on_page` gets each page's buckets (the last page's are
+/// none) and the page's `aggregations`. Returns the number of pages requested.
 pub(crate) async fn composite(
     inner: &Inner,
     plan: &Plan,
-    sources: Vec<Value>,
-    sub_aggs: Value,
-    size: usize,
+    c: &Composite,
     progress: &dyn Progress,
-    mut on_page: impl FnMut(Vec<Bucket>),
+    mut on_page: impl FnMut(&[Value], &Value),
 ) -> Result<u64, EsError> {
     let path = format!("/{}/_search", plan.index);
     let mut after: Option<Value> = None;
     let mut pages = 0u64;
     loop {
-        let mut comp = json!({"size": size, "sources": sources});
+        let mut comp = json!({"size": c.size, "sources": c.sources});
         if let Some(a) = &after {
             comp["after"] = a.clone();
+        }
+        let mut aggs = json!({"d": {"composite": comp, "aggs": c.subs}});
+        if after.is_none() {
+            for (k, v) in &c.siblings {
+                aggs[k] = v.clone();
+            }
         }
         let body = json!({
             "size": 0,
             "track_total_hits": false,
             "query": plan.query,
-            "aggs": {"d": {"composite": comp, "aggs": sub_aggs}},
+            "aggs": aggs,
         });
-        let v = inner
+        let mut v = inner
             .call_json(Method::Post, &path, &[], Some(&body), true)
             .await?;
         pages += 1;
         progress.advance(1);
+        let agg = &mut v["aggregations"]["d"];
+        let buckets = match agg.get_mut("buckets").map(Value::take) {
+            Some(Value::Array(b)) => b,
+            _ => Vec::new(),
+        };
         let agg = &v["aggregations"]["d"];
-        let buckets = agg["buckets"].as_array().cloned().unwrap_or_default();
         if buckets.is_empty() {
+            on_page(&[], &v["aggregations"]);
             return Ok(pages);
         }
         // The after_key is normally the last bucket's key; the docs do not promise it.
@@ -66,27 +96,21 @@ pub(crate) async fn composite(
                 .map(|b| b["key"].clone())
                 .unwrap_or(Value::Null),
         });
-        let num = |b: &Value, name: &str| {
-            b.get(name)
-                .and_then(|v| v.get("value"))
-                .and_then(Value::as_f64)
-                .map_or(0, |x| x.round().max(0.0) as u64)
-        };
-        on_page(
-            buckets
-                .iter()
-                .map(|b| Bucket {
-                    key: b["key"].clone(),
-                    docs: b["doc_count"].as_u64().unwrap_or(0),
-                    bytes: num(b, "bytes"),
-                    clients: num(b, "clients"),
-                })
-                .collect(),
-        );
+        on_page(&buckets, &v["aggregations"]);
     }
 }
 
-/// What the push-down passes found.
+/// A metric sub-aggregation's value (`None` when absent or null, as `min` of no values).
+fn metric(b: &Value, name: &str) -> Option<f64> {
+    b.get(name)?.get("value")?.as_f64()
+}
+
+/// A count-like metric, rounded and never negative.
+fn count(b: &Value, name: &str) -> u64 {
+    metric(b, name).map_or(0, |x| x.round().max(0.0) as u64)
+}
+
+/// What the push-down found.
 #[derive(Debug, Default)]
 pub(crate) struct PushDown {
     pub(crate) pages: u64,
@@ -96,9 +120,29 @@ pub(crate) struct PushDown {
     pub(crate) without_cell: u64,
     pub(crate) unlocated: BTreeMap<String, u64>,
     pub(crate) by_node: BTreeMap<String, u64>,
+    /// Documents with the cell field and without a byte count.
+    pub(crate) without_bytes: u64,
+    /// First and last request time of all matched documents (epoch ms).
+    pub(crate) first_ms: Option<i64>,
+    pub(crate) last_ms: Option<i64>,
 }
 
-/// Runs the cell pass (and the node pass when the mapping has a node field) into `agg`.
+impl PushDown {
+    fn add_node(&mut self, plan: &Plan, name: &str, docs: u64) {
+        if name.is_empty() {
+            return;
+        }
+        let n = if plan.node_from_index {
+            node_from_index(name)
+        } else {
+            name
+        };
+        *self.by_node.entry(n.to_string()).or_insert(0) += docs;
+    }
+}
+
+/// Aggregates the matched documents by cell into `agg`, in one composite (see the module
+/// docs), with the node counts, documents without bytes and the time span beside it.
 pub(crate) async fn run(
     inner: &Inner,
     plan: &Plan,
@@ -116,46 +160,79 @@ pub(crate) async fn run(
     };
     // Below 40 000 distinct values per bucket the cardinality count is exact in practice.
     let subs = json!({
-        "bytes": {"sum": {"field": bytes}},
-        "clients": {"cardinality": {"field": ip, "precision_threshold": 40000}},
+        BYTES: {"sum": {"field": bytes}},
+        CLIENTS: {"cardinality": {"field": ip, "precision_threshold": 40000}},
     });
-    out.pages += composite(
-        inner,
-        plan,
-        vec![cell.source()],
+    let mut siblings = serde_json::Map::new();
+    siblings.insert(
+        NO_BYTES.into(),
+        json!({"filter": {"bool": {
+            "filter": [{"exists": {"field": cell.field()}}],
+            "must_not": [{"exists": {"field": bytes}}]}}}),
+    );
+    if let Some(ts) = plan.field("timestamp") {
+        siblings.insert(FIRST.into(), json!({"min": {"field": ts}}));
+        siblings.insert(LAST.into(), json!({"max": {"field": ts}}));
+    }
+    let node = plan.field("node");
+    if let Some(n) = node {
+        siblings.insert(
+            NODES.into(),
+            json!({"terms": {"field": n, "size": NODE_TERMS}}),
+        );
+    }
+    let mut nodes_cut = false;
+    let mut first_page = true;
+    let cells = Composite {
+        sources: vec![cell.source()],
         subs,
+        siblings,
         size,
-        progress,
-        |page| {
-            for b in page {
-                out.buckets += 1;
-                out.counted += b.docs;
-                let key = &b.key["cell"];
-                let Some(k) = key.as_str() else {
-                    out.without_cell += b.docs;
-                    continue;
-                };
-                match cell_key(cell, k, countries) {
-                    Ok(ck) => agg.record_aggregate(ck, b.docs, b.bytes, b.clients),
-                    Err(reason) => *out.unlocated.entry(reason).or_insert(0) += b.docs,
+    };
+    out.pages += composite(inner, plan, &cells, progress, |page, aggs| {
+        if std::mem::take(&mut first_page) {
+            let ms = |name: &str| metric(aggs, name).map(|x| x as i64);
+            out.first_ms = ms(FIRST);
+            out.last_ms = ms(LAST);
+            out.without_bytes = aggs[NO_BYTES]["doc_count"].as_u64().unwrap_or(0);
+            if let Some(nodes) = aggs.get(NODES) {
+                nodes_cut = nodes["sum_other_doc_count"].as_u64().unwrap_or(0) > 0;
+                for b in nodes["buckets"].as_array().into_iter().flatten() {
+                    if let Some(name) = b["key"].as_str() {
+                        out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
+                    }
                 }
             }
-        },
-    )
+        }
+        for b in page {
+            let docs = b["doc_count"].as_u64().unwrap_or(0);
+            out.buckets += 1;
+            // Documents without the cell field are read raw later and counted there.
+            let Some(k) = b["key"]["cell"].as_str() else {
+                out.without_cell += docs;
+                continue;
+            };
+            out.counted += docs;
+            match cell_key(cell, k, countries) {
+                Ok(ck) => agg.record_aggregate(ck, docs, count(b, BYTES), count(b, CLIENTS)),
+                Err(reason) => *out.unlocated.entry(reason).or_insert(0) += docs,
+            }
+        }
+    })
     .await?;
-    // Documents without the cell field are read raw later and counted there.
-    out.counted -= out.without_cell;
-    if let Some(node) = plan.field("node") {
-        let src = vec![json!({"node": {"terms": {"field": node, "missing_bucket": true}}})];
-        out.pages += composite(inner, plan, src, json!({}), size, progress, |page| {
+    if nodes_cut && let Some(n) = node {
+        // More nodes than the terms size: count them in a composite of their own.
+        out.by_node.clear();
+        let nodes = Composite {
+            sources: vec![json!({"node": {"terms": {"field": n, "missing_bucket": true}}})],
+            subs: json!({}),
+            siblings: serde_json::Map::new(),
+            size,
+        };
+        out.pages += composite(inner, plan, &nodes, progress, |page, _| {
             for b in page {
-                if let Some(n) = b.key["node"].as_str().filter(|n| !n.is_empty()) {
-                    let n = if plan.node_from_index {
-                        node_from_index(n)
-                    } else {
-                        n
-                    };
-                    *out.by_node.entry(n.to_string()).or_insert(0) += b.docs;
+                if let Some(name) = b["key"]["node"].as_str() {
+                    out.add_node(plan, name, b["doc_count"].as_u64().unwrap_or(0));
                 }
             }
         })
@@ -193,38 +270,4 @@ fn cell_key(cell: &Cell, key: &str, countries: &Countries) -> Result<CellKey, St
             })
         }
     }
-}
-
-/// First and last request time (epoch ms) of the matched documents, and how many of those
-/// with the cell field have no byte count, in one search.
-pub(crate) async fn summary(
-    inner: &Inner,
-    plan: &Plan,
-    cell: &Cell,
-) -> Result<(Option<i64>, Option<i64>, u64), EsError> {
-    let mut aggs = serde_json::Map::new();
-    if let Some(ts) = plan.field("timestamp") {
-        aggs.insert("first".into(), json!({"min": {"field": ts}}));
-        aggs.insert("last".into(), json!({"max": {"field": ts}}));
-    }
-    if let Some(b) = plan.field("bytes") {
-        aggs.insert(
-            "no_bytes".into(),
-            json!({"filter": {"bool": {
-                "filter": [{"exists": {"field": cell.field()}}],
-                "must_not": [{"exists": {"field": b}}]}}}),
-        );
-    }
-    let body = json!({"size": 0, "track_total_hits": false, "query": plan.query, "aggs": aggs});
-    let path = format!("/{}/_search", plan.index);
-    let v = inner
-        .call_json(Method::Post, &path, &[], Some(&body), true)
-        .await?;
-    let a = &v["aggregations"];
-    let ms = |name: &str| a[name]["value"].as_f64().map(|x| x as i64);
-    Ok((
-        ms("first"),
-        ms("last"),
-        a["no_bytes"]["doc_count"].as_u64().unwrap_or(0),
-    ))
 }
