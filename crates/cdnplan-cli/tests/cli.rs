@@ -16,6 +16,7 @@ mod errors;
 mod es;
 mod evaluate;
 mod help;
+mod objective;
 mod output;
 mod plan;
 mod reassign;

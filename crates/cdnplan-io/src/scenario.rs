@@ -1109,6 +1109,49 @@ countries = "countries.csv"
     }
 
     #[test]
+    fn objective_section_names_the_objective_and_its_parameters() {
+        use cdnplan_core::solve::Objective as O;
+        let with = |body: &str| format!("{MINIMAL}\n[objective]\n{body}\n");
+        let s = Scenario::parse(&with("kind = \"coverage\"\nthreshold_ms = 100")).unwrap();
+        assert_eq!(
+            s.objective.to_core().unwrap(),
+            O::Coverage {
+                threshold_ms: 100.0
+            }
+        );
+        let s = Scenario::parse(&with("kind = \"redundancy\"\nthreshold_ms = 150")).unwrap();
+        assert_eq!(
+            s.objective.to_core().unwrap(),
+            O::Redundancy {
+                threshold_ms: 150.0,
+                k: 2
+            }
+        );
+        let s = Scenario::parse(&with(
+            "kind = \"blended\"\nthreshold_ms = 100\npenalty = 50",
+        ))
+        .unwrap();
+        assert_eq!(
+            s.objective.to_core().unwrap(),
+            O::Blended {
+                threshold_ms: 100.0,
+                penalty_ms: 50.0
+            }
+        );
+        let s = Scenario::parse(&with("kind = \"worst_case\"")).unwrap();
+        assert_eq!(s.objective.to_core().unwrap(), O::WorstCase);
+        for (bad, why) in [
+            ("kind = \"coverage\"", "threshold_ms"),
+            ("kind = \"blended\"\nthreshold_ms = 1", "penalty_ms"),
+            ("kind = \"redundancy\"\nthreshold_ms = 1\nk = 0", "k ≥ 1"),
+            ("threshold_ms = -5", "threshold_ms"),
+        ] {
+            let e = Scenario::parse(&with(bad)).unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn reassign_section_sets_the_planner_options() {
         let text = format!(
             "{MINIMAL}\n[reassign]\nbatch_size = 20\nassume_bags = 50\nkeep_idle_buckets = true\ncache_gb = {{ \"a.example\" = 500 }}\n"

@@ -187,3 +187,205 @@ fn monotone(solved: &mut [(usize, Solution)]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demand::{CellKind, Demand, DemandCell, Weighting};
+    use crate::geo::{Continent, CountryCode, GeoPoint};
+    use crate::latency::Latency;
+    use crate::plan::{PlanExtras, PlanRequest, build, build_with};
+    use crate::relocation::{RelocationConstraints, optimise, optimise_for};
+    use crate::site::Site;
+
+    fn cc(s: &str) -> CountryCode {
+        CountryCode::new(s).unwrap()
+    }
+
+    struct World {
+        demand: Demand,
+        nodes: Vec<Node>,
+        sites: Vec<Site>,
+        latency: Latency,
+    }
+
+    /// Demand in Europe, Asia and the Americas; both nodes in Europe.
+    fn world() -> World {
+        let cell = |id: &str, lat, lon, requests| DemandCell {
+            id: id.into(),
+            location: GeoPoint { lat, lon },
+            country: Some(cc(id)),
+            continent: None,
+            requests,
+            bytes: 0,
+            unique_clients: 0,
+        };
+        let node = |id: &str, lat, lon| Node {
+            id: id.into(),
+            operator: None,
+            city: None,
+            country: Some(cc("DE")),
+            continent: None,
+            location: GeoPoint { lat, lon },
+            capacity: None,
+            active: true,
+            buckets: vec![],
+        };
+        let site = |id: &str, country: &str, lat, lon| Site {
+            id: id.into(),
+            provider: "p".into(),
+            region_code: id.into(),
+            city: id.into(),
+            country: cc(country),
+            continent: Continent::EU,
+            location: GeoPoint { lat, lon },
+            monthly_cost_usd: None,
+        };
+        World {
+            demand: Demand::new(
+                CellKind::Country,
+                vec![
+                    cell("DE", 52.5, 13.4, 400),
+                    cell("JP", 35.7, 139.7, 200),
+                    cell("US", 40.7, -74.0, 300),
+                    cell("BR", -23.5, -46.6, 100),
+                ],
+            )
+            .unwrap(),
+            nodes: vec![node("fra", 50.1, 8.7), node("ber", 52.5, 13.4)],
+            sites: vec![
+                site("tokyo", "JP", 35.7, 139.7),
+                site("nyc", "US", 40.7, -74.0),
+                site("sao", "BR", -23.5, -46.6),
+            ],
+            latency: Latency::default(),
+        }
+    }
+
+    fn problem<'a>(w: &'a World, rc: &'a RelocationConstraints) -> RelocationProblem<'a> {
+        RelocationProblem {
+            demand: &w.demand,
+            nodes: &w.nodes,
+            sites: &w.sites,
+            latency: &w.latency,
+            weighting: Weighting::Requests,
+            constraints: rc,
+        }
+    }
+
+    #[test]
+    fn each_node_adds_less_and_every_point_is_proven() {
+        let w = world();
+        let rc = RelocationConstraints::default();
+        let opts = SolveOptions::new();
+        let curve = node_curve(
+            &problem(&w, &rc),
+            &Objective::MeanRtt,
+            5,
+            &opts,
+            &NoProgress,
+        )
+        .unwrap();
+        let ns: Vec<usize> = curve.iter().map(|p| p.nodes).collect();
+        assert_eq!(ns, [1, 2, 3, 4, 5]);
+        assert_eq!(curve[0].marginal, None);
+        for p in curve.windows(2) {
+            assert!(p[1].best <= p[0].best);
+            let m = p[1].marginal.unwrap();
+            assert!((m - (p[0].best - p[1].best)).abs() < 1e-3, "{m}");
+        }
+        assert!(curve.iter().all(|p| p.status == Status::Optimal));
+        // Four places serve the four cells: nothing is left to gain after that.
+        assert_eq!(curve[3].best, 10.0);
+        assert_eq!(curve[3].sites, ["ber", "nyc", "sao", "tokyo"]);
+    }
+
+    #[test]
+    fn pinned_nodes_start_the_curve_and_stay() {
+        let w = world();
+        let rc = RelocationConstraints {
+            pinned: vec!["fra".into(), "ber".into()],
+            ..Default::default()
+        };
+        let o = Objective::Coverage {
+            threshold_ms: 100.0,
+        };
+        let curve =
+            node_curve(&problem(&w, &rc), &o, 3, &SolveOptions::new(), &NoProgress).unwrap();
+        assert_eq!(curve.iter().map(|p| p.nodes).collect::<Vec<_>>(), [2, 3]);
+        assert!(curve.iter().all(|p| p.sites.contains(&"fra".to_string())));
+        // Two European nodes cover DE only (400 of 1000); a third covers the US too.
+        assert_eq!((curve[0].best, curve[1].best), (0.4, 0.7));
+        assert_eq!(curve[1].marginal, Some(0.3));
+    }
+
+    #[test]
+    fn coverage_relocation_states_its_proof_and_keeps_the_budget() {
+        let w = world();
+        let rc = RelocationConstraints {
+            max_moves: 1,
+            ..Default::default()
+        };
+        let o = Objective::Coverage {
+            threshold_ms: 100.0,
+        };
+        let r = optimise_for(&problem(&w, &rc), &o, &SolveOptions::new(), &NoProgress).unwrap();
+        let s = r.objective.expect("a summary");
+        assert_eq!((s.before, s.after, s.bound), (0.4, 0.7, 0.7));
+        assert_eq!(s.status, Status::Optimal);
+        assert_eq!(r.moves.len(), 1);
+        assert_eq!(s.curve.len(), 2);
+        // The mean-RTT objective is the plain optimiser.
+        let plain = optimise(&problem(&w, &rc), &SolveOptions::new(), &NoProgress).unwrap();
+        let same = optimise_for(
+            &problem(&w, &rc),
+            &Objective::MeanRtt,
+            &SolveOptions::new(),
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(plain, same);
+        assert!(plain.objective.is_none());
+    }
+
+    #[test]
+    fn a_plan_without_extras_is_the_plain_plan() {
+        let w = world();
+        let rc = RelocationConstraints {
+            max_moves: 1,
+            ..Default::default()
+        };
+        let opts = SolveOptions::new();
+        let req = PlanRequest {
+            name: "t".into(),
+            description: String::new(),
+            demand: &w.demand,
+            nodes: &w.nodes,
+            sites: &w.sites,
+            latency: &w.latency,
+            weighting: Weighting::Requests,
+            cells: CellKind::Country,
+            constraints: &rc,
+            options: &opts,
+            sources: vec![],
+        };
+        let plain = build(&req, &NoProgress).unwrap();
+        let with = build_with(&req, &PlanExtras::new(), &NoProgress).unwrap();
+        assert_eq!(plain.to_json_pretty(), with.to_json_pretty());
+        let extra = build_with(
+            &req,
+            &PlanExtras::new()
+                .threshold_ms(Some(100.0))
+                .node_curve(Some(2)),
+            &NoProgress,
+        )
+        .unwrap();
+        let service = extra.service.as_ref().expect("a service report");
+        assert_eq!(service.failures_before.len(), 2);
+        assert_eq!(extra.node_curve.len(), 2);
+        assert_eq!(
+            crate::plan::Plan::from_json(&extra.to_json_pretty()).unwrap(),
+            extra
+        );
+    }
+}
