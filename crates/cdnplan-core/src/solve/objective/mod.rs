@@ -40,7 +40,9 @@
 //! Coverage, worst case and redundancy have many optimal sets; each answer is then polished by
 //! swaps that never worsen the objective and lower the demand-weighted RTT (to the nearest
 //! node, or for redundancy to the `k`-th nearest), so the plan a lead sees is also a good one
-//! on average.
+//! on average. Coverage and the worst case first try the engine's heuristic on the mean RTT
+//! with a prohibitive penalty `M` on every cost beyond the threshold (or the optimal radius),
+//! and keep its plan only when it is no worse on the objective itself.
 //!
 //! ```
 //! use cdnplan_core::solve::objective::Objective;
@@ -278,7 +280,14 @@ impl Objective {
         let deadline = started.checked_add(options.time_limit);
         match self {
             Objective::MeanRtt => super::solve(instance, constraints, options, progress),
-            Objective::Coverage { .. } | Objective::Blended { .. } => {
+            Objective::Coverage { threshold_ms } => {
+                let transformed = self.as_pmedian(instance).expect("reduces to a p-median");
+                let s = super::solve(&transformed, constraints, options, progress)?;
+                let problem = Problem::new(instance, constraints)?;
+                let s = self.refined(&problem, constraints, s, *threshold_ms, options, deadline)?;
+                Ok(self.polished(&problem, s, deadline))
+            }
+            Objective::Blended { .. } => {
                 let transformed = self.as_pmedian(instance).expect("reduces to a p-median");
                 let s = super::solve(&transformed, constraints, options, progress)?;
                 let problem = Problem::new(instance, constraints)?;
@@ -287,6 +296,8 @@ impl Objective {
             Objective::WorstCase => {
                 let problem = Problem::new(instance, constraints)?;
                 let s = center::solve(&problem, options, deadline, progress)?;
+                let radius = s.objective;
+                let s = self.refined(&problem, constraints, s, radius, options, deadline)?;
                 Ok(self.polished(&problem, s, deadline))
             }
             Objective::Redundancy { threshold_ms, k } => {
@@ -302,6 +313,67 @@ impl Objective {
                     progress,
                 )
             }
+        }
+    }
+
+    /// The mean-RTT heuristic with a prohibitive penalty beyond `threshold_ms`: its plan
+    /// replaces `s` when it is no worse on the objective and better on the mean RTT.
+    fn refined(
+        &self,
+        problem: &Problem<'_>,
+        constraints: &Constraints,
+        s: Solution,
+        threshold_ms: f64,
+        options: &SolveOptions,
+        deadline: Option<Instant>,
+    ) -> Result<Solution> {
+        let inst = problem.instance();
+        let time = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => options.time_limit,
+        };
+        if time.is_zero() {
+            return Ok(s);
+        }
+        // M exceeds any difference of weighted RTT sums, per unit of the lightest weight.
+        let spread: f64 = (0..inst.n_clients)
+            .map(|i| inst.weight[i] * row_max(inst, i))
+            .sum();
+        let lightest = inst
+            .weight
+            .iter()
+            .copied()
+            .filter(|&w| w > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        if !lightest.is_finite() {
+            return Ok(s);
+        }
+        let m = spread / lightest + 1.0;
+        let penalised = Instance {
+            n_clients: inst.n_clients,
+            n_sites: inst.n_sites,
+            cost: inst
+                .cost
+                .iter()
+                .map(|&c| if c > threshold_ms { c + m } else { c })
+                .collect(),
+            weight: inst.weight.clone(),
+        };
+        let heuristic = options
+            .clone()
+            .method(super::Method::Heuristic)
+            .time_limit(time);
+        let r = super::solve(&penalised, constraints, &heuristic, &crate::NoProgress)?;
+        let no_worse = self.value(inst, &r.open) <= s.objective;
+        if no_worse && inst.objective(&r.open) < inst.objective(&s.open) {
+            let objective = self.value(inst, &r.open);
+            Ok(Solution {
+                open: r.open,
+                objective,
+                ..s
+            })
+        } else {
+            Ok(s)
         }
     }
 
