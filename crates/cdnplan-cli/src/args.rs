@@ -309,6 +309,28 @@ pub struct PlanArgs {
     /// Reassignment: per-bag calls per utility.batch (default: the scenario's, 100).
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
+
+    /// What to optimise: mean_rtt, coverage, worst_case, redundancy or blended.
+    #[arg(long, value_name = "KIND")]
+    pub objective: Option<String>,
+
+    /// RTT threshold T in ms (coverage, redundancy, blended); also adds the service report:
+    /// coverage within T, worst-served cells, single-failure table.
+    #[arg(long, value_name = "MS")]
+    pub threshold_ms: Option<f64>,
+
+    /// Redundancy: the k-th nearest node must be within T (default 2).
+    #[arg(long, value_name = "K")]
+    pub redundancy_k: Option<usize>,
+
+    /// Blended: ms added per unit of demand served beyond T.
+    #[arg(long, value_name = "MS")]
+    pub penalty_ms: Option<f64>,
+
+    /// Also solve the best placement of 1..N nodes and the marginal value of each extra node
+    /// (printed and written to node-curve.csv); `N` alone means `1..N`.
+    #[arg(long, value_name = "1..N")]
+    pub curve: Option<String>,
 }
 
 /// Where a topology comes from (shared by `topology` and `reassign`).

@@ -11,6 +11,7 @@ mod es;
 mod evaluate;
 mod inputs;
 mod messages;
+mod objective;
 mod plan;
 mod progress;
 mod reassign;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use cdnplan_core::geo::CountryCode;
-use cdnplan_core::plan::{self, PlanRequest, ReassignmentSummary};
+use cdnplan_core::plan::{self, PlanExtras, PlanRequest, ReassignmentSummary};
 use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
 use cdnplan_core::solve::SolveOptions;
 use cdnplan_io::scenario::{Inputs, Scenario};
@@ -64,6 +64,8 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     if let Some(n) = a.batch_size {
         s.reassign.batch_size = n;
     }
+    let curve = a.curve.as_deref().map(parse_curve).transpose()?;
+    apply_objective(&mut s, &a)?;
     s.check()
         .context("invalid scenario after applying the command-line overrides")?;
     let out_dir: PathBuf = a.out.clone().unwrap_or_else(|| s.output_dir.clone());
@@ -92,7 +94,14 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         options: &options,
         sources: inputs.sources.clone(),
     };
-    let plan = plan::build(&request, bars).context("cannot plan the scenario")?;
+    let extras = PlanExtras::new()
+        .objective(s.objective.to_core()?)
+        .threshold_ms(s.objective.threshold_ms)
+        .node_curve(curve.map(|(_, last)| last));
+    let mut plan = plan::build_with(&request, &extras, bars).context("cannot plan the scenario")?;
+    if let Some((first, _)) = curve {
+        plan.node_curve.retain(|p| p.nodes >= first);
+    }
     inputs
         .check_capacity(&plan.nodes_after)
         .context("the planned nodes cannot carry the demand")?;
@@ -104,6 +113,12 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     let elapsed = started.elapsed();
     let mut written = cdnplan_io::output::write_plan(&out_dir, &plan, &inputs.demand)
         .context("cannot write the plan")?;
+    if !plan.node_curve.is_empty() {
+        let path = out_dir.join("node-curve.csv");
+        cdnplan_io::output::write_atomic(&path, plan::node_curve_csv(&plan.node_curve).as_bytes())
+            .context("cannot write the node curve")?;
+        written.push(path);
+    }
     if let Some(a) = &reassigned {
         let title = format!(
             "Family ↔ bucket reassignment after the moves: {}",
@@ -132,6 +147,7 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         format!("{}\n", plan.to_json_pretty())
     } else {
         let mut t = text::plan_summary(&plan);
+        t.push_str(&crate::objective::plan_extras(&plan));
         if let Some(r) = &plan.reassignment {
             let c = &r.cost;
             t.push_str(&format!(
@@ -231,4 +247,69 @@ fn check_names(s: &Scenario, inputs: &Inputs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `--objective`, `--threshold-ms`, `--redundancy-k`, `--penalty-ms` over the scenario's
+/// `[objective]`.
+fn apply_objective(s: &mut Scenario, a: &PlanArgs) -> Result<()> {
+    let o = &mut s.objective;
+    if let Some(kind) = &a.objective {
+        o.kind = serde_json::from_value(serde_json::Value::String(kind.replace('-', "_")))
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "--objective {kind}: expected mean_rtt, coverage, worst_case, redundancy or \
+                     blended"
+                )
+            })?;
+    }
+    if let Some(t) = a.threshold_ms {
+        anyhow::ensure!(
+            t.is_finite() && t >= 0.0,
+            "--threshold-ms {t}: must be a non-negative number of ms"
+        );
+        o.threshold_ms = Some(t);
+    }
+    if let Some(k) = a.redundancy_k {
+        anyhow::ensure!(k >= 1, "--redundancy-k 0: must be at least 1");
+        o.k = Some(k);
+    }
+    if let Some(p) = a.penalty_ms {
+        anyhow::ensure!(
+            p.is_finite() && p >= 0.0,
+            "--penalty-ms {p}: must be a non-negative number of ms"
+        );
+        o.penalty_ms = Some(p);
+    }
+    Ok(())
+}
+
+/// `--curve 1..N` (or `N`, or `A..B`, or `A..=B`) as `(first, last)` node counts.
+fn parse_curve(text: &str) -> Result<(usize, usize)> {
+    let bad = || {
+        anyhow::anyhow!("--curve {text}: expected 1..N (e.g. 1..12), or N, with 1 ≤ first ≤ last")
+    };
+    let parse = |x: &str| x.trim().parse::<usize>().map_err(|_| bad());
+    let (first, last) = match text.split_once("..") {
+        Some((a, b)) => (parse(a)?, parse(b.trim_start_matches('='))?),
+        None => (1, parse(text)?),
+    };
+    if first == 0 || first > last {
+        return Err(bad());
+    }
+    Ok((first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_curve;
+
+    #[test]
+    fn curve_ranges_parse() {
+        assert_eq!(parse_curve("1..12").unwrap(), (1, 12));
+        assert_eq!(parse_curve("3..=5").unwrap(), (3, 5));
+        assert_eq!(parse_curve("7").unwrap(), (1, 7));
+        for bad in ["0..3", "5..2", "x", "1..", ""] {
+            assert!(parse_curve(bad).is_err(), "{bad}");
+        }
+    }
 }

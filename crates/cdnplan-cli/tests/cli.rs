@@ -18,6 +18,7 @@ mod errors;
 mod es;
 mod evaluate;
 mod help;
+mod objective;
 mod output;
 mod plan;
 mod reassign;

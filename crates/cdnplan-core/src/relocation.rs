@@ -39,6 +39,17 @@
 //! plan for `k` moves is also one for `k + 1`, the best values are made non-increasing in
 //! `k` and the bounds are tightened from larger budgets. Budgets too small to move every
 //! node out of a forbidden country have no point.
+//!
+//! ## Other objectives
+//!
+//! [`optimise_for`] solves the same model for any [`Objective`] (coverage within T, worst
+//! case, redundancy, blended; see [`crate::solve::objective`]): every solve of the budget
+//! and of the curve goes through [`Objective::solve`] under the same constraints.
+//! [`Relocation::objective`] then states the objective before, after, its bound and proof,
+//! per budget too; the steps are still ordered by mean RTT, the mean-RTT fields describe the
+//! chosen plan, and their lower bound is the trivial one (each cell at its nearest allowed
+//! place), since the mean RTT is not what was optimised. [`node_curve`] answers "what is one
+//! more node worth?".
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -50,10 +61,16 @@ use crate::error::{Error, Result};
 use crate::geo::{CountryCode, GeoPoint};
 use crate::latency::Latency;
 use crate::node::Node;
+use crate::plan::ObjectiveSummary;
 use crate::plan::{CurvePoint, Move, MoveKind, Place};
 use crate::progress::Progress;
 use crate::site::Site;
-use crate::solve::{Budget, Constraints, Instance, Solution, SolveOptions, Status, solve};
+use crate::solve::objective::Objective;
+use crate::solve::{Budget, Constraints, Instance, Problem, Solution, SolveOptions, Status};
+
+mod node_curve;
+
+pub use node_curve::{NodeCurvePoint, node_curve};
 
 /// Constraints of a relocation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -115,6 +132,8 @@ pub struct Relocation {
     pub curve: Vec<CurvePoint>,
     /// Ids of inactive nodes, which take no part in the plan.
     pub ignored_inactive: Vec<String>,
+    /// The objective optimised, when it is not the mean RTT (see [`optimise_for`]).
+    pub objective: Option<ObjectiveSummary>,
 }
 
 /// A facility: a current node's position or a candidate site.
@@ -139,6 +158,21 @@ pub fn optimise(
     options: &SolveOptions,
     progress: &dyn Progress,
 ) -> Result<Relocation> {
+    optimise_for(problem, &Objective::MeanRtt, options, progress)
+}
+
+/// As [`optimise`], minimising `objective` instead of the mean RTT (see
+/// [other objectives](crate::relocation#other-objectives)).
+///
+/// # Errors
+/// As [`optimise`], and [`Objective::validate`]'s.
+pub fn optimise_for(
+    problem: &RelocationProblem<'_>,
+    objective: &Objective,
+    options: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Relocation> {
+    objective.validate()?;
     let started = Instant::now();
     let rc = problem.constraints;
     let cells = &problem.demand.cells;
@@ -295,7 +329,7 @@ pub fn optimise(
         options.time_limit / 2
     };
     progress.message("solving the full budget");
-    let main = solve(
+    let main = objective.solve(
         &instance,
         &constraints_for(rc.max_moves),
         &options.clone().time_limit(main_share),
@@ -309,7 +343,7 @@ pub fn optimise(
             .checked_div((curve_budgets.len() - t) as u32)
             .unwrap_or(Duration::ZERO);
         progress.message(&format!("solving with a budget of {k} moves"));
-        let s = solve(
+        let s = objective.solve(
             &instance,
             &constraints_for(k),
             &options.clone().time_limit(left),
@@ -320,6 +354,28 @@ pub fn optimise(
     per_budget.insert(rc.max_moves, main);
     monotone(&mut per_budget);
     let solution = per_budget[&rc.max_moves].clone();
+    // The mean-RTT view of a plan: exact for the mean RTT, else the plan's own mean RTT and
+    // the trivial bound.
+    let mean_rtt = *objective == Objective::MeanRtt;
+    let trivial = if mean_rtt {
+        0.0
+    } else {
+        Problem::new(&instance, &constraints_for(rc.max_moves))?.trivial_bound()
+    };
+    let mean_of = |s: &Solution| {
+        if mean_rtt {
+            s.objective / total
+        } else {
+            instance.objective(&s.open) / total
+        }
+    };
+    let bound_of = |s: &Solution| {
+        if mean_rtt {
+            s.lower_bound / total
+        } else {
+            trivial / total
+        }
+    };
 
     let current: Vec<usize> = (0..n_active).collect();
     let before = instance.objective(&current);
@@ -361,8 +417,8 @@ pub fn optimise(
             Some(CurvePoint {
                 moves: k,
                 plan_prefix_mean_rtt_ms: prefix_by_moves[k.min(prefix_by_moves.len() - 1)],
-                best_mean_rtt_ms: s.objective / total,
-                lower_bound_mean_rtt_ms: s.lower_bound / total,
+                best_mean_rtt_ms: mean_of(s),
+                lower_bound_mean_rtt_ms: bound_of(s),
             })
         })
         .collect();
@@ -372,8 +428,17 @@ pub fn optimise(
         nodes_after,
         facility_ids: facilities.iter().map(|f| f.id.to_string()).collect(),
         mean_rtt_before_ms: before / total,
-        mean_rtt_after_ms: solution.objective / total,
-        lower_bound_mean_rtt_ms: solution.lower_bound / total,
+        mean_rtt_after_ms: mean_of(&solution),
+        lower_bound_mean_rtt_ms: bound_of(&solution),
+        objective: (!mean_rtt).then(|| {
+            ObjectiveSummary::new(
+                *objective,
+                total,
+                objective.value(&instance, &current),
+                &solution,
+                per_budget.iter().map(|(&k, s)| (k, s)),
+            )
+        }),
         solution,
         curve,
         ignored_inactive,

@@ -572,15 +572,86 @@ impl LatencyInput {
 }
 
 /// What to optimise.
+///
+/// ```toml
+/// [objective]
+/// kind = "coverage"        # mean_rtt | coverage | worst_case | redundancy | blended
+/// threshold_ms = 100       # T: coverage, redundancy, blended; also the service report's
+/// k = 2                    # redundancy: the k-th nearest node must be within T
+/// penalty_ms = 50          # blended: ms added per unit of demand beyond T
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Objective {
-    /// The objective; `mean_rtt` (demand-weighted mean RTT, p-median) is the only one so far.
+    /// The objective (see [`cdnplan_core::solve::objective`]).
     #[serde(default)]
     pub kind: ObjectiveKind,
     /// What weighs a demand cell: `requests`, `bytes` or `clients`.
     #[serde(default)]
     pub weighting: Weighting,
+    /// The RTT threshold T (ms) of coverage, redundancy and blended; with any objective it
+    /// adds the service report (coverage within T, worst-served cells, single failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_ms: Option<f64>,
+    /// Redundancy: the k-th nearest node must be within T (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<usize>,
+    /// Blended: ms added per unit of demand served beyond T.
+    #[serde(default, alias = "penalty", skip_serializing_if = "Option::is_none")]
+    pub penalty_ms: Option<f64>,
+}
+
+impl Objective {
+    /// The core objective these settings name.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the missing or bad key (`threshold_ms` for coverage,
+    /// redundancy and blended; `penalty_ms` for blended; `k` ≥ 1).
+    pub fn to_core(&self) -> Result<cdnplan_core::solve::Objective> {
+        use cdnplan_core::solve::Objective as O;
+        let name = serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let threshold = || {
+            self.threshold_ms.ok_or_else(|| {
+                Error::Config(format!(
+                    "[objective] kind = \"{name}\" needs threshold_ms (the RTT threshold T in ms)"
+                ))
+            })
+        };
+        let o = match self.kind {
+            ObjectiveKind::MeanRtt => O::MeanRtt,
+            ObjectiveKind::Coverage => O::Coverage {
+                threshold_ms: threshold()?,
+            },
+            ObjectiveKind::WorstCase => O::WorstCase,
+            ObjectiveKind::Redundancy => O::Redundancy {
+                threshold_ms: threshold()?,
+                k: self.k.unwrap_or(2),
+            },
+            ObjectiveKind::Blended => O::Blended {
+                threshold_ms: threshold()?,
+                penalty_ms: self.penalty_ms.ok_or_else(|| {
+                    Error::Config(
+                        "[objective] kind = \"blended\" needs penalty_ms (ms per unit of demand \
+                         beyond T)"
+                            .into(),
+                    )
+                })?,
+            },
+        };
+        if let Some(t) = self.threshold_ms
+            && !(t.is_finite() && t >= 0.0)
+        {
+            return Err(Error::Config(format!(
+                "[objective] threshold_ms = {t}: must be a non-negative number of ms"
+            )));
+        }
+        o.validate()
+            .map_err(|e| Error::Config(format!("[objective] {e}")))?;
+        Ok(o)
+    }
 }
 
 /// Objective kinds.
@@ -591,6 +662,14 @@ pub enum ObjectiveKind {
     /// Minimise the demand-weighted mean RTT.
     #[default]
     MeanRtt,
+    /// Maximise the demand within `threshold_ms` (MCLP).
+    Coverage,
+    /// Minimise the RTT of the worst-served cell (p-center).
+    WorstCase,
+    /// Maximise the demand whose k-th nearest node is within `threshold_ms`.
+    Redundancy,
+    /// Mean RTT plus `penalty_ms` per unit of demand beyond `threshold_ms`.
+    Blended,
 }
 
 /// Solver settings.
@@ -712,6 +791,7 @@ impl Scenario {
             )));
         }
         self.reassign.check()?;
+        self.objective.to_core()?;
         Ok(())
     }
 
@@ -1026,6 +1106,49 @@ countries = "countries.csv"
         assert_eq!(s.solver.time_limit_s, 60.0);
         assert_eq!(s.reassign, ReassignInput::default());
         assert!(s.reassign.enabled);
+    }
+
+    #[test]
+    fn objective_section_names_the_objective_and_its_parameters() {
+        use cdnplan_core::solve::Objective as O;
+        let with = |body: &str| format!("{MINIMAL}\n[objective]\n{body}\n");
+        let s = Scenario::parse(&with("kind = \"coverage\"\nthreshold_ms = 100")).unwrap();
+        assert_eq!(
+            s.objective.to_core().unwrap(),
+            O::Coverage {
+                threshold_ms: 100.0
+            }
+        );
+        let s = Scenario::parse(&with("kind = \"redundancy\"\nthreshold_ms = 150")).unwrap();
+        assert_eq!(
+            s.objective.to_core().unwrap(),
+            O::Redundancy {
+                threshold_ms: 150.0,
+                k: 2
+            }
+        );
+        let s = Scenario::parse(&with(
+            "kind = \"blended\"\nthreshold_ms = 100\npenalty = 50",
+        ))
+        .unwrap();
+        assert_eq!(
+            s.objective.to_core().unwrap(),
+            O::Blended {
+                threshold_ms: 100.0,
+                penalty_ms: 50.0
+            }
+        );
+        let s = Scenario::parse(&with("kind = \"worst_case\"")).unwrap();
+        assert_eq!(s.objective.to_core().unwrap(), O::WorstCase);
+        for (bad, why) in [
+            ("kind = \"coverage\"", "threshold_ms"),
+            ("kind = \"blended\"\nthreshold_ms = 1", "penalty_ms"),
+            ("kind = \"redundancy\"\nthreshold_ms = 1\nk = 0", "k ≥ 1"),
+            ("threshold_ms = -5", "threshold_ms"),
+        ] {
+            let e = Scenario::parse(&with(bad)).unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -8,9 +8,11 @@ use crate::progress::Progress;
 use crate::relocation::{self, RelocationConstraints, RelocationProblem};
 use crate::serving;
 use crate::site::Site;
-use crate::solve::SolveOptions;
+use crate::solve::objective::Objective;
+use crate::solve::{SolveOptions, Status};
 
 use super::model::{DemandSummary, Plan, ScenarioSummary, SolverSummary};
+use super::objective::ServiceReport;
 
 /// Everything a relocation plan is computed from.
 #[derive(Debug, Clone)]
@@ -45,6 +47,60 @@ pub struct PlanRequest<'a> {
 /// Whatever [`serving::evaluate`] and [`relocation::optimise`] report: empty demand, invalid
 /// weights, duplicate or unknown ids, contradictory or infeasible constraints.
 pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
+    build_with(req, &PlanExtras::default(), progress)
+}
+
+/// What a plan computes beyond the mean-RTT relocation: another objective, a service report
+/// within a threshold, the node curve. The default adds nothing, and [`build_with`] then
+/// gives exactly [`build`]'s plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PlanExtras {
+    /// The objective the relocation minimises.
+    pub objective: Objective,
+    /// The threshold (ms) of the service report; the objective's own when it has one.
+    pub threshold_ms: Option<f64>,
+    /// The node curve for 1..=N nodes.
+    pub node_curve: Option<usize>,
+}
+
+impl PlanExtras {
+    /// Nothing beyond the mean-RTT plan.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the objective.
+    pub fn objective(mut self, objective: Objective) -> Self {
+        self.objective = objective;
+        self
+    }
+
+    /// Asks for the service report within `threshold_ms`.
+    pub fn threshold_ms(mut self, threshold_ms: Option<f64>) -> Self {
+        self.threshold_ms = threshold_ms;
+        self
+    }
+
+    /// Asks for the node curve over 1..=`max_nodes` nodes.
+    pub fn node_curve(mut self, max_nodes: Option<usize>) -> Self {
+        self.node_curve = max_nodes;
+        self
+    }
+}
+
+/// As [`build`], with the [`PlanExtras`]: the relocation minimises `extras.objective`
+/// ([`relocation::optimise_for`]); the plan gains [`Plan::objective`] (for an objective
+/// other than the mean RTT), [`Plan::service`] (when a threshold is given or the objective
+/// has one) and [`Plan::node_curve`] (when asked for).
+///
+/// # Errors
+/// As [`build`], and [`relocation::node_curve`]'s.
+pub fn build_with(
+    req: &PlanRequest<'_>,
+    extras: &PlanExtras,
+    progress: &dyn Progress,
+) -> Result<Plan> {
     progress.begin("evaluating", None);
     let before = serving::evaluate(req.demand, req.nodes, req.latency, req.weighting)?;
     progress.end();
@@ -57,7 +113,7 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
         weighting: req.weighting,
         constraints: req.constraints,
     };
-    let r = relocation::optimise(&problem, req.options, progress)?;
+    let r = relocation::optimise_for(&problem, &extras.objective, req.options, progress)?;
 
     progress.begin("evaluating", None);
     let after = serving::evaluate(req.demand, &r.nodes_after, req.latency, req.weighting)?;
@@ -76,9 +132,44 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
         time_limit_s: req.options.time_limit.as_secs_f64(),
         seed: req.options.seed,
     };
-    let solver =
-        SolverSummary::from_solution(&r.solution, r.mean_rtt_after_ms, r.lower_bound_mean_rtt_ms);
-    Ok(Plan::new(
+    let solver = match &r.objective {
+        None => SolverSummary::from_solution(
+            &r.solution,
+            r.mean_rtt_after_ms,
+            r.lower_bound_mean_rtt_ms,
+        ),
+        // The mean RTT was not optimised: nothing is proven about it.
+        Some(_) => SolverSummary::new(
+            r.solution.method.clone(),
+            Status::Heuristic,
+            r.mean_rtt_after_ms,
+            r.lower_bound_mean_rtt_ms,
+        ),
+    };
+    let service = match extras.threshold_ms.or(extras.objective.threshold_ms()) {
+        Some(t) => {
+            progress.begin("single failures", None);
+            let s = ServiceReport::compute(
+                t,
+                req.demand,
+                req.latency,
+                req.weighting,
+                req.nodes,
+                &before,
+                &r.nodes_after,
+                &after,
+            )?;
+            progress.end();
+            Some(s)
+        }
+        None => None,
+    };
+    let node_curve = match extras.node_curve {
+        Some(n) => relocation::node_curve(&problem, &extras.objective, n, req.options, progress)?,
+        None => Vec::new(),
+    };
+    let objective = r.objective.clone();
+    let plan = Plan::new(
         scenario,
         DemandSummary::new(req.demand, req.sources.clone()),
         req.nodes.to_vec(),
@@ -89,5 +180,14 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
     )
     .with_moves(r.moves)
     .with_curve(r.curve)
-    .with_ignored_inactive(r.ignored_inactive))
+    .with_ignored_inactive(r.ignored_inactive)
+    .with_node_curve(node_curve);
+    let plan = match objective {
+        Some(o) => plan.with_objective(o),
+        None => plan,
+    };
+    Ok(match service {
+        Some(s) => plan.with_service(s),
+        None => plan,
+    })
 }

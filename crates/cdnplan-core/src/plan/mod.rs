@@ -18,21 +18,27 @@
 
 mod build;
 mod csv;
+mod extras;
 mod families;
 #[cfg(test)]
 mod fixture;
 mod geojson;
 mod model;
+mod objective;
 mod report;
 mod round;
 mod text;
 
 pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
-pub use build::{PlanRequest, build};
+pub use build::{PlanExtras, PlanRequest, build, build_with};
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
 pub use model::{
     DemandSummary, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary, SolverSummary,
+};
+pub use objective::{
+    ObjectivePoint, ObjectiveSummary, ServiceReport, WORST_CELLS, measure, node_curve_csv, reading,
+    round_reading,
 };
 pub use report::{report_markdown, solver_status, summary};
 

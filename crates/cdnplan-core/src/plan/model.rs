@@ -198,6 +198,17 @@ pub struct Plan {
     /// it was asked for (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reassignment: Option<super::ReassignmentSummary>,
+    /// The objective the plan was optimised for, when it is not the mean RTT (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<super::ObjectiveSummary>,
+    /// Service within a threshold before and after: coverage, worst-served cells, single
+    /// failures (present when a threshold was given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<super::ServiceReport>,
+    /// The best objective value for 1..N nodes, when asked for (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_curve: Vec<crate::relocation::NodeCurvePoint>,
 }
 
 impl Plan {
@@ -226,6 +237,9 @@ impl Plan {
             solver,
             ignored_inactive: Vec::new(),
             reassignment: None,
+            objective: None,
+            service: None,
+            node_curve: Vec::new(),
         }
         .rounded()
     }
@@ -253,6 +267,24 @@ impl Plan {
     /// Sets the family ↔ bucket reassignment summary.
     pub fn with_reassignment(mut self, r: super::ReassignmentSummary) -> Self {
         self.reassignment = Some(r);
+        self
+    }
+
+    /// Sets the objective summary (its values are already rounded).
+    pub fn with_objective(mut self, o: super::ObjectiveSummary) -> Self {
+        self.objective = Some(o);
+        self
+    }
+
+    /// Sets the service report (its values are already rounded).
+    pub fn with_service(mut self, s: super::ServiceReport) -> Self {
+        self.service = Some(s);
+        self
+    }
+
+    /// Sets the node curve (its values are already rounded).
+    pub fn with_node_curve(mut self, curve: Vec<crate::relocation::NodeCurvePoint>) -> Self {
+        self.node_curve = curve;
         self
     }
 

@@ -42,6 +42,7 @@ fn write_report(out: &mut String, plan: &Plan, demand: &Demand) -> std::fmt::Res
     write_inputs(out, plan)?;
     write_metrics(out, plan)?;
     write_solver(out, plan)?;
+    super::extras::write_extras(out, plan)?;
     write_moves(out, plan)?;
     if let Some(r) = &plan.reassignment {
         super::families::write_families(out, r)?;

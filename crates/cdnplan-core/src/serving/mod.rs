@@ -82,6 +82,7 @@ pub mod bags;
 mod capacity;
 mod evaluation;
 mod percentile;
+mod resilience;
 
 use std::collections::BTreeSet;
 
@@ -98,6 +99,7 @@ pub use evaluation::{
     COVERAGE_THRESHOLDS_MS, ContinentRow, Coverage, Evaluation, NodeLoad, evaluate,
 };
 pub use percentile::{weighted_percentile, weighted_share_within};
+pub use resilience::{FailureRow, WorstCell, coverage_within, single_failures, worst_served};
 
 /// How one demand cell is served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -72,7 +72,7 @@ pub fn brute_force(instance: &Instance, constraints: &Constraints) -> Result<Sol
 }
 
 /// Advances `pick` (ascending indices into `0..n`) to the next k-combination.
-fn next_combination(pick: &mut [usize], n: usize) -> bool {
+pub(crate) fn next_combination(pick: &mut [usize], n: usize) -> bool {
     let k = pick.len();
     for t in (0..k).rev() {
         if pick[t] < n - k + t {
@@ -86,7 +86,7 @@ fn next_combination(pick: &mut [usize], n: usize) -> bool {
     false
 }
 
-fn binomial(n: u64, k: u64) -> u64 {
+pub(crate) fn binomial(n: u64, k: u64) -> u64 {
     if k > n {
         return 0;
     }

@@ -64,6 +64,8 @@ pub mod instance;
 pub mod lagrange;
 /// The strong MIP formulation through good_lp.
 pub mod mip;
+/// Placement objectives: coverage, worst case, redundancy, blended.
+pub mod objective;
 /// OR-Library p-median file parsers.
 pub mod orlib;
 /// Swap local search with cached gains.
@@ -82,6 +84,7 @@ pub use greedy::Greedy;
 pub use heuristic::{Incumbent, Multistart};
 pub use instance::Problem;
 pub use lagrange::{Fixing, Lagrangian, LagrangianBound};
+pub use objective::Objective;
 pub use orlib::{PmedInstance, PmedcapInstance, parse_pmed, parse_pmedcap, parse_pmedopt};
 pub use swap::{FastSwap, SearchStats};
 pub use vns::{Vns, VnsStats};
