@@ -19,7 +19,7 @@ fn name(base: &str) -> String {
 }
 
 fn client() -> EsClient {
-    EsClient::connect(&EsConnection::url(osmem::url()).unwrap().timeout_secs(5.0)).unwrap()
+    EsClient::connect(&EsConnection::url(osmem::url()).unwrap().timeout_secs(30.0)).unwrap()
 }
 
 fn seed(index: &str, mapping: Option<Value>, docs: &[String]) {
