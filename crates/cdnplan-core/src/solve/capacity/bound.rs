@@ -23,7 +23,10 @@ use super::{Assignment, Cache, Capacitated, select};
 const MAX_ITERATIONS: usize = 3_000;
 
 /// Iterations without improvement before the step factor halves.
-const PATIENCE: usize = 20;
+const PATIENCE: usize = 60;
+
+/// The ascent stops when the step factor falls below this.
+const MIN_STEP: f64 = 1e-4;
 
 /// Largest capacity (in whole demand units) solved by dynamic programming.
 const DP_MAX_CAPACITY: f64 = 100_000.0;
@@ -227,7 +230,7 @@ pub(crate) fn ascend(
             .map(|b| b.1)
             .or(upper)
             .unwrap_or(fallback_upper);
-        if ub - best_value <= 1e-9 * ub.abs() || mu < 1e-4 {
+        if ub - best_value <= 1e-9 * ub.abs() || mu < MIN_STEP {
             break;
         }
         // Subgradient g_i = 1 − Σ_{j ∈ S} x_ij.

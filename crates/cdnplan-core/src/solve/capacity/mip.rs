@@ -33,6 +33,8 @@ pub(crate) enum Outcome {
         open: Vec<usize>,
         /// Single-source: the rounded assignment, when it fits the capacities.
         shares: Option<Vec<Vec<(usize, f64)>>>,
+        /// The model's objective `Σ w_i c_ij x_ij` at the returned values.
+        objective: f64,
         /// The relative gap proven for these values (`None`: time-limited).
         proven_gap: Option<f64>,
     },
@@ -274,8 +276,14 @@ fn finish<S: good_lp::Solution>(
                 .map(|&(j, _)| j)
                 .collect();
             open.sort_unstable();
+            let values = sol_values(&sol, x);
+            let inst = cap.instance();
+            let objective = values
+                .iter()
+                .map(|&(i, j, v)| inst.weight[i] * inst.cost(i, j) * v)
+                .sum();
             let shares = (cap.assignment == Assignment::SingleSource)
-                .then(|| rounded(cap, sol_values(&sol, x)))
+                .then(|| rounded(cap, values))
                 .flatten();
             let proven_gap = match sol.status() {
                 SolutionStatus::Optimal | SolutionStatus::GapLimit => Some(requested),
@@ -284,6 +292,7 @@ fn finish<S: good_lp::Solution>(
             Ok(Outcome::Solved {
                 open,
                 shares,
+                objective,
                 proven_gap,
             })
         }
@@ -331,5 +340,54 @@ fn solver_error(solver: &'static str, e: impl std::fmt::Display) -> Error {
     Error::Solver {
         solver,
         message: e.to_string(),
+    }
+}
+
+#[cfg(all(test, feature = "microlp"))]
+mod tests {
+    use proptest::prelude::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    use super::*;
+    use crate::solve::capacity::flow;
+    use crate::solve::{Constraints, Instance, Problem};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// The min-cost flow of a fixed open set equals the LP of the formulation with
+        /// those sites fixed open.
+        #[test]
+        fn split_flow_matches_the_lp(n in 1usize..12, m in 2usize..6, seed in any::<u64>()) {
+            let mut rng = Pcg64::seed_from_u64(seed);
+            let cost: Vec<f64> = (0..n * m).map(|_| rng.random_range(0.0..50.0)).collect();
+            let weight: Vec<f64> = (0..n).map(|_| rng.random_range(0.5..3.0)).collect();
+            let demand: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..4.0)).collect();
+            let total: f64 = demand.iter().sum();
+            let capacity: Vec<f64> =
+                (0..m).map(|_| rng.random_range(0.3..0.8) * total).collect();
+            let inst = Instance::new(n, m, cost, weight).unwrap();
+            let open: Vec<usize> = vec![0, 1];
+            let c = Constraints { p: 2, fixed_open: open.clone(), ..Default::default() };
+            let problem = Problem::new(&inst, &c).unwrap();
+            let cap = Capacitated {
+                problem: &problem,
+                demand: &demand,
+                capacity: &capacity,
+                assignment: Assignment::Split,
+            };
+            let f = flow::split(&inst, &demand, &capacity, &open);
+            let lp = run(&cap, MipBackend::Microlp, Duration::from_secs(20), None, None, 0.0)
+                .unwrap();
+            match (f, lp) {
+                (Some(f), Outcome::Solved { objective, .. }) => {
+                    prop_assert!((f.cost - objective).abs() <= 1e-6 * objective.max(1.0),
+                        "flow {} lp {}", f.cost, objective);
+                }
+                (None, Outcome::Infeasible) => {}
+                (f, lp) => prop_assert!(false, "flow {f:?} lp {lp:?}"),
+            }
+        }
     }
 }

@@ -65,11 +65,13 @@ mod bound;
 mod brute;
 mod flow;
 mod mip;
+mod orlib;
 mod search;
 mod single;
 
 pub use bound::CapacityBound;
 pub use brute::brute_force_capacitated;
+pub use orlib::PmedcapDistances;
 
 /// How a client's demand may be served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -358,11 +360,13 @@ pub(crate) fn select(
 /// Solves the capacitated p-median (see the [module docs](self)).
 ///
 /// `options.method`: [`Method::Heuristic`] stops after the Lagrangian bound;
-/// [`Method::Auto`] adds the MIP on the problem the bound reduced; [`Method::Exact`] runs
-/// the MIP on the full formulation. The backend is `options.backend`.
+/// [`Method::Auto`] adds the MIP on the problem the bound reduced (up to
+/// [`EXACT_MAX_CELLS`](super::EXACT_MAX_CELLS) pairs); [`Method::Exact`] runs the MIP on the
+/// full formulation. The backend is `options.backend`.
 ///
 /// # Errors
-/// As [`Problem::new`] and [`diagnose`]; [`Error::Infeasible`] when the MIP proves that no
+/// As [`Problem::new`] and [`diagnose`]; [`Error::TooLarge`] for [`Method::Exact`] above
+/// [`EXACT_MAX_CELLS`](super::EXACT_MAX_CELLS) pairs; [`Error::Infeasible`] when the MIP proves that no
 /// single-source assignment fits; [`Error::Solver`] when the backend fails. Reaching the time
 /// limit is not an error: the best solution comes back with [`Status::TimeLimit`] (or, if
 /// none was found, [`Error::Infeasible`] says so).
@@ -376,6 +380,16 @@ pub fn solve_capacitated(
     let deadline = Instant::now().checked_add(options.time_limit);
     let problem = Problem::new(instance, constraints)?;
     diagnose(&problem, capacities)?;
+    let cells = instance.n_clients * problem.n_allowed();
+    if options.method == Method::Exact && cells > super::EXACT_MAX_CELLS {
+        return Err(Error::TooLarge {
+            method: "capacitated exact MIP",
+            detail: format!(
+                "{cells} client × allowed-site pairs (limit {}); use the heuristic",
+                super::EXACT_MAX_CELLS
+            ),
+        });
+    }
     let cap = Capacitated {
         problem: &problem,
         demand: &capacities.demand,
@@ -429,6 +443,8 @@ pub fn solve_capacitated(
         Method::Heuristic => false,
         _ => !best.as_ref().is_some_and(|b| proves(b.1, lower)),
     };
+    // Under Method::Auto the MIP runs on the reduced problem, and only when it is small.
+    let run_mip = run_mip && cells <= super::EXACT_MAX_CELLS;
     if run_mip && !cut {
         let reduced = options.method == Method::Auto;
         let fixing = match (&best, reduced) {
@@ -451,6 +467,7 @@ pub fn solve_capacitated(
                 open,
                 shares,
                 proven_gap,
+                ..
             } => {
                 // The MIP's own single-source assignment may beat the heuristic's for its set.
                 let mut found = cache.cost(&cap, &open).map(|c| (c, None));

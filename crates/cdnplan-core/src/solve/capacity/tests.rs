@@ -6,7 +6,7 @@ use rand_pcg::Pcg64;
 
 use super::*;
 use crate::progress::NoProgress;
-use crate::solve::{Budget, MipBackend, parse_pmedcap};
+use crate::solve::{Budget, parse_pmedcap};
 
 fn random(
     n: usize,
@@ -103,51 +103,85 @@ fn total_demand_above_total_capacity_is_diagnosed() {
     );
 }
 
-fn pmedcap(text: &str, truncate: bool) -> (Instance, Constraints, Capacities, f64) {
-    let cap = parse_pmedcap(text).unwrap();
-    let mut inst = cap.instance;
-    if truncate {
-        inst.cost.iter_mut().for_each(|c| *c = c.floor());
-    }
-    let caps = Capacities::new(
-        cap.demand,
-        vec![cap.capacity; inst.n_sites],
-        Assignment::SingleSource,
+#[test]
+fn a_single_source_client_larger_than_every_site_is_diagnosed() {
+    let (inst, c, mut caps) = random(4, 3, 0, Assignment::SingleSource);
+    caps.demand = vec![1.0, 2.5, 1.0, 1.0];
+    caps.capacity = vec![2.0, 2.0, 2.0];
+    caps.unit = "Gbit/s".into();
+    let c = Constraints { p: 3, ..c };
+    let e = solve_capacitated(&inst, &c, &caps, &SolveOptions::new(), &NoProgress).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "infeasible: client 1 needs 2.5 Gbit/s but the largest site that may open holds \
+         2 Gbit/s (single-source assignment cannot split a client)"
     );
-    let c = Constraints {
-        p: cap.p,
-        ..Default::default()
-    };
-    (inst, c, caps, cap.optimum)
+    // Split assignment serves it from two sites.
+    caps.assignment = Assignment::Split;
+    let s = solve_capacitated(&inst, &c, &caps, &SolveOptions::new(), &NoProgress).unwrap();
+    assert_eq!(s.shares[1].len(), 2);
 }
 
 #[test]
-#[ignore]
-fn explore_pmedcap() {
-    for name in ["01", "02", "11"] {
-        let text = std::fs::read_to_string(format!(
-            "{}/../../benches/orlib/pmedcap{name}.txt",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        for truncate in [false, true] {
-            let (inst, c, caps, opt) = pmedcap(&text, truncate);
-            for method in [Method::Heuristic, Method::Auto] {
-                let t = std::time::Instant::now();
-                let options = SolveOptions::new()
-                    .method(method)
-                    .backend(MipBackend::Microlp)
-                    .time_limit(Duration::from_secs(60));
-                let s = solve_capacitated(&inst, &c, &caps, &options, &NoProgress).unwrap();
-                eprintln!(
-                    "pmedcap{name} trunc={truncate} {method:?}: published {opt} ours {} bound {} {:?} {} {:.2}s",
-                    s.solution.objective,
-                    s.solution.lower_bound,
-                    s.solution.status,
-                    s.solution.method,
-                    t.elapsed().as_secs_f64()
-                );
-            }
-        }
-    }
+fn forbidding_the_large_sites_is_named_as_the_cause() {
+    let (inst, _, mut caps) = random(4, 4, 0, Assignment::Split);
+    caps.demand = vec![1.25; 4];
+    caps.capacity = vec![3.0, 3.0, 1.0, 1.0];
+    let c = Constraints {
+        p: 2,
+        forbidden: vec![0],
+        ..Default::default()
+    };
+    let e = solve_capacitated(&inst, &c, &caps, &SolveOptions::new(), &NoProgress).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "infeasible: peak demand 5 exceeds total capacity 4 of the 2 largest sites that may \
+         open; without the fixed-open, forbidden and relocation-budget constraints the 2 \
+         largest sites would hold 6"
+    );
+}
+
+#[test]
+fn a_packing_that_cannot_fit_is_infeasible_not_a_solver_error() {
+    // Three clients of 2 units, two sites of 3: the total fits (6 ≤ 6) but no site takes two.
+    let (inst, _, mut caps) = random(3, 2, 0, Assignment::SingleSource);
+    caps.demand = vec![2.0; 3];
+    caps.capacity = vec![3.0; 2];
+    let c = Constraints {
+        p: 2,
+        ..Default::default()
+    };
+    let e = solve_capacitated(&inst, &c, &caps, &SolveOptions::new(), &NoProgress).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no single-source assignment fits the capacities"),
+        "{e}"
+    );
+}
+
+/// pmedcap01 (`benches/orlib`), proven at its published optimum 713 only with truncated
+/// distances; real-valued ones give 728.26.
+#[test]
+fn pmedcap01_published_optimum_holds_for_truncated_distances() {
+    let text = include_str!("../../../../../benches/orlib/pmedcap01.txt");
+    let file = parse_pmedcap(text).unwrap();
+    let options = SolveOptions::new().time_limit(Duration::from_secs(60));
+    let solve = |d| {
+        let (inst, c, caps) = file.capacitated(d);
+        solve_capacitated(&inst, &c, &caps, &options, &NoProgress).unwrap()
+    };
+    let t = solve(PmedcapDistances::Truncated);
+    assert_eq!(
+        (t.solution.objective, t.solution.status),
+        (713.0, Status::Optimal)
+    );
+    assert_eq!(t.solution.lower_bound, 713.0);
+    assert!(t.load.iter().all(|&(_, l)| l <= 120.0));
+    let e = solve(PmedcapDistances::Euclidean);
+    assert_eq!(e.solution.status, Status::Optimal);
+    assert!(
+        (e.solution.objective - 728.262).abs() < 1e-3,
+        "{}",
+        e.solution.objective
+    );
 }
