@@ -122,7 +122,8 @@ Examples:
 Examples:
   cdnplan bench orlib benches/orlib                  # pmed1-40 against the published optima
   cdnplan bench orlib benches/orlib --instances 1-10 --method exact --backend highs
-  cdnplan bench synthetic --clients 10000 --sites 1000 -p 100 --gap 0.005")]
+  cdnplan bench synthetic --clients 10000 --sites 1000 -p 100 --gap 0.005
+  cdnplan bench pmedcap benches/orlib                # pmedcap01-20 (capacitated) against the published optima")]
     Bench(BenchArgs),
 }
 
