@@ -185,3 +185,24 @@ fn pmedcap01_published_optimum_holds_for_truncated_distances() {
         e.solution.objective
     );
 }
+
+#[test]
+fn same_answer_with_one_and_two_threads() {
+    for (seed, assignment) in [(2, Assignment::SingleSource), (5, Assignment::Split)] {
+        let (inst, c, mut caps) = random(30, 12, seed, assignment);
+        caps.capacity.iter_mut().for_each(|q| *q *= 6.0);
+        let options = SolveOptions::new().method(Method::Heuristic).seed(seed);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| solve_capacitated(&inst, &c, &caps, &options, &NoProgress))
+                .map(|s| (s.solution, s.shares))
+                .map_err(|e| e.to_string())
+        };
+        let one = run(1);
+        assert!(one.is_ok(), "{one:?}");
+        assert_eq!(one, run(2));
+    }
+}
