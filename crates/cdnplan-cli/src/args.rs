@@ -122,7 +122,8 @@ Examples:
 Examples:
   cdnplan bench orlib benches/orlib                  # pmed1-40 against the published optima
   cdnplan bench orlib benches/orlib --instances 1-10 --method exact --backend highs
-  cdnplan bench synthetic --clients 10000 --sites 1000 -p 100 --gap 0.005")]
+  cdnplan bench synthetic --clients 10000 --sites 1000 -p 100 --gap 0.005
+  cdnplan bench pmedcap benches/orlib                # pmedcap01-20 (capacitated) against the published optima")]
     Bench(BenchArgs),
 }
 
@@ -535,6 +536,9 @@ pub enum BenchCommand {
     Orlib(OrlibArgs),
     /// A synthetic world: demand clustered like internet users, sites like hosting regions.
     Synthetic(SyntheticArgs),
+    /// OR-Library pmedcap instances (capacitated, single-source): solve each, compare with
+    /// the published optimum, exit 1 when a solution called optimal is not.
+    Pmedcap(PmedcapArgs),
 }
 
 /// Solver flags shared by the benchmarks.
@@ -571,6 +575,26 @@ pub struct OrlibArgs {
     /// Instance numbers: a list and ranges, e.g. 1-10,15,38-40 (default: all 40).
     #[arg(long, value_name = "LIST", default_value = "1-40")]
     pub instances: String,
+
+    /// Solver settings.
+    #[command(flatten)]
+    pub solver: BenchSolverArgs,
+}
+
+/// `cdnplan bench pmedcap`.
+#[derive(Debug, Args)]
+pub struct PmedcapArgs {
+    /// Directory with pmedcap01.txt … pmedcap20.txt.
+    #[arg(value_name = "DIR", default_value = "benches/orlib")]
+    pub dir: PathBuf,
+
+    /// Instance numbers: a list and ranges, e.g. 1-5,11 (default: all 20).
+    #[arg(long, value_name = "LIST", default_value = "1-20")]
+    pub instances: String,
+
+    /// Distances: truncated (the published optima's convention), euclidean or rounded.
+    #[arg(long, value_name = "KIND", default_value = "truncated")]
+    pub distances: String,
 
     /// Solver settings.
     #[command(flatten)]

@@ -19,6 +19,7 @@
 //!
 //! **Optimisation**
 //! * [`solve`]: the p-median engine (heuristic and exact paths, honest bounds).
+//! * [`capacity`]: peak egress per cell and load versus capacity per site.
 //! * [`relocation`]: stay-or-move optimisation with a budget of moves.
 //! * [`plan`]: ordered moves, curves and the outputs a lead acts on.
 //! * [`reassign`]: family ↔ bucket reassignment, its migration plan and the runtime-rules
@@ -39,6 +40,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod capacity;
 pub mod country;
 pub mod demand;
 pub mod error;

@@ -54,6 +54,8 @@ pub mod bound;
 pub mod branch;
 /// Brute-force enumeration for tests and tiny instances.
 pub mod brute;
+/// The capacitated p-median (split and single-source assignment).
+pub mod capacity;
 /// Greedy construction.
 pub mod greedy;
 /// Multistart greedy + swap + VNS.
