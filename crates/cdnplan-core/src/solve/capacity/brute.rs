@@ -13,7 +13,7 @@ pub const BRUTE_FORCE_MAX_LEAVES: f64 = 5e6;
 ///
 /// # Errors
 /// As [`super::solve_capacitated`]'s checks; [`Error::TooLarge`] above
-/// [`BRUTE_FORCE_MAX_LEAVES`]; [`Error::Infeasible`] when no open set has an assignment.
+/// 5 million assignments to enumerate; [`Error::Infeasible`] when no open set has an assignment.
 ///
 /// ```
 /// use cdnplan_core::solve::capacity::{brute_force_capacitated, Assignment, Capacities};

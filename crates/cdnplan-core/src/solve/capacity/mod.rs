@@ -1,6 +1,6 @@
 //! The capacitated p-median: every client brings a demand `d_i`, every site serves at most
-//! its capacity `Q_j`, and clients are assigned whole ([`Assignment::SingleSource`]) or in
-//! shares ([`Assignment::Split`]):
+//! its capacity `Q_j`, and clients are assigned whole ([`Assignment::SingleSource`](crate::solve::capacity::Assignment::SingleSource)) or in
+//! shares ([`Assignment::Split`](crate::solve::capacity::Assignment::Split)):
 //!
 //! ```text
 //! minimise   Σ_i Σ_j w_i · c_ij · x_ij
@@ -18,7 +18,7 @@
 //!
 //! * Before anything, the constraints are checked against the capacities, and an infeasible
 //!   scenario gets [`Error::Infeasible`] naming the constraint that cannot hold (see
-//!   [`diagnose`]).
+//!   [`diagnose`](crate::solve::capacity::diagnose)).
 //! * **Heuristic** (all methods): the uncapacitated [`Multistart`] open set, then swap local
 //!   search over open sets with each candidate's assignment solved — exactly for split (a
 //!   transportation problem by min-cost flow), by regret greedy + shift/swap descent for

@@ -1,6 +1,6 @@
 //! Placement objectives: what "best" means for an open set.
 //!
-//! The engine of [`solve`](super::solve()) minimises the demand-weighted cost (p-median). A
+//! The engine of [`solve`](crate::solve::solve()) minimises the demand-weighted cost (p-median). A
 //! CDN lead asks other questions too; each [`Objective`] answers one of them under the same
 //! [`Constraints`] (number of open sites, fixed-open, forbidden, relocation budget), so every
 //! objective honours pins, exclusions, additions, removals and the move budget alike.
@@ -32,7 +32,7 @@
 //! **Redundancy** asks that each cell keep a `k`-th nearest node (a backup for `k = 2`) within
 //! `T`. It is not a p-median; a lexicographic swap search (uncovered demand first, then the
 //! demand-weighted RTT to the `k`-th nearest node) from several starts finds the plans, and on
-//! instances of at most [`REDUNDANCY_MIP_MAX_CELLS`] client × site pairs the MIP
+//! instances of at most [`REDUNDANCY_MIP_MAX_CELLS`](crate::solve::objective::REDUNDANCY_MIP_MAX_CELLS) client × site pairs the MIP
 //! `min Σ w_i u_i  s.t.  Σ_{j : c_ij ≤ T} y_j + k·u_i ≥ k` (plus the engine's constraints on `y`)
 //! proves the optimum. Without that proof the bound is the demand of cells that no allowed set
 //! could cover.
@@ -264,10 +264,10 @@ impl Objective {
     /// The [`Solution`]'s `objective` and `lower_bound` are in the objective's units (weighted
     /// ms, uncovered weight, or ms for the worst case); its status is
     /// [`Status::Optimal`] only when proven. [`Objective::MeanRtt`] is exactly
-    /// [`solve`](super::solve()).
+    /// [`solve`](crate::solve::solve()).
     ///
     /// # Errors
-    /// As [`solve`](super::solve()), and [`Objective::validate`]'s.
+    /// As [`solve`](crate::solve::solve()), and [`Objective::validate`]'s.
     pub fn solve(
         &self,
         instance: &Instance,
