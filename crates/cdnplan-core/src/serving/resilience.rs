@@ -166,6 +166,7 @@ mod tests {
     use crate::demand::{CellKind, DemandCell};
     use crate::geo::GeoPoint;
     use crate::serving::evaluate;
+    use crate::serving::tests::node;
 
     fn cell(id: &str, lat: f64, lon: f64, requests: u64) -> DemandCell {
         DemandCell {
@@ -176,20 +177,6 @@ mod tests {
             requests,
             bytes: 0,
             unique_clients: 0,
-        }
-    }
-
-    fn node(id: &str, lat: f64, lon: f64) -> Node {
-        Node {
-            id: id.into(),
-            operator: None,
-            city: None,
-            country: None,
-            continent: None,
-            location: GeoPoint { lat, lon },
-            capacity: None,
-            active: true,
-            buckets: vec![],
         }
     }
 

@@ -86,6 +86,34 @@ struct Formulation {
     scale: f64,
 }
 
+/// The rows every formulation shares on the site variables `y` (`y_of[j]` is site `j`'s
+/// variable, `None` for a site that may not open): `Σ_j y_j = p`, `y_j = 1` for every fixed
+/// site, and the budget `Σ_{j ∈ E} (1 − y_j) ≤ C` as `Σ_{j ∈ E, allowed} y_j ≥ |E| − C`.
+pub(crate) fn site_rows(
+    problem: &Problem<'_>,
+    y: &[(usize, Variable)],
+    y_of: &[Option<Variable>],
+) -> Vec<Constraint> {
+    let mut rows = Vec::new();
+    let open: Expression = y.iter().map(|&(_, v)| v).sum();
+    rows.push(constraint!(open == problem.p() as f64));
+    for j in problem.fixed_sites() {
+        if let Some(yj) = y_of[j] {
+            rows.push(constraint!(yj == 1.0));
+        }
+    }
+    let must_stay = problem.n_existing().saturating_sub(problem.max_closed());
+    if must_stay > 0 {
+        let kept: Expression = y
+            .iter()
+            .filter(|&&(j, _)| problem.is_existing(j))
+            .map(|&(_, v)| v)
+            .sum();
+        rows.push(constraint!(kept >= must_stay as f64));
+    }
+    rows
+}
+
 fn formulate(problem: &Problem<'_>, integer: bool) -> Formulation {
     let inst = problem.instance();
     let total = inst.total_weight();
@@ -125,25 +153,7 @@ fn formulate(problem: &Problem<'_>, integer: bool) -> Formulation {
         // Σ_j x_ij = 1
         constraints.push(constraint!(assigned == 1.0));
     }
-    // Σ_j y_j = p
-    let open: Expression = y.iter().map(|&(_, v)| v).sum();
-    constraints.push(constraint!(open == problem.p() as f64));
-    // y_j = 1   for every fixed site j
-    for j in problem.fixed_sites() {
-        if let Some(yj) = y_of[j] {
-            constraints.push(constraint!(yj == 1.0));
-        }
-    }
-    // Σ_{j ∈ E} (1 − y_j) ≤ C   ⇔   Σ_{j ∈ E, allowed} y_j ≥ |E| − C   (forbidden y_j = 0)
-    let must_stay = problem.n_existing().saturating_sub(problem.max_closed());
-    if must_stay > 0 {
-        let kept: Expression = y
-            .iter()
-            .filter(|&&(j, _)| problem.is_existing(j))
-            .map(|&(_, v)| v)
-            .sum();
-        constraints.push(constraint!(kept >= must_stay as f64));
-    }
+    constraints.extend(site_rows(problem, &y, &y_of));
     Formulation {
         vars,
         objective,

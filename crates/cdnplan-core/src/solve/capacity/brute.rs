@@ -64,7 +64,7 @@ pub fn brute_force_capacitated(
         {
             best = Some((cost, open, shares));
         }
-        if !next(&mut pick, allowed.len()) {
+        if !crate::solve::brute::next_combination(&mut pick, allowed.len()) {
             break;
         }
     }
@@ -135,20 +135,6 @@ fn dfs(
             residual[k] += d;
         }
     }
-}
-
-fn next(pick: &mut [usize], n: usize) -> bool {
-    let k = pick.len();
-    for t in (0..k).rev() {
-        if pick[t] < n - k + t {
-            pick[t] += 1;
-            for u in t + 1..k {
-                pick[u] = pick[u - 1] + 1;
-            }
-            return true;
-        }
-    }
-    false
 }
 
 fn binomial(n: usize, k: usize) -> f64 {

@@ -102,25 +102,7 @@ fn formulate(cap: &Capacitated<'_, '_>, fixing: Option<&Fixing>) -> Model {
         let lj = std::mem::take(&mut load[j]);
         constraints.push(constraint!(lj <= cap.capacity[j] * yj));
     }
-    // Σ_j y_j = p
-    let open: Expression = y.iter().map(|&(_, v)| v).sum();
-    constraints.push(constraint!(open == problem.p() as f64));
-    // y_j = 1 for every fixed site j
-    for j in problem.fixed_sites() {
-        if let Some(yj) = y_of[j] {
-            constraints.push(constraint!(yj == 1.0));
-        }
-    }
-    // Σ_{j ∈ E} y_j ≥ |E| − C
-    let must_stay = problem.n_existing().saturating_sub(problem.max_closed());
-    if must_stay > 0 {
-        let kept: Expression = y
-            .iter()
-            .filter(|&&(j, _)| problem.is_existing(j))
-            .map(|&(_, v)| v)
-            .sum();
-        constraints.push(constraint!(kept >= must_stay as f64));
-    }
+    constraints.extend(crate::solve::mip::site_rows(problem, &y, &y_of));
     Model {
         vars,
         objective,

@@ -228,25 +228,7 @@ mod mip {
             let open_near = near.iter().filter(|j| warm.contains(j)).count();
             warm_values.push((u, if open_near >= k { 0.0 } else { 1.0 }));
         }
-        // Σ_j y_j = p
-        let open: Expression = y.iter().map(|&(_, v)| v).sum();
-        constraints.push(constraint!(open == problem.p() as f64));
-        // y_j = 1 for every fixed site j
-        for j in problem.fixed_sites() {
-            if let Some(yj) = y_of[j] {
-                constraints.push(constraint!(yj == 1.0));
-            }
-        }
-        // Σ_{j ∈ E} (1 − y_j) ≤ C
-        let must_stay = problem.n_existing().saturating_sub(problem.max_closed());
-        if must_stay > 0 {
-            let kept: Expression = y
-                .iter()
-                .filter(|&&(j, _)| problem.is_existing(j))
-                .map(|&(_, v)| v)
-                .sum();
-            constraints.push(constraint!(kept >= must_stay as f64));
-        }
+        constraints.extend(crate::solve::mip::site_rows(problem, &y, &y_of));
         warm_values.extend(
             y.iter()
                 .map(|&(j, v)| (v, if warm.contains(&j) { 1.0 } else { 0.0 })),
