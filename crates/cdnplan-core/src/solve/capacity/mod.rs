@@ -22,7 +22,9 @@
 //! * **Heuristic** (all methods): the uncapacitated [`Multistart`] open set, then swap local
 //!   search over open sets with each candidate's assignment solved — exactly for split (a
 //!   transportation problem by min-cost flow), by regret greedy + shift/swap descent for
-//!   single-source — and random shakes (VNS).
+//!   single-source, also grown from the current set's assignment — median relocation within
+//!   the clusters when no swap improves, and random shakes (VNS) until 300 in a row bring
+//!   nothing.
 //! * **Bound**: Lagrangian relaxation of the assignment constraints (per-site knapsacks, 0-1
 //!   by dynamic programming when demands and capacities are whole numbers; the sites chosen
 //!   as in the engine), subgradient ascent; every set it picks is evaluated as a candidate.
@@ -66,6 +68,7 @@ mod brute;
 mod flow;
 mod mip;
 mod orlib;
+mod relocate;
 mod search;
 mod single;
 
@@ -187,21 +190,66 @@ impl Capacitated<'_, '_> {
     }
 }
 
-/// Evaluations of open sets, remembered.
+impl Capacitated<'_, '_> {
+    /// A single-source assignment of `open` grown from `from`, an assignment of another
+    /// open set: clients whose site stays open keep it, the others go to the cheapest site
+    /// with room, then shift, swap and chain moves descend. `None` for split assignment
+    /// (solved exactly from scratch) or when the clients left over do not fit.
+    pub fn assign_from(&self, open: &[usize], from: &Assigned) -> Option<Assigned> {
+        if self.assignment != Assignment::SingleSource {
+            return None;
+        }
+        let sites: Vec<usize> = from
+            .shares
+            .iter()
+            .map(|sh| sh.first().map_or(usize::MAX, |&(j, _)| j))
+            .collect();
+        single::single_from(self.instance(), self.demand, self.capacity, open, &sites).map(|s| {
+            Assigned {
+                cost: s.cost,
+                shares: s.site.iter().map(|&j| vec![(j, 1.0)]).collect(),
+            }
+        })
+    }
+}
+
+/// Evaluations of open sets, remembered with the cheapest assignment found for each.
 #[derive(Default)]
 pub(crate) struct Cache {
-    seen: FxHashMap<Vec<usize>, Option<f64>>,
+    seen: FxHashMap<Vec<usize>, Option<Assigned>>,
 }
 
 impl Cache {
     /// The cost of `open` (sorted), `None` when no assignment fits.
     pub fn cost(&mut self, cap: &Capacitated<'_, '_>, open: &[usize]) -> Option<f64> {
-        if let Some(&c) = self.seen.get(open) {
-            return c;
+        self.get(cap, open).map(|a| a.cost)
+    }
+
+    /// The cheapest assignment known for `open` (sorted), computed on first sight; `None`
+    /// when none fits.
+    pub fn get(&mut self, cap: &Capacitated<'_, '_>, open: &[usize]) -> Option<&Assigned> {
+        if !self.seen.contains_key(open) {
+            let a = cap.assign(open);
+            self.seen.insert(open.to_vec(), a);
         }
-        let c = cap.assign(open).map(|a| a.cost);
-        self.seen.insert(open.to_vec(), c);
-        c
+        self.seen.get(open).and_then(Option::as_ref)
+    }
+
+    /// Offers another assignment of `open` (sorted); keeps the cheaper and returns its cost.
+    pub fn offer(&mut self, open: &[usize], assigned: Assigned) -> f64 {
+        match self.seen.get_mut(open) {
+            Some(Some(known)) if known.cost <= assigned.cost => known.cost,
+            Some(slot) => {
+                let c = assigned.cost;
+                *slot = Some(assigned);
+                c
+            }
+            None => {
+                let c = assigned.cost;
+                self.seen.insert(open.to_vec(), Some(assigned));
+                c
+            }
+        }
     }
 }
 
@@ -521,7 +569,7 @@ pub fn solve_capacitated(
             cost: assigned_cost(&cap, &shares),
             shares,
         },
-        None => cap.assign(&open).ok_or_else(|| {
+        None => cache.get(&cap, &open).cloned().ok_or_else(|| {
             Error::Infeasible(format!(
                 "no assignment of open set {open:?} fits the capacities"
             ))

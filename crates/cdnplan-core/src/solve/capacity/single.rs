@@ -54,6 +54,52 @@ pub(crate) fn single(
     Some(Single { cost, site })
 }
 
+/// Assigns every client of `inst` to one site of `open`, starting from `start` (a site per
+/// client, possibly closed): clients whose site is in `open` keep it, the others go by
+/// decreasing demand to their cheapest site with room; then the descent of [`single`].
+/// `None` when a client left over fits nowhere.
+pub(crate) fn single_from(
+    inst: &Instance,
+    demand: &[f64],
+    capacity: &[f64],
+    open: &[usize],
+    start: &[usize],
+) -> Option<Single> {
+    let n = inst.n_clients;
+    let s = open.len();
+    if s == 0 || start.len() != n {
+        return None;
+    }
+    let wc: Vec<f64> = (0..n)
+        .flat_map(|i| open.iter().map(move |&j| inst.weight[i] * inst.cost(i, j)))
+        .collect();
+    let cap: Vec<f64> = open.iter().map(|&j| capacity[j]).collect();
+    let mut residual = cap.clone();
+    let mut at = vec![usize::MAX; n];
+    let mut left: Vec<usize> = Vec::new();
+    for i in 0..n {
+        match open.binary_search(&start[i]) {
+            Ok(k) if fits(demand[i], residual[k], cap[k]) => {
+                at[i] = k;
+                residual[k] -= demand[i];
+            }
+            _ => left.push(i),
+        }
+    }
+    left.sort_by(|&a, &b| demand[b].total_cmp(&demand[a]).then(a.cmp(&b)));
+    for i in left {
+        let k = (0..s)
+            .filter(|&k| fits(demand[i], residual[k], cap[k]))
+            .min_by(|&x, &y| wc[i * s + x].total_cmp(&wc[i * s + y]).then(x.cmp(&y)))?;
+        at[i] = k;
+        residual[k] -= demand[i];
+    }
+    descend(&wc, demand, &cap, n, s, &mut at);
+    let site: Vec<usize> = at.iter().map(|&k| open[k]).collect();
+    let cost = (0..n).map(|i| wc[i * s + at[i]]).sum();
+    Some(Single { cost, site })
+}
+
 /// Martello–Toth regret greedy over local site positions.
 fn regret_greedy(wc: &[f64], d: &[f64], cap: &[f64], n: usize, s: usize) -> Option<Vec<usize>> {
     let mut residual = cap.to_vec();
@@ -161,7 +207,70 @@ fn descend(wc: &[f64], d: &[f64], cap: &[f64], n: usize, s: usize, at: &mut [usi
                 }
             }
         }
+        if !improved {
+            improved = chain(wc, d, cap, n, s, at, &mut residual);
+        }
     }
+}
+
+/// The best ejection chain of two shifts, applied when it improves: client `i` moves to a
+/// site `k1` it does not fit on, and a client `l` of `k1` makes room by moving on to `k2`
+/// (which may be `i`'s old site). Returns whether a chain was applied.
+fn chain(
+    wc: &[f64],
+    d: &[f64],
+    cap: &[f64],
+    n: usize,
+    s: usize,
+    at: &mut [usize],
+    residual: &mut [f64],
+) -> bool {
+    let tiny = 1e-12;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); s];
+    for i in 0..n {
+        members[at[i]].push(i);
+    }
+    // (delta, i, k1, l, k2)
+    let mut best: Option<(f64, usize, usize, usize, usize)> = None;
+    for i in 0..n {
+        let k0 = at[i];
+        for k1 in (0..s).filter(|&k| k != k0) {
+            let d1 = wc[i * s + k1] - wc[i * s + k0];
+            if d1 >= -tiny || fits(d[i], residual[k1], cap[k1]) {
+                continue;
+            }
+            for &l in &members[k1] {
+                // Room at k1 once l leaves.
+                if !fits(d[i], residual[k1] + d[l], cap[k1]) {
+                    continue;
+                }
+                for k2 in (0..s).filter(|&k| k != k1) {
+                    let room = if k2 == k0 {
+                        residual[k0] + d[i]
+                    } else {
+                        residual[k2]
+                    };
+                    if !fits(d[l], room, cap[k2]) {
+                        continue;
+                    }
+                    let delta = d1 + wc[l * s + k2] - wc[l * s + k1];
+                    if delta < -tiny && best.is_none_or(|b| delta < b.0) {
+                        best = Some((delta, i, k1, l, k2));
+                    }
+                }
+            }
+        }
+    }
+    let Some((_, i, k1, l, k2)) = best else {
+        return false;
+    };
+    let k0 = at[i];
+    residual[k0] += d[i];
+    residual[k1] += d[l] - d[i];
+    residual[k2] -= d[l];
+    at[i] = k1;
+    at[l] = k2;
+    true
 }
 
 #[cfg(test)]
@@ -186,6 +295,22 @@ mod tests {
         let s = single(&inst, &[1.0; 5], &cap, &[0, 4]).unwrap();
         assert_eq!(s.site, vec![0, 0, 4, 4, 4]);
         assert_eq!(s.cost, 0.0 + 1.0 + 2.0 + 1.0 + 0.0);
+    }
+
+    #[test]
+    fn a_warm_start_keeps_clients_whose_site_stays_open() {
+        // Clients 0..=4 on a line; site 0 holds 2. Start: 0, 1 on site 0, the rest on the
+        // closed site 3, which moves to 4.
+        let inst = line(5);
+        let mut cap = vec![0.0; 5];
+        cap[0] = 2.0;
+        cap[4] = 10.0;
+        let s = single_from(&inst, &[1.0; 5], &cap, &[0, 4], &[0, 0, 3, 3, 3]).unwrap();
+        assert_eq!(s.site, vec![0, 0, 4, 4, 4]);
+        assert_eq!(s.cost, 0.0 + 1.0 + 2.0 + 1.0 + 0.0);
+        // A left-over client that fits nowhere: no assignment.
+        cap[4] = 2.0;
+        assert!(single_from(&inst, &[1.0; 5], &cap, &[0, 4], &[0, 0, 3, 3, 3]).is_none());
     }
 
     #[test]
