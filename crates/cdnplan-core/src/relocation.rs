@@ -182,7 +182,7 @@ pub fn optimise_for(
 }
 
 /// The relocation for `objective`, capacitated when `capacity` is given.
-fn optimise_impl(
+pub(crate) fn optimise_impl(
     problem: &RelocationProblem<'_>,
     objective: &Objective,
     capacity: Option<&crate::capacity::CapacityModel>,
