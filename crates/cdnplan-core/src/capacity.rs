@@ -342,13 +342,23 @@ impl SiteLoad {
             .map(|c| format!(", ${c:.0}/month"))
             .unwrap_or_default();
         format!(
-            "{}: {:.2} of {} Gbit/s ({:.0} %){cost}",
+            "{}: {} of {} Gbit/s ({:.0} %){cost}",
             self.site,
-            self.load_gbps,
+            gbps(self.load_gbps),
             self.capacity_gbps,
             100.0 * self.utilisation()
         )
     }
+}
+
+/// A rate in Gbit/s for reports: 2 decimals from 0.1 up (`0.82`, `12.50`), 3 significant
+/// digits below (`0.00523`), `0` for nothing.
+pub fn gbps(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || x.abs() >= 0.1 {
+        return format!("{x:.2}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
 }
 
 /// The load of every open site of `solution`, with `site_ids`, `capacity_gbps` and
@@ -421,6 +431,9 @@ mod tests {
             "helsinki: 1.50 of 2 Gbit/s (75 %), $50/month"
         );
         assert!(check_monthly_budget(&loads, 105.0).is_ok());
+        assert_eq!(gbps(0.005_234), "0.00523");
+        assert_eq!(gbps(0.05), "0.0500");
+        assert_eq!(gbps(12.5), "12.50");
         let e = check_monthly_budget(&loads, 100.0).unwrap_err();
         assert_eq!(
             e.to_string(),

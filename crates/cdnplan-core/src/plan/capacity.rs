@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Plan;
 use super::round::{ms, round_to};
-use crate::capacity::{CapacityModel, SiteLoad, total_monthly_usd};
+use crate::capacity::{CapacityModel, SiteLoad, gbps, total_monthly_usd};
 use crate::solve::capacity::Assignment;
 
 /// Load versus capacity per node: today (every cell at its nearest node, capacities ignored,
@@ -85,9 +85,10 @@ impl CapacityReport {
             _ => "split",
         };
         let mut out = vec![format!(
-            "Load versus capacity at the peak hour ({:.2} Gbit/s in all: the log window's mean \
+            "Load versus capacity at the peak hour ({} Gbit/s in all: the log window's mean \
              rate × {}; {assignment} assignment):",
-            self.peak_gbps, self.peak_to_mean
+            gbps(self.peak_gbps),
+            self.peak_to_mean
         )];
         out.push("  today, each cell at its nearest node:".into());
         out.extend(self.before.iter().map(|l| format!("    {}", mark(l))));
