@@ -50,6 +50,21 @@
 //! chosen plan, and their lower bound is the trivial one (each cell at its nearest allowed
 //! place), since the mean RTT is not what was optimised. [`node_curve`] answers "what is one
 //! more node worth?".
+//!
+//! ## Capacities
+//!
+//! [`optimise_capacitated`] solves the same model as the capacitated p-median
+//! ([`crate::solve::capacity`]): each cell's demand is its peak egress
+//! ([`PeakModel::cell_gbps`](crate::capacity::PeakModel::cell_gbps)), each place carries the
+//! egress of the [`CapacityModel`](crate::capacity::CapacityModel) (a node moving to a site
+//! takes the site's), and with a budget every place's monthly cost must be known and the open
+//! places must cost at most the budget. The objective is the mean RTT under the capacitated
+//! assignment: [`Relocation::mean_rtt_after_ms`] and the curve's best values are that, while
+//! each step's [`Move::mean_rtt_after_ms`] still sends every cell to its nearest node (the order
+//! in which the moves help). A budget of moves whose nodes cannot carry the demand has no curve
+//! point. Other objectives with capacities are refused
+//! ([`Error::Unsupported`]); the node curve places nodes without
+//! capacities.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

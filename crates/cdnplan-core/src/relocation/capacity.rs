@@ -24,8 +24,8 @@ use crate::solve::objective::Objective;
 
 /// As [`optimise`](super::optimise), with every node's peak egress within its capacity and,
 /// when [`CapacityModel::budget_usd`] is set, the open places' monthly cost within the budget
-/// (see the [module docs](self)). [`Relocation::loads_after`] gives the load on every open
-/// place.
+/// (see [capacities](crate::relocation#capacities)). [`Relocation::loads_after`] gives the
+/// load on every open place.
 ///
 /// # Errors
 /// As [`optimise`](super::optimise); [`Error::InvalidWeight`] for a bad capacity, cost or

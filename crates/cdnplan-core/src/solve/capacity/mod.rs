@@ -14,7 +14,7 @@
 //!
 //! `w_i` weighs the cost (requests, as in the uncapacitated engine) and `d_i` uses the
 //! capacity (Gbit/s at the peak hour, say); they may differ. `u_j` is a site's cost per month
-//! and `U` the budget ([`Capacities::monthly_cost`]); the uncapacitated engine has no such
+//! and `U` the budget ([`Capacities::monthly_cost`](crate::solve::capacity::Capacities::monthly_cost)); the uncapacitated engine has no such
 //! budget, so a cost budget always comes with capacities.
 //!
 //! ## Paths
