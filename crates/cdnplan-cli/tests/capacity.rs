@@ -65,3 +65,40 @@ clitest!(a_budget_without_costs_names_what_to_set, |_dir, cmd| {
         "set a default monthly cost"
     );
 });
+
+clitest!(
+    scenario_capacity_section_drives_plan_and_evaluate,
+    |dir, cmd| {
+        dir.create(
+            "scenario.toml",
+            crate::util::default_scenario(|t| {
+                format!(
+                    "{t}\n[capacity]\ndefault_egress_gbps = 0.004\ndefault_monthly_usd = 100\n\
+                 monthly_usd = {{ \"sieemmanodes.com\" = 55 }}\nbudget_usd = 460\n"
+                )
+            }),
+        );
+        let eval = cmd.clone().args(["evaluate", "scenario.toml"]).ok();
+        contains!(
+            eval.stdout,
+            "Load versus capacity at the peak hour, each cell at its nearest node:",
+            "sieemmanodes.com: ",
+            "$55/month  OVERLOADED"
+        );
+        let run = cmd
+            .args([
+                "plan",
+                "scenario.toml",
+                "--method",
+                "heuristic",
+                "--out",
+                "o",
+            ])
+            .ok();
+        contains!(
+            run.stdout,
+            "Monthly cost: $455 today, ",
+            "after the plan (budget $460)."
+        );
+    }
+);

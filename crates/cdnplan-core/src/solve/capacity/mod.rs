@@ -149,14 +149,16 @@ impl Capacities {
     /// use cdnplan_core::solve::capacity::{solve_capacitated, Assignment, Capacities};
     /// use cdnplan_core::solve::{Constraints, Instance, SolveOptions};
     /// use cdnplan_core::NoProgress;
-    /// // Two clients at 0 and 2, sites at 0, 1 and 2; site 1 is cheap, the others are not.
-    /// let cost = vec![0.0, 1.0, 2.0, 2.0, 1.0, 0.0];
+    /// // Two clients at 0, sites at 0, 1 and 2; site 1 is cheap, the others are not.
+    /// let cost = vec![0.0, 1.0, 2.0, 0.0, 1.0, 2.0];
     /// let instance = Instance::new(2, 3, cost, vec![1.0; 2])?;
-    /// let caps = Capacities::new(vec![1.0; 2], vec![2.0; 3], Assignment::Split)
-    ///     .monthly_cost(vec![100.0, 50.0, 100.0], 120.0);
+    /// let caps = Capacities::new(vec![1.0; 2], vec![2.0; 3], Assignment::Split);
     /// let c = Constraints { p: 1, ..Default::default() };
+    /// let free = solve_capacitated(&instance, &c, &caps, &SolveOptions::new(), &NoProgress)?;
+    /// assert_eq!(free.solution.open, vec![0]);
+    /// let caps = caps.monthly_cost(vec![100.0, 50.0, 100.0], 80.0);
     /// let best = solve_capacitated(&instance, &c, &caps, &SolveOptions::new(), &NoProgress)?;
-    /// assert_eq!(best.solution.open, vec![1]);
+    /// assert_eq!((best.solution.open, best.solution.objective), (vec![1], 2.0));
     /// # Ok::<(), cdnplan_core::Error>(())
     /// ```
     pub fn monthly_cost(mut self, costs_usd: Vec<f64>, budget_usd: f64) -> Self {
