@@ -266,8 +266,7 @@ fn a_budget_below_the_cheapest_sites_is_diagnosed_with_both_amounts() {
         fixed_open: vec![0, 3],
         ..c
     };
-    let e = solve_capacitated(&inst, &fixed, &caps, &SolveOptions::new(), &NoProgress)
-        .unwrap_err();
+    let e = solve_capacitated(&inst, &fixed, &caps, &SolveOptions::new(), &NoProgress).unwrap_err();
     assert!(e.to_string().contains("cost $482 per month"), "{e}");
 }
 
