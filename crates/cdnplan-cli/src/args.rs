@@ -332,6 +332,25 @@ pub struct PlanArgs {
     /// (printed and written to node-curve.csv); `N` alone means `1..N`.
     #[arg(long, value_name = "1..N")]
     pub curve: Option<String>,
+
+    /// Plan with capacities: egress in Gbit/s of every node and site that declares none
+    /// (over the scenario's [capacity] default_egress_gbps).
+    #[arg(long, value_name = "GBPS")]
+    pub egress_gbps: Option<f64>,
+
+    /// Plan with capacities, assigning demand split (shared by several nodes) or
+    /// single-source (one node per cell).
+    #[arg(long, value_name = "split|single-source")]
+    pub assignment: Option<String>,
+
+    /// Plan with capacities, with this peak-hour over mean-rate factor (default 2).
+    #[arg(long, value_name = "F")]
+    pub peak_to_mean: Option<f64>,
+
+    /// Plan with capacities, keeping the nodes' monthly cost within this many USD (every
+    /// node's and site's cost must be known: sites.csv or [capacity] monthly_usd).
+    #[arg(long, value_name = "USD")]
+    pub budget_usd: Option<f64>,
 }
 
 /// Where a topology comes from (shared by `topology` and `reassign`).

@@ -23,8 +23,24 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
+    // With [capacity]: the peak load on each node, every cell at its nearest node.
+    let loads = match &s.capacity {
+        Some(c) => Some(
+            c.model(inputs.window_s, None)
+                .and_then(|m| {
+                    Ok(m.nearest_loads(
+                        &inputs.demand,
+                        &inputs.nodes,
+                        &inputs.latency,
+                        s.objective.weighting,
+                    )?)
+                })
+                .context("cannot compute the load versus capacity per node")?,
+        ),
+        None => None,
+    };
     let text = if ctx.json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "type": "evaluation",
             "version": 1,
             "scenario": s.name,
@@ -33,17 +49,32 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
             "nodes": inputs.nodes,
             "evaluation": e,
         });
+        if let Some(l) = &loads {
+            doc["loads"] = serde_json::to_value(l)?;
+        }
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         let active = inputs.nodes.iter().filter(|n| n.active).count();
-        format!(
+        let mut t = format!(
             "{} demand cells, {} requests; {} nodes ({} active)\n\n{}",
             inputs.demand.cells.len(),
             inputs.demand.total_requests(),
             inputs.nodes.len(),
             active,
             text::evaluation(&e, "Current service")
-        )
+        );
+        if let Some(loads) = &loads {
+            t.push_str("Load versus capacity at the peak hour, each cell at its nearest node:\n");
+            for l in loads {
+                let over = if l.load_gbps > l.capacity_gbps * (1.0 + 1e-9) {
+                    "  OVERLOADED"
+                } else {
+                    ""
+                };
+                t.push_str(&format!("  {}{over}\n", l.line()));
+            }
+        }
+        t
     };
     messages::print(&text)?;
     Ok(())

@@ -66,6 +66,7 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     }
     let curve = a.curve.as_deref().map(parse_curve).transpose()?;
     apply_objective(&mut s, &a)?;
+    apply_capacity(&mut s, &a)?;
     s.check()
         .context("invalid scenario after applying the command-line overrides")?;
     let out_dir: PathBuf = a.out.clone().unwrap_or_else(|| s.output_dir.clone());
@@ -94,7 +95,15 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         options: &options,
         sources: inputs.sources.clone(),
     };
+    let capacity = match &s.capacity {
+        Some(c) => Some(
+            c.model(inputs.window_s, None)
+                .context("cannot plan with capacities")?,
+        ),
+        None => None,
+    };
     let extras = PlanExtras::new()
+        .capacity(capacity)
         .objective(s.objective.to_core()?)
         .threshold_ms(s.objective.threshold_ms)
         .node_curve(curve.map(|(_, last)| last));
@@ -148,6 +157,12 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     } else {
         let mut t = text::plan_summary(&plan);
         t.push_str(&crate::objective::plan_extras(&plan));
+        if let Some(c) = &plan.capacity {
+            for line in c.lines() {
+                t.push_str(&line);
+                t.push('\n');
+            }
+        }
         if let Some(r) = &plan.reassignment {
             let c = &r.cost;
             t.push_str(&format!(
@@ -279,6 +294,45 @@ fn apply_objective(s: &mut Scenario, a: &PlanArgs) -> Result<()> {
             "--penalty-ms {p}: must be a non-negative number of ms"
         );
         o.penalty_ms = Some(p);
+    }
+    Ok(())
+}
+
+/// `--egress-gbps`, `--assignment`, `--peak-to-mean`, `--budget-usd` over the scenario's
+/// `[capacity]`; any of them turns capacities on.
+fn apply_capacity(s: &mut Scenario, a: &PlanArgs) -> Result<()> {
+    let any = a.egress_gbps.is_some()
+        || a.assignment.is_some()
+        || a.peak_to_mean.is_some()
+        || a.budget_usd.is_some();
+    if !any {
+        return Ok(());
+    }
+    let c = s.capacity.get_or_insert_with(Default::default);
+    if let Some(g) = a.egress_gbps {
+        anyhow::ensure!(
+            g.is_finite() && g > 0.0,
+            "--egress-gbps {g}: must be a positive number of Gbit/s"
+        );
+        c.default_egress_gbps = g;
+    }
+    if let Some(kind) = &a.assignment {
+        c.assignment = serde_json::from_value(serde_json::Value::String(kind.replace('-', "_")))
+            .map_err(|_| anyhow::anyhow!("--assignment {kind}: expected split or single-source"))?;
+    }
+    if let Some(f) = a.peak_to_mean {
+        anyhow::ensure!(
+            f.is_finite() && f > 0.0,
+            "--peak-to-mean {f}: must be a positive factor (e.g. 2)"
+        );
+        c.peak_to_mean = Some(f);
+    }
+    if let Some(b) = a.budget_usd {
+        anyhow::ensure!(
+            b.is_finite() && b >= 0.0,
+            "--budget-usd {b}: must be a non-negative number of USD"
+        );
+        c.budget_usd = Some(b);
     }
     Ok(())
 }

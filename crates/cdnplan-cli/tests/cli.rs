@@ -13,6 +13,7 @@ mod ecs;
 mod osmem;
 mod util;
 
+mod capacity;
 mod demand;
 mod errors;
 mod es;

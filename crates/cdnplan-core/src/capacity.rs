@@ -6,12 +6,27 @@
 //! peak-hour rate is the window's mean rate times a peak-to-mean factor
 //! ([`PeakModel::peak_to_mean`], default [`DEFAULT_PEAK_TO_MEAN`]). Measure the busiest hour
 //! of the logs and set the factor from it when the planning depends on it.
+//!
+//! [`CapacityModel`] gathers what a capacitated relocation needs: the peak model, split or
+//! single-source assignment, the egress of every node and site and their monthly costs, and
+//! an optional budget (see [`relocation::optimise_capacitated`](crate::relocation::optimise_capacitated)).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::demand::Demand;
+use crate::demand::{Demand, Weighting};
 use crate::error::{Error, Result};
-use crate::solve::capacity::CapacitatedSolution;
+use crate::latency::Latency;
+use crate::node::Node;
+use crate::site::Site;
+use crate::solve::capacity::{Assignment, CapacitatedSolution};
+
+/// Egress assumed for a node or site that declares none, in Gbit/s: 1, the port of the one
+/// 2024 node whose bandwidth is on record (Mumbai, OVH, "1 Gbps";
+/// `../shared/domain/joystream-distribution.md` §7.3) and the "1 Gbit/s node" of the minimal
+/// server specs.
+pub const DEFAULT_EGRESS_GBPS: f64 = 1.0;
 
 /// Peak-hour rate over mean rate assumed when the logs' busiest hour is not measured: 2, a
 /// planning assumption for diurnal video traffic, not a measured value.
@@ -82,6 +97,218 @@ impl PeakModel {
     }
 }
 
+/// The capacity side of a relocation: peak demand, capacities and costs of every place.
+///
+/// A place's egress is, in order: its entry in [`CapacityModel::egress_gbps`] (by node or
+/// site id), a node's own [`Capacity::egress_gbps`](crate::node::Capacity), else
+/// [`CapacityModel::default_egress_gbps`]. A node that moves to a candidate site takes the
+/// site's egress (the machine is rented there). A place's monthly cost is its entry in
+/// [`CapacityModel::monthly_usd`], a site's [`Site::monthly_cost_usd`], else
+/// [`CapacityModel::default_monthly_usd`] (unknown when that is unset too).
+///
+/// ```
+/// use cdnplan_core::capacity::{CapacityModel, PeakModel};
+/// use cdnplan_core::solve::capacity::Assignment;
+/// let model = CapacityModel::new(PeakModel::new(86_400.0))
+///     .assignment(Assignment::SingleSource)
+///     .default_egress_gbps(2.5)
+///     .egress_gbps("hetzner-hel1", 10.0)
+///     .budget_usd(Some(400.0));
+/// assert_eq!(model.egress_of("hetzner-hel1", None), 10.0);
+/// assert_eq!(model.egress_of("elsewhere", None), 2.5);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CapacityModel {
+    /// How bytes per cell become peak Gbit/s.
+    pub peak: PeakModel,
+    /// Split or single-source assignment of cells to nodes.
+    pub assignment: Assignment,
+    /// Egress of a place that declares none, Gbit/s.
+    pub default_egress_gbps: f64,
+    /// Egress by node or site id, Gbit/s (overrides what the node declares).
+    pub egress_gbps: BTreeMap<String, f64>,
+    /// Monthly cost of a place whose cost is otherwise unknown, USD.
+    pub default_monthly_usd: Option<f64>,
+    /// Monthly cost by node or site id, USD (overrides the site table).
+    pub monthly_usd: BTreeMap<String, f64>,
+    /// The most the open places may cost per month together, USD (none: no budget).
+    pub budget_usd: Option<f64>,
+}
+
+impl CapacityModel {
+    /// Split assignment, [`DEFAULT_EGRESS_GBPS`] everywhere, no costs and no budget.
+    pub fn new(peak: PeakModel) -> Self {
+        CapacityModel {
+            peak,
+            assignment: Assignment::Split,
+            default_egress_gbps: DEFAULT_EGRESS_GBPS,
+            egress_gbps: BTreeMap::new(),
+            default_monthly_usd: None,
+            monthly_usd: BTreeMap::new(),
+            budget_usd: None,
+        }
+    }
+
+    /// Sets split or single-source assignment.
+    pub fn assignment(mut self, assignment: Assignment) -> Self {
+        self.assignment = assignment;
+        self
+    }
+
+    /// Sets the egress of places that declare none (Gbit/s).
+    pub fn default_egress_gbps(mut self, gbps: f64) -> Self {
+        self.default_egress_gbps = gbps;
+        self
+    }
+
+    /// Sets the egress of the node or site `id` (Gbit/s).
+    pub fn egress_gbps(mut self, id: impl Into<String>, gbps: f64) -> Self {
+        self.egress_gbps.insert(id.into(), gbps);
+        self
+    }
+
+    /// Sets the monthly cost of places whose cost is otherwise unknown (USD).
+    pub fn default_monthly_usd(mut self, usd: Option<f64>) -> Self {
+        self.default_monthly_usd = usd;
+        self
+    }
+
+    /// Sets the monthly cost of the node or site `id` (USD).
+    pub fn monthly_usd(mut self, id: impl Into<String>, usd: f64) -> Self {
+        self.monthly_usd.insert(id.into(), usd);
+        self
+    }
+
+    /// Sets the monthly budget (USD) of the open places.
+    pub fn budget_usd(mut self, usd: Option<f64>) -> Self {
+        self.budget_usd = usd;
+        self
+    }
+
+    /// Egress (Gbit/s) of place `id`, given what it declares itself.
+    pub fn egress_of(&self, id: &str, declared: Option<f64>) -> f64 {
+        self.egress_gbps
+            .get(id)
+            .copied()
+            .or(declared)
+            .unwrap_or(self.default_egress_gbps)
+    }
+
+    /// Egress (Gbit/s) of a current node.
+    pub fn node_egress_gbps(&self, node: &Node) -> f64 {
+        self.egress_of(&node.id, node.capacity.and_then(|c| c.egress_gbps))
+    }
+
+    /// Egress (Gbit/s) of a candidate site.
+    pub fn site_egress_gbps(&self, site: &Site) -> f64 {
+        self.egress_of(&site.id, None)
+    }
+
+    /// Monthly cost (USD) of place `id`, given what the site table says.
+    pub fn monthly_of(&self, id: &str, listed: Option<f64>) -> Option<f64> {
+        self.monthly_usd
+            .get(id)
+            .copied()
+            .or(listed)
+            .or(self.default_monthly_usd)
+    }
+
+    /// Monthly cost (USD) of a current node, when known.
+    pub fn node_monthly_usd(&self, node: &Node) -> Option<f64> {
+        self.monthly_of(&node.id, None)
+    }
+
+    /// Monthly cost (USD) of a candidate site, when known.
+    pub fn site_monthly_usd(&self, site: &Site) -> Option<f64> {
+        self.monthly_of(&site.id, site.monthly_cost_usd)
+    }
+
+    /// Checks the numbers: egress finite and ≥ 0, costs and budget finite and ≥ 0.
+    ///
+    /// # Errors
+    /// [`Error::InvalidWeight`] naming the value.
+    pub fn validate(&self) -> Result<()> {
+        let mut checks: Vec<(&'static str, String, f64)> = vec![
+            (
+                "egress (Gbit/s)",
+                "default".into(),
+                self.default_egress_gbps,
+            ),
+            ("peak model", "log window (s)".into(), self.peak.window_s),
+            (
+                "peak model",
+                "peak-to-mean factor".into(),
+                self.peak.peak_to_mean,
+            ),
+        ];
+        checks.extend(
+            self.egress_gbps
+                .iter()
+                .map(|(k, &v)| ("egress (Gbit/s)", k.clone(), v)),
+        );
+        checks.extend(
+            self.monthly_usd
+                .iter()
+                .map(|(k, &v)| ("monthly cost (USD)", k.clone(), v)),
+        );
+        if let Some(v) = self.default_monthly_usd {
+            checks.push(("monthly cost (USD)", "default".into(), v));
+        }
+        if let Some(v) = self.budget_usd {
+            checks.push(("monthly budget (USD)", "budget".into(), v));
+        }
+        for (what, id, value) in checks {
+            let positive = what == "peak model";
+            if !value.is_finite() || value < 0.0 || (positive && value == 0.0) {
+                return Err(Error::InvalidWeight { what, id, value });
+            }
+        }
+        Ok(())
+    }
+
+    /// The load on each active node today when every cell goes to its nearest active node,
+    /// capacities ignored (so overloads show), sorted by node id.
+    ///
+    /// # Errors
+    /// As [`serving::assign`](crate::serving::assign) and [`PeakModel::cell_gbps`].
+    pub fn nearest_loads(
+        &self,
+        demand: &Demand,
+        nodes: &[Node],
+        latency: &Latency,
+        weighting: Weighting,
+    ) -> Result<Vec<SiteLoad>> {
+        let gbps = self.peak.cell_gbps(demand)?;
+        let served = crate::serving::assign(demand, nodes, latency, weighting)?;
+        let mut load: BTreeMap<&str, f64> = nodes
+            .iter()
+            .filter(|n| n.active)
+            .map(|n| (n.id.as_str(), 0.0))
+            .collect();
+        for (s, g) in served.iter().zip(&gbps) {
+            *load.entry(s.node.as_str()).or_default() += g;
+        }
+        Ok(load
+            .into_iter()
+            .filter_map(|(id, l)| {
+                let node = nodes.iter().find(|n| n.id == id)?;
+                Some(SiteLoad {
+                    site: id.to_string(),
+                    load_gbps: l,
+                    capacity_gbps: self.node_egress_gbps(node),
+                    monthly_usd: self.node_monthly_usd(node),
+                })
+            })
+            .collect())
+    }
+}
+
+/// Total monthly cost of `loads` (USD), when every one of them has a known cost.
+pub fn total_monthly_usd(loads: &[SiteLoad]) -> Option<f64> {
+    loads.iter().map(|l| l.monthly_usd).sum()
+}
+
 /// The load one open site carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteLoad {
@@ -115,13 +342,23 @@ impl SiteLoad {
             .map(|c| format!(", ${c:.0}/month"))
             .unwrap_or_default();
         format!(
-            "{}: {:.2} of {} Gbit/s ({:.0} %){cost}",
+            "{}: {} of {} Gbit/s ({:.0} %){cost}",
             self.site,
-            self.load_gbps,
+            gbps(self.load_gbps),
             self.capacity_gbps,
             100.0 * self.utilisation()
         )
     }
+}
+
+/// A rate in Gbit/s for reports: 2 decimals from 0.1 up (`0.82`, `12.50`), 3 significant
+/// digits below (`0.00523`), `0` for nothing.
+pub fn gbps(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || x.abs() >= 0.1 {
+        return format!("{x:.2}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
 }
 
 /// The load of every open site of `solution`, with `site_ids`, `capacity_gbps` and
@@ -194,6 +431,9 @@ mod tests {
             "helsinki: 1.50 of 2 Gbit/s (75 %), $50/month"
         );
         assert!(check_monthly_budget(&loads, 105.0).is_ok());
+        assert_eq!(gbps(0.005_234), "0.00523");
+        assert_eq!(gbps(0.05), "0.0500");
+        assert_eq!(gbps(12.5), "12.50");
         let e = check_monthly_budget(&loads, 100.0).unwrap_err();
         assert_eq!(
             e.to_string(),

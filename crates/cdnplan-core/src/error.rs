@@ -74,6 +74,10 @@ pub enum Error {
         /// The backend's message.
         message: String,
     },
+    /// A combination of settings the planner does not support (e.g. capacities with an
+    /// objective other than the mean RTT); the message names it and what to change.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     /// A problem is too large for the requested method.
     #[error("too large for {method}: {detail}")]
     TooLarge {

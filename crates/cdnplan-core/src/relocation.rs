@@ -50,6 +50,21 @@
 //! chosen plan, and their lower bound is the trivial one (each cell at its nearest allowed
 //! place), since the mean RTT is not what was optimised. [`node_curve`] answers "what is one
 //! more node worth?".
+//!
+//! ## Capacities
+//!
+//! [`optimise_capacitated`] solves the same model as the capacitated p-median
+//! ([`crate::solve::capacity`]): each cell's demand is its peak egress
+//! ([`PeakModel::cell_gbps`](crate::capacity::PeakModel::cell_gbps)), each place carries the
+//! egress of the [`CapacityModel`](crate::capacity::CapacityModel) (a node moving to a site
+//! takes the site's), and with a budget every place's monthly cost must be known and the open
+//! places must cost at most the budget. The objective is the mean RTT under the capacitated
+//! assignment: [`Relocation::mean_rtt_after_ms`] and the curve's best values are that, while
+//! each step's [`Move::mean_rtt_after_ms`] still sends every cell to its nearest node (the order
+//! in which the moves help). A budget of moves whose nodes cannot carry the demand has no curve
+//! point. Other objectives with capacities are refused
+//! ([`Error::Unsupported`]); the node curve places nodes without
+//! capacities.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -68,8 +83,10 @@ use crate::site::Site;
 use crate::solve::objective::Objective;
 use crate::solve::{Budget, Constraints, Instance, Problem, Solution, SolveOptions, Status};
 
+mod capacity;
 mod node_curve;
 
+pub use capacity::optimise_capacitated;
 pub use node_curve::{NodeCurvePoint, node_curve};
 
 /// Constraints of a relocation.
@@ -134,6 +151,10 @@ pub struct Relocation {
     pub ignored_inactive: Vec<String>,
     /// The objective optimised, when it is not the mean RTT (see [`optimise_for`]).
     pub objective: Option<ObjectiveSummary>,
+    /// With capacities ([`optimise_capacitated`]): the peak load on every open place after
+    /// the plan under the capacitated assignment, sorted by place id (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loads_after: Vec<crate::capacity::SiteLoad>,
 }
 
 /// A facility: a current node's position or a candidate site.
@@ -172,7 +193,21 @@ pub fn optimise_for(
     options: &SolveOptions,
     progress: &dyn Progress,
 ) -> Result<Relocation> {
+    optimise_impl(problem, objective, None, options, progress)
+}
+
+/// The relocation for `objective`, capacitated when `capacity` is given.
+pub(crate) fn optimise_impl(
+    problem: &RelocationProblem<'_>,
+    objective: &Objective,
+    capacity: Option<&crate::capacity::CapacityModel>,
+    options: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Relocation> {
     objective.validate()?;
+    if let Some(model) = capacity {
+        capacity::check(model, objective)?;
+    }
     let started = Instant::now();
     let rc = problem.constraints;
     let cells = &problem.demand.cells;
@@ -307,6 +342,17 @@ pub fn optimise_for(
         })
         .collect();
     let instance = Instance::new(cells.len(), m, cost, weight)?;
+    let caps = capacity
+        .map(|model| capacity::capacities(model, problem.demand, &facilities))
+        .transpose()?;
+    // One solve: the objective's, or the capacitated p-median's (keeping its assignment).
+    let solve_one = |c: &Constraints, opts: &SolveOptions| match &caps {
+        None => objective
+            .solve(&instance, c, opts, progress)
+            .map(|s| (s, None)),
+        Some(caps) => crate::solve::capacity::solve_capacitated(&instance, c, caps, opts, progress)
+            .map(|s| (s.solution.clone(), Some(s))),
+    };
     let constraints_for = |k: usize| Constraints {
         p,
         fixed_open: (0..n_active)
@@ -329,12 +375,12 @@ pub fn optimise_for(
         options.time_limit / 2
     };
     progress.message("solving the full budget");
-    let main = objective.solve(
-        &instance,
+    let (main, main_cap) = solve_one(
         &constraints_for(rc.max_moves),
         &options.clone().time_limit(main_share),
-        progress,
     )?;
+    let mut assigned: Vec<crate::solve::capacity::CapacitatedSolution> =
+        main_cap.into_iter().collect();
     let mut per_budget: BTreeMap<usize, Solution> = BTreeMap::new();
     for (t, &k) in curve_budgets.iter().enumerate() {
         let left = options
@@ -343,12 +389,15 @@ pub fn optimise_for(
             .checked_div((curve_budgets.len() - t) as u32)
             .unwrap_or(Duration::ZERO);
         progress.message(&format!("solving with a budget of {k} moves"));
-        let s = objective.solve(
-            &instance,
-            &constraints_for(k),
-            &options.clone().time_limit(left),
-            progress,
-        )?;
+        let s = match solve_one(&constraints_for(k), &options.clone().time_limit(left)) {
+            Ok((s, cap)) => {
+                assigned.extend(cap);
+                s
+            }
+            // Fewer moves may not carry the demand: that budget has no point.
+            Err(Error::Infeasible(_)) if caps.is_some() => continue,
+            Err(e) => return Err(e),
+        };
         per_budget.insert(k, s);
     }
     per_budget.insert(rc.max_moves, main);
@@ -439,6 +488,10 @@ pub fn optimise_for(
                 per_budget.iter().map(|(&k, s)| (k, s)),
             )
         }),
+        loads_after: match &caps {
+            Some(_) => capacity::loads_after(capacity, &facilities, &assigned, &solution.open),
+            None => Vec::new(),
+        },
         solution,
         curve,
         ignored_inactive,

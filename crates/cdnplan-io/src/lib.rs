@@ -9,12 +9,13 @@
 //!   documents), and snapshots of it (feature `es`, on by default).
 //! * [`geoip`]: client address → location, from MaxMind-format databases.
 //! * [`data`]: the shipped data (sites, countries, Joystream topologies, snapshots).
-//! * [`scenario`]: TOML scenario files.
+//! * [`scenario`]: TOML scenario files; [`capacity`]: their `[capacity]` section.
 //! * [`output`]: atomic file writing.
 //! * [`synth`]: deterministic synthetic request logs (benchmarks, the shipped snapshot).
 
 #![deny(missing_docs)]
 
+pub mod capacity;
 pub mod data;
 pub mod error;
 #[cfg(feature = "es")]

@@ -40,6 +40,10 @@
 //! enabled = true
 //! batch_size = 100
 //! # assume_bags = 1000        # what-if for a topology without bag data
+//!
+//! # [capacity]                # optional: egress, costs, budget (see `crate::capacity`)
+//! # default_egress_gbps = 1.0
+//! # budget_usd = 600
 //! ```
 //!
 //! Demand may come from an Elasticsearch / OpenSearch cluster instead of files: leave out
@@ -115,6 +119,10 @@ pub struct Scenario {
     /// Read demand from this cluster instead of `[demand] logs` / `demand_csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elasticsearch: Option<ElasticsearchInput>,
+    /// Egress capacities, monthly costs and a budget: when present, `plan` solves the
+    /// capacitated relocation (see [`crate::capacity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<crate::capacity::CapacityInput>,
 }
 
 /// The `[elasticsearch]` section: demand from an Elasticsearch / OpenSearch cluster.
@@ -792,6 +800,16 @@ impl Scenario {
         }
         self.reassign.check()?;
         self.objective.to_core()?;
+        if let Some(c) = &self.capacity {
+            c.check()?;
+            if self.objective.kind != ObjectiveKind::MeanRtt {
+                return Err(Error::Config(
+                    "[capacity] works with [objective] kind = \"mean_rtt\" only: the \
+                     capacitated relocation minimises the mean RTT"
+                        .into(),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -1192,6 +1210,52 @@ countries = "countries.csv"
             let text = format!("{MINIMAL}\n[reassign]\n{bad}\n");
             assert!(Scenario::parse(&text).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn capacity_section_sets_egress_costs_and_budget() {
+        assert_eq!(Scenario::parse(MINIMAL).unwrap().capacity, None);
+        let text = format!(
+            "{MINIMAL}\n[capacity]\nassignment = \"single_source\"\n\
+             egress_gbps = {{ \"hetzner-hel1\" = 2.5 }}\ndefault_egress_gbps = 0.5\n\
+             peak_to_mean = 3\nmonthly_usd = {{ paris = 55 }}\ndefault_monthly_usd = 100\n\
+             budget_usd = 400\n"
+        );
+        let c = Scenario::parse(&text).unwrap().capacity.unwrap();
+        assert_eq!(
+            c.assignment,
+            cdnplan_core::solve::capacity::Assignment::SingleSource
+        );
+        let m = c.model(Some(86_400.0), Some(1.5)).unwrap();
+        assert_eq!(m.egress_of("hetzner-hel1", None), 2.5);
+        assert_eq!(m.egress_of("other", None), 0.5);
+        assert_eq!(m.monthly_of("paris", None), Some(55.0));
+        assert_eq!(m.monthly_of("other", Some(50.0)), Some(50.0));
+        assert_eq!(m.monthly_of("other", None), Some(100.0));
+        assert_eq!((m.budget_usd, m.peak.peak_to_mean), (Some(400.0), 3.0));
+        // Defaults: split, 1 Gbit/s.
+        let c = Scenario::parse(&format!("{MINIMAL}\n[capacity]\n"))
+            .unwrap()
+            .capacity
+            .unwrap();
+        assert_eq!(c.default_egress_gbps, 1.0);
+        // Unknown keys, bad values and other objectives are named.
+        for (extra, want) in [
+            ("egress = 1", "egress"),
+            ("budget_usd = -5", "[capacity] budget_usd = -5"),
+            ("assignment = \"round_robin\"", "round_robin"),
+        ] {
+            let e = Scenario::parse(&format!("{MINIMAL}\n[capacity]\n{extra}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+        let e = Scenario::parse(&format!(
+            "{MINIMAL}\n[objective]\nkind = \"worst_case\"\n[capacity]\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("mean_rtt"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! From inputs to a [`Plan`]: evaluate today's nodes, optimise, evaluate the result.
 
+use crate::capacity::CapacityModel;
 use crate::demand::{CellKind, Demand, Weighting};
 use crate::error::Result;
 use crate::latency::Latency;
@@ -11,6 +12,7 @@ use crate::site::Site;
 use crate::solve::objective::Objective;
 use crate::solve::{SolveOptions, Status};
 
+use super::capacity::CapacityReport;
 use super::model::{DemandSummary, Plan, ScenarioSummary, SolverSummary};
 use super::objective::ServiceReport;
 
@@ -62,6 +64,9 @@ pub struct PlanExtras {
     pub threshold_ms: Option<f64>,
     /// The node curve for 1..=N nodes.
     pub node_curve: Option<usize>,
+    /// Capacities: the relocation is capacitated
+    /// ([`relocation::optimise_capacitated`]) and the plan gains [`Plan::capacity`].
+    pub capacity: Option<CapacityModel>,
 }
 
 impl PlanExtras {
@@ -82,6 +87,12 @@ impl PlanExtras {
         self
     }
 
+    /// Plans with capacities (mean-RTT objective only).
+    pub fn capacity(mut self, model: Option<CapacityModel>) -> Self {
+        self.capacity = model;
+        self
+    }
+
     /// Asks for the node curve over 1..=`max_nodes` nodes.
     pub fn node_curve(mut self, max_nodes: Option<usize>) -> Self {
         self.node_curve = max_nodes;
@@ -92,10 +103,13 @@ impl PlanExtras {
 /// As [`build`], with the [`PlanExtras`]: the relocation minimises `extras.objective`
 /// ([`relocation::optimise_for`]); the plan gains [`Plan::objective`] (for an objective
 /// other than the mean RTT), [`Plan::service`] (when a threshold is given or the objective
-/// has one) and [`Plan::node_curve`] (when asked for).
+/// has one), [`Plan::node_curve`] (when asked for; it places nodes without capacities) and
+/// [`Plan::capacity`] (with capacities).
 ///
 /// # Errors
-/// As [`build`], and [`relocation::node_curve`]'s.
+/// As [`build`], [`relocation::node_curve`]'s and [`relocation::optimise_capacitated`]'s
+/// ([`Error::Unsupported`](crate::Error::Unsupported) for capacities with an objective other
+/// than the mean RTT).
 pub fn build_with(
     req: &PlanRequest<'_>,
     extras: &PlanExtras,
@@ -113,7 +127,25 @@ pub fn build_with(
         weighting: req.weighting,
         constraints: req.constraints,
     };
-    let r = relocation::optimise_for(&problem, &extras.objective, req.options, progress)?;
+    let r = relocation::optimise_impl(
+        &problem,
+        &extras.objective,
+        extras.capacity.as_ref(),
+        req.options,
+        progress,
+    )?;
+    let capacity = match &extras.capacity {
+        Some(model) => {
+            let before = model.nearest_loads(req.demand, req.nodes, req.latency, req.weighting)?;
+            Some(CapacityReport::new(
+                model,
+                before,
+                r.loads_after.clone(),
+                r.mean_rtt_after_ms,
+            ))
+        }
+        None => None,
+    };
 
     progress.begin("evaluating", None);
     let after = serving::evaluate(req.demand, &r.nodes_after, req.latency, req.weighting)?;
@@ -184,6 +216,10 @@ pub fn build_with(
     .with_node_curve(node_curve);
     let plan = match objective {
         Some(o) => plan.with_objective(o),
+        None => plan,
+    };
+    let plan = match capacity {
+        Some(c) => plan.with_capacity(c),
         None => plan,
     };
     Ok(match service {

@@ -1,5 +1,5 @@
 //! The report sections of the plan additions: objective, service within a threshold (coverage,
-//! worst-served cells, single failures) and the node curve. Each appears only when the plan
+//! worst-served cells, single failures), load versus capacity and the node curve. Each appears only when the plan
 //! has its data, so a mean-RTT plan's report is unchanged.
 
 use std::fmt::Write;
@@ -12,6 +12,7 @@ use crate::serving::{FailureRow, WorstCell};
 pub(crate) fn write_extras(out: &mut String, plan: &Plan) -> std::fmt::Result {
     write_objective(out, plan)?;
     write_service(out, plan)?;
+    super::capacity::write_capacity(out, plan)?;
     write_node_curve(out, plan)
 }
 

@@ -17,6 +17,7 @@
 //! | `plan.geojson` | [`plan_geojson`] | RFC 7946 FeatureCollection for QGIS or Kibana |
 
 mod build;
+mod capacity;
 mod csv;
 mod extras;
 mod families;
@@ -31,6 +32,7 @@ mod text;
 
 pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
 pub use build::{PlanExtras, PlanRequest, build, build_with};
+pub use capacity::CapacityReport;
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
 pub use model::{

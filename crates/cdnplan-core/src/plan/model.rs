@@ -209,6 +209,10 @@ pub struct Plan {
     /// The best objective value for 1..N nodes, when asked for (empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub node_curve: Vec<crate::relocation::NodeCurvePoint>,
+    /// Load versus capacity per node before and after, and the monthly cost against the
+    /// budget (present when the plan was computed with capacities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<super::CapacityReport>,
 }
 
 impl Plan {
@@ -240,6 +244,7 @@ impl Plan {
             objective: None,
             service: None,
             node_curve: Vec::new(),
+            capacity: None,
         }
         .rounded()
     }
@@ -285,6 +290,12 @@ impl Plan {
     /// Sets the node curve (its values are already rounded).
     pub fn with_node_curve(mut self, curve: Vec<crate::relocation::NodeCurvePoint>) -> Self {
         self.node_curve = curve;
+        self
+    }
+
+    /// Sets the load-versus-capacity report (its values are already rounded).
+    pub fn with_capacity(mut self, c: super::CapacityReport) -> Self {
+        self.capacity = Some(c);
         self
     }
 

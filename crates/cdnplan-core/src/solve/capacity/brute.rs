@@ -1,6 +1,7 @@
 //! Brute force for the capacitated problem: every feasible open set, each with its exact
 //! assignment (split: the min-cost flow; single-source: depth-first enumeration of every
-//! assignment within the capacities). For tests and tiny instances.
+//! assignment within the capacities); sets above the monthly cost budget, when there is one,
+//! are skipped. For tests and tiny instances.
 
 use super::{Assignment, Capacitated, CapacitatedSolution, Capacities, Shares, diagnose, flow};
 use crate::error::{Error, Result};
@@ -38,6 +39,7 @@ pub fn brute_force_capacitated(
         demand: &capacities.demand,
         capacity: &capacities.capacity,
         assignment: capacities.assignment,
+        monthly_cost: capacities.monthly_cost.as_ref(),
     };
     let allowed = problem.allowed_sites();
     let p = problem.p();
@@ -57,6 +59,7 @@ pub fn brute_force_capacitated(
     loop {
         let open: Vec<usize> = pick.iter().map(|&t| allowed[t]).collect();
         if problem.is_feasible(&open)
+            && cap.within_budget(&open)
             && let Some((cost, shares)) = exact(&cap, &open)
             && best
                 .as_ref()

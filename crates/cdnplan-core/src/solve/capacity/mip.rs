@@ -6,6 +6,7 @@
 //!            x_ij ≤ y_j                      for every pair (the strong formulation)
 //!            Σ_i d_i · x_ij ≤ Q_j · y_j      for every allowed site j
 //!            Σ_j y_j = p;  y_j = 1 for fixed sites;  Σ_{j ∈ E} y_j ≥ |E| − C
+//!            Σ_j u_j · y_j ≤ U                (with a monthly cost budget)
 //! ```
 //!
 //! Forbidden sites, and the sites and pairs a [`Fixing`] rules out, get no variables.
@@ -103,6 +104,11 @@ fn formulate(cap: &Capacitated<'_, '_>, fixing: Option<&Fixing>) -> Model {
         constraints.push(constraint!(lj <= cap.capacity[j] * yj));
     }
     constraints.extend(crate::solve::mip::site_rows(problem, &y, &y_of));
+    // Σ_j u_j y_j ≤ U
+    if let Some(mc) = cap.monthly_cost {
+        let spend: Expression = y.iter().map(|&(j, yj)| mc.usd_per_site[j] * yj).sum();
+        constraints.push(constraint!(spend <= mc.budget_usd));
+    }
     Model {
         vars,
         objective,
@@ -358,6 +364,7 @@ mod tests {
                 demand: &demand,
                 capacity: &capacity,
                 assignment: Assignment::Split,
+                monthly_cost: None,
             };
             let f = flow::split(&inst, &demand, &capacity, &open);
             let lp = run(&cap, MipBackend::Microlp, Duration::from_secs(20), None, None, 0.0)

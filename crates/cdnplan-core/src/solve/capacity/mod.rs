@@ -8,11 +8,14 @@
 //!            x_ij ≤ y_j                    for every client i and allowed site j
 //!            Σ_i d_i · x_ij ≤ Q_j · y_j    for every allowed site j
 //!            Σ_j y_j = p, fixed-open, forbidden and the relocation budget as in [`solve`]
+//!            Σ_j u_j · y_j ≤ U                 (only with a monthly cost budget)
 //!            y_j ∈ {0, 1};  x_ij ∈ {0, 1} (single-source) or [0, 1] (split)
 //! ```
 //!
 //! `w_i` weighs the cost (requests, as in the uncapacitated engine) and `d_i` uses the
-//! capacity (Gbit/s at the peak hour, say); they may differ.
+//! capacity (Gbit/s at the peak hour, say); they may differ. `u_j` is a site's cost per month
+//! and `U` the budget ([`Capacities::monthly_cost`](crate::solve::capacity::Capacities::monthly_cost)); the uncapacitated engine has no such
+//! budget, so a cost budget always comes with capacities.
 //!
 //! ## Paths
 //!
@@ -100,6 +103,34 @@ pub struct Capacities {
     /// Unit of demand and capacity for messages (e.g. `"Gbit/s"`; empty for none).
     #[serde(default)]
     pub unit: String,
+    /// Cost per site per month and the budget the open sites must stay within (none: no
+    /// budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_cost: Option<MonthlyCost>,
+}
+
+/// A monthly cost budget: only open sets with `Σ_{j open} usd_per_site[j] ≤ budget_usd` are
+/// feasible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyCost {
+    /// Cost of each site per month, in USD (≥ 0), indexed as the instance's sites.
+    pub usd_per_site: Vec<f64>,
+    /// The most the open sites may cost per month together, in USD (≥ 0).
+    pub budget_usd: f64,
+}
+
+impl MonthlyCost {
+    /// `Σ_{j ∈ open} usd_per_site[j]`.
+    pub fn total_usd(&self, open: &[usize]) -> f64 {
+        open.iter()
+            .map(|&j| self.usd_per_site.get(j).copied().unwrap_or(0.0))
+            .sum()
+    }
+
+    /// Whether `open` costs at most the budget (with a relative tolerance of 10⁻⁹).
+    pub fn allows(&self, open: &[usize]) -> bool {
+        self.total_usd(open) <= self.budget_usd * (1.0 + 1e-9) + 1e-9
+    }
 }
 
 impl Capacities {
@@ -110,7 +141,35 @@ impl Capacities {
             capacity,
             assignment,
             unit: String::new(),
+            monthly_cost: None,
         }
+    }
+
+    /// Adds a monthly cost budget: `costs_usd[j]` per site per month, and only open sets
+    /// costing at most `budget_usd` together are feasible.
+    ///
+    /// ```
+    /// use cdnplan_core::solve::capacity::{solve_capacitated, Assignment, Capacities};
+    /// use cdnplan_core::solve::{Constraints, Instance, SolveOptions};
+    /// use cdnplan_core::NoProgress;
+    /// // Two clients at 0, sites at 0, 1 and 2; site 1 is cheap, the others are not.
+    /// let cost = vec![0.0, 1.0, 2.0, 0.0, 1.0, 2.0];
+    /// let instance = Instance::new(2, 3, cost, vec![1.0; 2])?;
+    /// let caps = Capacities::new(vec![1.0; 2], vec![2.0; 3], Assignment::Split);
+    /// let c = Constraints { p: 1, ..Default::default() };
+    /// let free = solve_capacitated(&instance, &c, &caps, &SolveOptions::new(), &NoProgress)?;
+    /// assert_eq!(free.solution.open, vec![0]);
+    /// let caps = caps.monthly_cost(vec![100.0, 50.0, 100.0], 80.0);
+    /// let best = solve_capacitated(&instance, &c, &caps, &SolveOptions::new(), &NoProgress)?;
+    /// assert_eq!((best.solution.open, best.solution.objective), (vec![1], 2.0));
+    /// # Ok::<(), cdnplan_core::Error>(())
+    /// ```
+    pub fn monthly_cost(mut self, costs_usd: Vec<f64>, budget_usd: f64) -> Self {
+        self.monthly_cost = Some(MonthlyCost {
+            usd_per_site: costs_usd,
+            budget_usd,
+        });
+        self
     }
 
     /// Sets the unit named in messages.
@@ -152,6 +211,8 @@ pub(crate) struct Capacitated<'p, 'a> {
     pub demand: &'p [f64],
     pub capacity: &'p [f64],
     pub assignment: Assignment,
+    /// The monthly cost budget, when there is one.
+    pub monthly_cost: Option<&'p MonthlyCost>,
 }
 
 /// Per client, its `(site, share)` pairs.
@@ -169,9 +230,17 @@ impl Capacitated<'_, '_> {
         self.problem.instance()
     }
 
+    /// Whether `open` stays within the monthly cost budget (always, without one).
+    pub fn within_budget(&self, open: &[usize]) -> bool {
+        self.monthly_cost.is_none_or(|m| m.allows(open))
+    }
+
     /// The best assignment this crate finds for `open` (exact for split), `None` when none
-    /// fits.
+    /// fits or `open` costs more than the monthly budget.
     pub fn assign(&self, open: &[usize]) -> Option<Assigned> {
+        if !self.within_budget(open) {
+            return None;
+        }
         let inst = self.instance();
         match self.assignment {
             Assignment::Split => {
@@ -196,7 +265,7 @@ impl Capacitated<'_, '_> {
     /// with room, then shift, swap and chain moves descend. `None` for split assignment
     /// (solved exactly from scratch) or when the clients left over do not fit.
     pub fn assign_from(&self, open: &[usize], from: &Assigned) -> Option<Assigned> {
-        if self.assignment != Assignment::SingleSource {
+        if self.assignment != Assignment::SingleSource || !self.within_budget(open) {
             return None;
         }
         let sites: Vec<usize> = from
@@ -261,7 +330,8 @@ impl Cache {
 /// [`Error::InvalidWeight`] / [`Error::Parse`] for bad demands or capacities,
 /// [`Error::Infeasible`] naming the constraint that cannot hold, e.g.
 /// `peak demand 3.1 Gbit/s exceeds total capacity 2 Gbit/s of the 2 largest sites that may
-/// open`.
+/// open`, or, with a monthly cost budget, `the 3 cheapest sites that may open cost $466 per
+/// month, above the budget of $400`.
 pub fn diagnose(problem: &Problem<'_>, capacities: &Capacities) -> Result<()> {
     let inst = problem.instance();
     if capacities.demand.len() != inst.n_clients || capacities.capacity.len() != inst.n_sites {
@@ -294,6 +364,9 @@ pub fn diagnose(problem: &Problem<'_>, capacities: &Capacities) -> Result<()> {
     }
     let q = |x| capacities.quantity(x);
     let p = problem.p();
+    if let Some(mc) = &capacities.monthly_cost {
+        diagnose_budget(problem, mc)?;
+    }
     let total: f64 = capacities.demand.iter().sum();
     let negated: Vec<f64> = capacities.capacity.iter().map(|c| -c).collect();
     let (best, _) = select(problem, &negated, None);
@@ -340,6 +413,56 @@ pub fn diagnose(problem: &Problem<'_>, capacities: &Capacities) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Checks a monthly cost budget: its values, and that the cheapest open set allowed by the
+/// constraints stays within it.
+fn diagnose_budget(problem: &Problem<'_>, mc: &MonthlyCost) -> Result<()> {
+    let m = problem.instance().n_sites;
+    if mc.usd_per_site.len() != m {
+        return Err(Error::Parse {
+            what: "monthly costs (one per site)",
+            value: format!("{} costs for {m} sites", mc.usd_per_site.len()),
+        });
+    }
+    if let Some((j, &c)) = mc
+        .usd_per_site
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !c.is_finite() || **c < 0.0)
+    {
+        return Err(Error::InvalidWeight {
+            what: "monthly cost (USD)",
+            id: format!("site {j}"),
+            value: c,
+        });
+    }
+    if !(mc.budget_usd.is_finite() && mc.budget_usd >= 0.0) {
+        return Err(Error::InvalidWeight {
+            what: "monthly budget (USD)",
+            id: "budget".into(),
+            value: mc.budget_usd,
+        });
+    }
+    let (cheapest, set) = select(problem, &mc.usd_per_site, None);
+    if !set.is_empty() && !mc.allows(&set) {
+        return Err(Error::Infeasible(format!(
+            "the {} cheapest sites that may open cost {} per month, above the budget of {}",
+            set.len(),
+            usd(cheapest),
+            usd(mc.budget_usd)
+        )));
+    }
+    Ok(())
+}
+
+/// `$466` (whole dollars) or `$55.5` (cents when they matter).
+fn usd(x: f64) -> String {
+    if (x - x.round()).abs() < 0.005 {
+        format!("${}", x.round())
+    } else {
+        format!("${x:.2}")
+    }
 }
 
 /// The open set minimising `Σ_{j ∈ S} value_j` over every set meeting `p`, fixed-open,
@@ -443,6 +566,7 @@ pub fn solve_capacitated(
         demand: &capacities.demand,
         capacity: &capacities.capacity,
         assignment: capacities.assignment,
+        monthly_cost: capacities.monthly_cost.as_ref(),
     };
     let mut cache = Cache::default();
     // Uncapacitated start, and the largest-capacity set as a fallback start.
@@ -460,9 +584,14 @@ pub fn solve_capacitated(
     let start = multistart.run(&problem, deadline, progress).open;
     let negated: Vec<f64> = capacities.capacity.iter().map(|c| -c).collect();
     let roomy = select(&problem, &negated, None).1;
+    let mut starts = vec![start, roomy];
+    // Under a cost budget, the cheapest set too: every swap search then starts somewhere
+    // within the budget.
+    if let Some(mc) = &capacities.monthly_cost {
+        starts.push(select(&problem, &mc.usd_per_site, None).1);
+    }
     progress.begin("capacitated swap", None);
-    let mut best =
-        search::Search::new(&cap, options.seed, deadline).run(&mut cache, &[start, roomy]);
+    let mut best = search::Search::new(&cap, options.seed, deadline).run(&mut cache, &starts);
     progress.end();
     // Lagrangian bound, evaluating the sets it meets.
     progress.begin("capacitated lagrangian", None);
@@ -543,12 +672,7 @@ pub fn solve_capacitated(
             }
             mip::Outcome::Infeasible => {
                 if best.is_none() {
-                    return Err(Error::Infeasible(format!(
-                        "no single-source assignment fits the capacities: the demand of \
-                         {} cannot be packed into any {p} sites that may open",
-                        capacities.quantity(capacities.demand.iter().sum()),
-                        p = problem.p()
-                    )));
+                    return Err(Error::Infeasible(no_fit(capacities, problem.p())));
                 }
                 // Everything is fixed away: nothing beats the incumbent.
                 if let Some(b) = &best {
@@ -559,8 +683,13 @@ pub fn solve_capacitated(
         }
     }
     let Some((open, _)) = best else {
+        let budget = capacities
+            .monthly_cost
+            .as_ref()
+            .map(|mc| format!(" and the monthly budget of {}", usd(mc.budget_usd)))
+            .unwrap_or_default();
         return Err(Error::Infeasible(format!(
-            "no assignment within the capacities was found{}",
+            "no assignment within the capacities{budget} was found{}",
             if cut { " before the time limit" } else { "" }
         )));
     };
@@ -617,6 +746,27 @@ pub fn solve_capacitated(
         shares: assigned.shares,
         load,
     })
+}
+
+/// Why the MIP found no point: the demand packs into no allowed open set (within the budget,
+/// when there is one).
+fn no_fit(capacities: &Capacities, p: usize) -> String {
+    let demand = capacities.quantity(capacities.demand.iter().sum());
+    let how = match capacities.assignment {
+        Assignment::SingleSource => "single-source assignment",
+        Assignment::Split => "assignment",
+    };
+    match &capacities.monthly_cost {
+        Some(mc) => format!(
+            "no {how} fits the capacities within the monthly budget: the demand of {demand} \
+             cannot be served by any {p} sites that may open and cost at most {} per month",
+            usd(mc.budget_usd)
+        ),
+        None => format!(
+            "no {how} fits the capacities: the demand of {demand} cannot be packed into any \
+             {p} sites that may open"
+        ),
+    }
 }
 
 /// `Σ_i Σ_j w_i c_ij x_ij` of explicit shares.

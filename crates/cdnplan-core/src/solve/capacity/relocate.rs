@@ -55,7 +55,7 @@ pub(crate) fn relocate_medians(
                     .map(|&o| if o == j { s } else { o })
                     .collect();
                 cand.sort_unstable();
-                if problem.is_feasible(&cand) {
+                if problem.is_feasible(&cand) && cap.within_budget(&cand) {
                     best = Some((c, s));
                 }
             }
@@ -93,6 +93,7 @@ mod tests {
             demand: &[1.0; 7],
             capacity,
             assignment: Assignment::SingleSource,
+            monthly_cost: None,
         };
         relocate_medians(&cap, open, shares)
     }

@@ -1,6 +1,7 @@
 //! Swap local search and VNS over open sets, each candidate evaluated with its capacitated
 //! assignment (the costly part), so candidates are screened first by the uncapacitated
-//! objective and only the most promising [`SCREENED`] per pass are evaluated.
+//! objective and only the most promising [`SCREENED`] per pass are evaluated. Under a monthly
+//! cost budget, sets above it are never candidates.
 //!
 //! A candidate's single-source assignment is the cheaper of one built from scratch and one
 //! grown from the current set's assignment ([`Capacitated::assign_from`]): most clients keep
@@ -106,7 +107,7 @@ impl<'c, 'p, 'a> Search<'c, 'p, 'a> {
                 let o = outs[rng.random_range(0..outs.len())];
                 let i = ins[rng.random_range(0..ins.len())];
                 let cand = swapped(&cur, o, i);
-                if problem.is_feasible(&cand) {
+                if problem.is_feasible(&cand) && self.cap.within_budget(&cand) {
                     cur = cand;
                     break;
                 }
@@ -131,7 +132,7 @@ impl<'c, 'p, 'a> Search<'c, 'p, 'a> {
                         continue;
                     }
                     let cand = swapped(&open, o, i);
-                    if problem.is_feasible(&cand) {
+                    if problem.is_feasible(&cand) && self.cap.within_budget(&cand) {
                         cands.push((inst.objective(&cand), cand));
                     }
                 }

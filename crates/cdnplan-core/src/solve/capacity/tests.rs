@@ -206,3 +206,95 @@ fn same_answer_with_one_and_two_threads() {
         assert_eq!(one, run(2));
     }
 }
+
+/// `caps` with whole-dollar costs per site and a budget between the cheapest `p` sites and
+/// all of them (so some sets are over it, and now and then every set fitting the capacities).
+fn with_budget(caps: Capacities, m: usize, p: usize, seed: u64) -> Capacities {
+    let mut rng = Pcg64::seed_from_u64(seed ^ 0x9e37_79b9);
+    let costs: Vec<f64> = (0..m).map(|_| rng.random_range(20..220) as f64).collect();
+    let mut sorted = costs.clone();
+    sorted.sort_by(f64::total_cmp);
+    let cheapest: f64 = sorted.iter().take(p).sum();
+    let dearest: f64 = sorted.iter().rev().take(p).sum();
+    let budget = (cheapest + rng.random_range(0.0..1.0) * (dearest - cheapest)).round();
+    caps.monthly_cost(costs, budget)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// With a monthly cost budget: the optimum of brute force over the sets within it, and
+    /// never a set above it.
+    #[test]
+    fn capacitated_with_a_budget_matches_brute_force(
+        n in 1usize..8, m in 2usize..7, seed in any::<u64>(), single in any::<bool>()
+    ) {
+        let assignment = if single { Assignment::SingleSource } else { Assignment::Split };
+        let (inst, c, caps) = random(n, m, seed, assignment);
+        let caps = with_budget(caps, m, c.p, seed);
+        let want = brute_force_capacitated(&inst, &c, &caps);
+        let options = SolveOptions::new().seed(seed);
+        let got = solve_capacitated(&inst, &c, &caps, &options, &NoProgress);
+        prop_assert!(same(&got, &want), "got {got:?}\nwant {want:?}");
+        if let Ok(s) = got {
+            prop_assert_eq!(s.solution.status, Status::Optimal);
+            let mc = caps.monthly_cost.as_ref().unwrap();
+            prop_assert!(mc.allows(&s.solution.open), "{:?} over {}", s.solution.open,
+                mc.budget_usd);
+        }
+    }
+}
+
+#[test]
+fn a_budget_below_the_cheapest_sites_is_diagnosed_with_both_amounts() {
+    let (inst, _, caps) = random(4, 4, 0, Assignment::Split);
+    let caps = caps.monthly_cost(vec![216.0, 50.0, 200.0, 216.0], 400.0);
+    let c = Constraints {
+        p: 3,
+        ..Default::default()
+    };
+    let e = solve_capacitated(&inst, &c, &caps, &SolveOptions::new(), &NoProgress).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "infeasible: the 3 cheapest sites that may open cost $466 per month, above the budget \
+         of $400"
+    );
+    // Fixing a dear site open raises the cheapest set.
+    let caps = caps.monthly_cost(vec![216.0, 50.0, 100.0, 216.0], 400.0);
+    assert!(solve_capacitated(&inst, &c, &caps, &SolveOptions::new(), &NoProgress).is_ok());
+    let fixed = Constraints {
+        fixed_open: vec![0, 3],
+        ..c
+    };
+    let e = solve_capacitated(&inst, &fixed, &caps, &SolveOptions::new(), &NoProgress).unwrap_err();
+    assert!(e.to_string().contains("cost $482 per month"), "{e}");
+}
+
+#[test]
+fn the_budget_picks_cheaper_sites_at_a_higher_latency() {
+    // Clients at 0 and 10; sites at 0, 5 and 10; the two end sites are dear.
+    let xs = [0.0, 10.0_f64];
+    let ss = [0.0, 5.0, 10.0_f64];
+    let cost = xs
+        .iter()
+        .flat_map(|a| ss.iter().map(move |b| (a - b).abs()))
+        .collect();
+    let inst = Instance::new(2, 3, cost, vec![1.0; 2]).unwrap();
+    let c = Constraints {
+        p: 1,
+        ..Default::default()
+    };
+    let base = Capacities::new(vec![1.0; 2], vec![2.0; 3], Assignment::Split);
+    let free = solve_capacitated(&inst, &c, &base, &SolveOptions::new(), &NoProgress).unwrap();
+    let tight = base.clone().monthly_cost(vec![90.0, 40.0, 90.0], 50.0);
+    let cheap = solve_capacitated(&inst, &c, &tight, &SolveOptions::new(), &NoProgress).unwrap();
+    assert_eq!(cheap.solution.open, vec![1]);
+    assert_eq!(cheap.solution.objective, 10.0);
+    assert_eq!(free.solution.objective, 10.0);
+    // With p = 2 only one dear site fits with the cheap one.
+    let c2 = Constraints { p: 2, ..c };
+    let two = base.monthly_cost(vec![90.0, 40.0, 90.0], 130.0);
+    let s = solve_capacitated(&inst, &c2, &two, &SolveOptions::new(), &NoProgress).unwrap();
+    assert!(s.solution.open.contains(&1), "{:?}", s.solution.open);
+    assert_eq!(s.solution.objective, 5.0);
+}
