@@ -422,7 +422,7 @@ fn busiest_hour_is_measured_from_located_requests() {
     let text = got.report.to_string();
     assert!(
         text.contains(
-            "busiest hour 2023-06-14 20:00 UTC: 0.00 GB (0.00 Gbit/s), 2.67× the mean hour of 4"
+            "busiest hour 2023-06-14 20:00 UTC: 6.00 kB (13.33 bit/s), 2.67× the mean hour of 4"
         ),
         "{text}"
     );

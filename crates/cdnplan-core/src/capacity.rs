@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::demand::Demand;
 use crate::error::{Error, Result};
-use crate::hourly::{HOUR_S, PeakHour};
+use crate::hourly::{HOUR_S, PeakHour, format_rate};
 use crate::solve::capacity::CapacitatedSolution;
 
 /// Peak-hour rate over mean rate assumed when the logs' busiest hour is not measured: 2, a
@@ -132,9 +132,9 @@ impl fmt::Display for PeakSource {
         match self {
             PeakSource::Measured { hour, peak_to_mean } => write!(
                 f,
-                "peak hour {} ({:.2} Gbit/s), {peak_to_mean:.2}× the mean",
+                "peak hour {} ({}), {peak_to_mean:.2}× the mean",
                 hour.start_utc(),
-                hour.gbps()
+                format_rate(hour.gbps())
             ),
             PeakSource::Assumed {
                 peak_to_mean,
@@ -381,7 +381,7 @@ mod tests {
             assert_eq!(src.peak_to_mean(), m.peak_to_mean);
             assert_eq!(
                 src.to_string(),
-                "peak hour 2023-06-14 01:00 UTC (0.01 Gbit/s), 2.00× the mean"
+                "peak hour 2023-06-14 01:00 UTC (13.33 Mbit/s), 2.00× the mean"
             );
         }
 

@@ -194,21 +194,41 @@ impl PeakHour {
 }
 
 impl fmt::Display for PeakHour {
-    /// `2023-06-14 20:00 UTC: 450.00 GB (1.00 Gbit/s), 2.31× the mean hour of 384`; the factor
-    /// is left out when [`PeakHour::peak_to_mean`] is `None`.
+    /// `2023-06-14 20:00 UTC: 450.00 GB (1.00 Gbit/s), 2.31× the mean hour of 384` (decimal
+    /// units); the factor is left out when [`PeakHour::peak_to_mean`] is `None`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {:.2} GB ({:.2} Gbit/s)",
+            "{}: {} ({})",
             self.start_utc(),
-            self.bytes as f64 / 1e9,
-            self.gbps()
+            si(self.bytes as f64, &["B", "kB", "MB", "GB", "TB", "PB"]),
+            format_rate(self.gbps())
         )?;
         if let Some(k) = self.peak_to_mean() {
             write!(f, ", {k:.2}× the mean hour of {}", self.span_hours)?;
         }
         Ok(())
     }
+}
+
+/// A rate given in Gbit/s, in the largest decimal unit it reaches: `8.00 Gbit/s`,
+/// `13.33 Mbit/s`.
+pub(crate) fn format_rate(gbps: f64) -> String {
+    si(
+        gbps * 1e9,
+        &["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"],
+    )
+}
+
+/// `v` in the largest of `units` (steps of 1000) it reaches, with two decimals.
+fn si(v: f64, units: &[&str]) -> String {
+    let mut v = v;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    format!("{v:.2} {}", units[i])
 }
 
 /// `unix_s` as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
@@ -366,6 +386,18 @@ mod tests {
             assert_eq!(
                 p.busiest().unwrap().to_string(),
                 "2023-06-14 20:00 UTC: 450.00 GB (1.00 Gbit/s), 15.75× the mean hour of 21"
+            );
+        }
+
+        #[test]
+        fn sizes_and_rates_take_the_largest_unit_they_reach() {
+            assert_eq!(format_rate(8.0), "8.00 Gbit/s");
+            assert_eq!(format_rate(0.013_33), "13.33 Mbit/s");
+            assert_eq!(format_rate(0.0), "0.00 bit/s");
+            let b = |n: u64| si(n as f64, &["B", "kB", "MB"]);
+            assert_eq!(
+                (b(999), b(6_000), b(4_811_626_882)),
+                ("999.00 B".into(), "6.00 kB".into(), "4811.63 MB".into())
             );
         }
 

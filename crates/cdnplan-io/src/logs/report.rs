@@ -187,7 +187,7 @@ mod tests {
             "status 404: 2",
             "no GeoIP record: 1",
             "skipped 2 malformed",
-            "busiest hour 2023-06-14 20:00 UTC: 3600.00 GB (8.00 Gbit/s), 2.00× the mean hour of 4",
+            "busiest hour 2023-06-14 20:00 UTC: 3.60 TB (8.00 Gbit/s), 2.00× the mean hour of 4",
         ] {
             assert!(s.contains(want), "{want} in {s}");
         }
