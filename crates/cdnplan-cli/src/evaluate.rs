@@ -23,6 +23,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
+    let peak = text::peak_source(&inputs.demand, inputs.window_s);
     let text = if ctx.json {
         let doc = serde_json::json!({
             "type": "evaluation",
@@ -30,6 +31,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
             "scenario": s.name,
             "demand_cells": inputs.demand.cells.len(),
             "requests": inputs.demand.total_requests(),
+            "peak": peak,
             "nodes": inputs.nodes,
             "evaluation": e,
         });
@@ -37,7 +39,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
     } else {
         let active = inputs.nodes.iter().filter(|n| n.active).count();
         format!(
-            "{} demand cells, {} requests; {} nodes ({} active)\n\n{}",
+            "{} demand cells, {} requests; {} nodes ({} active)\n{peak}\n\n{}",
             inputs.demand.cells.len(),
             inputs.demand.total_requests(),
             inputs.nodes.len(),
