@@ -61,16 +61,21 @@ fn fx() -> Fx {
 
 /// The Argus documents in the data-stream/ECS layout, located as an ingest pipeline's geoip
 /// processor would. The clients whose address ends in 3 or 7 get no location and no country,
-/// as clients the cluster's GeoIP database misses (the raw read places those).
+/// as clients the cluster's GeoIP database misses (the raw read places those). Every 40th
+/// document names country `ZZ`, which the country table lacks: unlocated in country cells.
 fn ecs_docs(argus: &str, geoip: &GeoIp) -> String {
     let mut out = String::new();
-    for line in argus.lines() {
+    for (i, line) in argus.lines().enumerate() {
         out.push_str(&ecs_doc(line, |ip| {
             let l = geoip.lookup(ip.parse().unwrap()).unwrap()?;
             let (cc, p) = (l.country?, l.location?);
-            (!ip.ends_with(['3', '7'])).then(|| {
-                json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc.to_string()})
-            })
+            let cc = if i % 40 == 7 {
+                "ZZ".into()
+            } else {
+                cc.to_string()
+            };
+            (!ip.ends_with(['3', '7']))
+                .then(|| json!({"location": {"lat": p.lat, "lon": p.lon}, "country_iso_code": cc}))
         }));
         out.push('\n');
     }
@@ -140,6 +145,24 @@ fn push_down_cells_equal_the_log_readers() {
                 got.report, want.report, got.es
             );
             assert_eq!(got.demand, want.demand, "{url} {cells}");
+            // The equality above covers the hourly profile; make sure there is one to compare.
+            let hourly = got.demand.hourly.as_ref().expect("an hourly profile");
+            assert!(hourly.span_hours() > 24, "{hourly:?}");
+            assert_eq!(
+                hourly.total_bytes(),
+                got.demand.cells.iter().map(|c| c.bytes).sum::<u64>()
+            );
+            assert_eq!(got.report.busiest_hour, want.report.busiest_hour);
+            assert!(got.demand.peak_to_mean().unwrap() > 1.0);
+            if cells == CellKind::Country {
+                // Their hours are taken out of the cluster's histogram by one more search.
+                let zz = "country ZZ not in the country table";
+                assert!(got.report.unlocated_by_reason[zz] > 0, "{}", got.report);
+                assert_eq!(
+                    got.report.unlocated_by_reason[zz],
+                    want.report.unlocated_by_reason[zz]
+                );
+            }
             assert_eq!(got.report.requests_by_node, want.report.requests_by_node);
             assert_eq!(
                 got.report.requests_without_bytes,
@@ -190,6 +213,11 @@ fn raw_mode_equals_the_log_reader_on_argus_2023_documents() {
             let paging = if scroll { Paging::Scroll } else { Paging::Pit };
             assert_eq!(got.es.paging, [paging], "{url}");
             assert_eq!(got.demand, want.demand, "{url} {cells}");
+            assert!(
+                got.demand.hourly.is_some(),
+                "the equality covers the hourly profile"
+            );
+            assert_eq!(got.report.busiest_hour, want.report.busiest_hour);
             assert_eq!(got.report.requests_counted, want.report.requests_counted);
             assert_eq!(got.report.requests_by_node, want.report.requests_by_node);
             assert_eq!(

@@ -385,6 +385,87 @@ fn gzip_and_plain_files_give_the_same_demand() {
     assert_eq!(a.report, b.report);
 }
 
+#[test]
+fn busiest_hour_is_measured_from_located_requests() {
+    let f = fx();
+    let req = |ts: &str, ip: &str, bytes: &str| {
+        argus(ts, "/api/v1/assets/9", ip, json!(200), Some(bytes), "n1")
+    };
+    let text = [
+        req("2023-06-14T19:10:00.000Z", "81.2.69.160", "1000"),
+        req("2023-06-14T20:05:00.000Z", "81.2.69.160", "3000"),
+        req("2023-06-14T20:59:59.999Z", "5.3.1.1", "3000"),
+        // Unlocated: counted in no cell, so in no hour either; 21:00 stays empty.
+        req("2023-06-14T21:15:00.000Z", "10.1.2.3", "99999"),
+        req("2023-06-14T22:30:00.000Z", "5.3.1.1", "2000"),
+    ]
+    .join("\n");
+    let p = f.file("hours.ndjson", &text);
+    let got = f.run(&[p], &IngestOptions::new(Preset::Argus)).unwrap();
+    let h0 = 1_686_700_800; // 2023-06-14 00:00 UTC
+    let hours: Vec<(i64, u64, u64)> = got
+        .demand
+        .hourly
+        .as_ref()
+        .expect("an hourly profile")
+        .hours
+        .iter()
+        .map(|(&k, c)| ((k - h0) / 3600, c.requests, c.bytes))
+        .collect();
+    assert_eq!(hours, [(19, 1, 1000), (20, 2, 6000), (22, 1, 2000)]);
+    // Four hours 19:00..22:00 (21:00 counts as zero): mean 2250 bytes, peak 6000.
+    let peak = got.demand.busiest_hour().unwrap();
+    assert_eq!((peak.start_s, peak.span_hours), (h0 + 20 * 3600, 4));
+    assert_eq!(got.demand.mean_bytes_per_hour(), Some(2250.0));
+    assert_eq!(got.demand.peak_to_mean(), Some(6000.0 / 2250.0));
+    assert_eq!(got.report.busiest_hour, Some(peak));
+    let text = got.report.to_string();
+    assert!(
+        text.contains(
+            "busiest hour 2023-06-14 20:00 UTC: 6.00 kB (13.33 bit/s), 2.67× the mean hour of 4"
+        ),
+        "{text}"
+    );
+    let one = f
+        .run(
+            &[f.file("hours1.ndjson", &text_of_hours())],
+            &IngestOptions::new(Preset::Argus)
+                .threads(1)
+                .batch_bytes(300),
+        )
+        .unwrap();
+    let many = f
+        .run(
+            &[f.file("hours2.ndjson", &text_of_hours())],
+            &IngestOptions::new(Preset::Argus)
+                .threads(3)
+                .batch_bytes(300),
+        )
+        .unwrap();
+    assert_eq!(one.demand, many.demand);
+    assert_eq!(one.demand.hourly.unwrap().span_hours(), 49);
+}
+
+/// Requests every 37 minutes over two days, from two countries.
+fn text_of_hours() -> String {
+    (0..80)
+        .map(|i| {
+            let ms = 1_686_700_800_000i64 + i * 37 * 60_000;
+            let ts = cdnplan::io::logs::format_ms(ms);
+            let ip = if i % 3 == 0 { "81.2.69.160" } else { "5.3.1.1" };
+            argus(
+                &ts,
+                "/api/v1/assets/9",
+                ip,
+                json!(200),
+                Some(&(i * 10).to_string()),
+                "n1",
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn synth_log(f: &Fx, name: &str, spec: &SynthSpec) -> (PathBuf, cdnplan::io::synth::SynthSummary) {
     let p = f.dir.path().join(name);
     let file = std::fs::File::create(&p).unwrap();

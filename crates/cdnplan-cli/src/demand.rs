@@ -73,16 +73,19 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
             "version": 1,
             "cells": demand.cells,
             "kind": demand.kind,
+            "hourly": demand.hourly,
+            "peak": text::peak_source(demand, None),
             "report": ingested.report,
         });
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         format!(
-            "{} cells ({}), {} requests, {} bytes\n{}",
+            "{} cells ({}), {} requests, {} bytes\n{}\n{}",
             demand.cells.len(),
             demand.kind,
             demand.total_requests(),
             demand.cells.iter().map(|c| c.bytes).sum::<u64>(),
+            text::peak_source(demand, None),
             text::top_cells(demand, a.top)
         )
     };

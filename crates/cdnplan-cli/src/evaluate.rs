@@ -23,10 +23,11 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
+    let peak = text::peak_source(&inputs.demand, inputs.window_s);
     // With [capacity]: the peak load on each node, every cell at its nearest node.
     let loads = match &s.capacity {
         Some(c) => Some(
-            c.model(inputs.window_s, None)
+            crate::plan::capacity_model(c, &inputs)
                 .and_then(|m| {
                     Ok(m.nearest_loads(
                         &inputs.demand,
@@ -46,6 +47,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
             "scenario": s.name,
             "demand_cells": inputs.demand.cells.len(),
             "requests": inputs.demand.total_requests(),
+            "peak": peak,
             "nodes": inputs.nodes,
             "evaluation": e,
         });
@@ -56,7 +58,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
     } else {
         let active = inputs.nodes.iter().filter(|n| n.active).count();
         let mut t = format!(
-            "{} demand cells, {} requests; {} nodes ({} active)\n\n{}",
+            "{} demand cells, {} requests; {} nodes ({} active)\n{peak}\n\n{}",
             inputs.demand.cells.len(),
             inputs.demand.total_requests(),
             inputs.nodes.len(),

@@ -96,10 +96,7 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         sources: inputs.sources.clone(),
     };
     let capacity = match &s.capacity {
-        Some(c) => Some(
-            c.model(inputs.window_s, None)
-                .context("cannot plan with capacities")?,
-        ),
+        Some(c) => Some(capacity_model(c, &inputs).context("cannot plan with capacities")?),
         None => None,
     };
     let extras = PlanExtras::new()
@@ -351,6 +348,21 @@ fn parse_curve(text: &str) -> Result<(usize, usize)> {
         return Err(bad());
     }
     Ok((first, last))
+}
+
+/// The capacity model of `[capacity]`, its peak factor measured from the logs' busiest hour
+/// unless the scenario sets one.
+pub(crate) fn capacity_model(
+    c: &cdnplan_io::capacity::CapacityInput,
+    inputs: &cdnplan_io::scenario::Inputs,
+) -> cdnplan_io::Result<cdnplan_core::capacity::CapacityModel> {
+    let source = crate::text::peak_source(&inputs.demand, inputs.window_s);
+    let model = c.model(inputs.window_s, source.measured_peak_to_mean())?;
+    Ok(if c.peak_to_mean.is_none() {
+        model.peak_source(Some(source))
+    } else {
+        model
+    })
 }
 
 #[cfg(test)]

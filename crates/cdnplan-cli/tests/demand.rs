@@ -3,10 +3,17 @@
 use crate::util::{SNAPSHOT, data, gzip_lines, snapshot_lines};
 
 clitest!(csv_evaluates_like_the_logs_it_came_from, |dir, cmd| {
-    cmd.arg("demand")
+    let run = cmd
+        .arg("demand")
         .arg(data(SNAPSHOT))
         .args(["--top", "3", "-o", "demand.csv"])
         .ok();
+    // The logs measure their busiest hour; the CSV has no times, so the factor is assumed.
+    contains!(
+        run.stdout.lines().nth(1).unwrap(),
+        "peak hour 2023-06-",
+        "× the mean"
+    );
     let csv = dir.read("demand.csv");
     contains!(
         csv.lines().next().unwrap(),
@@ -21,6 +28,11 @@ clitest!(csv_evaluates_like_the_logs_it_came_from, |dir, cmd| {
         .json();
     let from_logs = dir.command().args(["evaluate", "--json"]).ok().json();
     assert_eq!(from_csv["requests"], from_logs["requests"]);
+    assert_eq!(from_logs["peak"]["kind"], "measured");
+    assert_eq!(
+        from_csv["peak"],
+        serde_json::json!({"kind": "assumed", "peak_to_mean": 2.0, "span_hours": 0})
+    );
     let (a, b) = (
         from_csv["evaluation"]["mean_rtt_ms"].as_f64().unwrap(),
         from_logs["evaluation"]["mean_rtt_ms"].as_f64().unwrap(),
@@ -36,6 +48,7 @@ clitest!(golden_top_cells, |dir, cmd| {
     let run = cmd.args(["demand", "five.ndjson.gz"]).ok();
     let expected = "\
 4 cells (country), 5 requests, 76692679 bytes
+no peak measured in 1 hour of data: assumed 2× the mean
 cell  continent  requests   share     bytes  clients  location
 ID    AS                2  40.0 %  43313610        2  -6.2146, 106.8451
 MG    AF                1  20.0 %    623897        1  -18.9137, 47.5361

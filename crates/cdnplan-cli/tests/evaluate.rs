@@ -72,6 +72,7 @@ clitest!(golden_small_network, |dir, cmd| {
         .ok();
     let expected = "\
 3 demand cells, 1000 requests; 3 nodes (2 active)
+no hourly data: assumed 2× the mean
 
 Current service
   demand-weighted RTT (by requests): mean 14.0 ms, p50 10.0 ms, p90 23.2 ms, p95 23.2 ms

@@ -2,30 +2,33 @@
 //! carries against its egress capacity and monthly cost, for the capacitated solver
 //! ([`solve::capacity`](crate::solve::capacity)).
 //!
-//! The demand model keeps bytes per cell over the whole log window, not per hour, so the
-//! peak-hour rate is the window's mean rate times a peak-to-mean factor
-//! ([`PeakModel::peak_to_mean`], default [`DEFAULT_PEAK_TO_MEAN`]). Measure the busiest hour
-//! of the logs and set the factor from it when the planning depends on it.
+//! The demand keeps bytes per cell over the whole log window, and bytes of all cells per UTC
+//! clock hour ([`Demand::hourly`]). A cell's peak-hour rate is its mean rate over the window
+//! times a peak-to-mean factor ([`PeakModel::peak_to_mean`]): [`PeakModel::measured`] takes
+//! the factor from the logs' busiest hour and says so ([`PeakSource::Measured`]); a demand
+//! without hourly counts (a demand CSV) gets [`DEFAULT_PEAK_TO_MEAN`]
+//! ([`PeakSource::Assumed`]), as does [`PeakModel::new`].
 //!
 //! [`CapacityModel`] gathers what a capacitated relocation needs: the peak model, split or
 //! single-source assignment, the egress of every node and site and their monthly costs, and
 //! an optional budget (see [`relocation::optimise_capacitated`](crate::relocation::optimise_capacitated)).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::demand::{Demand, Weighting};
 use crate::error::{Error, Result};
+use crate::hourly::{HOUR_S, PeakHour, format_rate};
 use crate::latency::Latency;
 use crate::node::Node;
 use crate::site::Site;
 use crate::solve::capacity::{Assignment, CapacitatedSolution};
 
 /// Egress assumed for a node or site that declares none, in Gbit/s: 1, the port of the one
-/// 2024 node whose bandwidth is on record (Mumbai, OVH, "1 Gbps";
-/// `../shared/domain/joystream-distribution.md` §7.3) and the "1 Gbit/s node" of the minimal
-/// server specs.
+/// 2024 Joystream distributor whose bandwidth is on record (Mumbai, OVH, "1 Gbps") and the
+/// "1 Gbit/s node" of the working group's minimal server specs.
 pub const DEFAULT_EGRESS_GBPS: f64 = 1.0;
 
 /// Peak-hour rate over mean rate assumed when the logs' busiest hour is not measured: 2, a
@@ -134,6 +137,8 @@ pub struct CapacityModel {
     pub monthly_usd: BTreeMap<String, f64>,
     /// The most the open places may cost per month together, USD (none: no budget).
     pub budget_usd: Option<f64>,
+    /// Where the peak factor of `peak` comes from, for reports (none: given by the caller).
+    pub peak_source: Option<PeakSource>,
 }
 
 impl CapacityModel {
@@ -147,7 +152,14 @@ impl CapacityModel {
             default_monthly_usd: None,
             monthly_usd: BTreeMap::new(),
             budget_usd: None,
+            peak_source: None,
         }
+    }
+
+    /// Records where the peak factor comes from (see [`PeakModel::measured`]), for reports.
+    pub fn peak_source(mut self, source: Option<PeakSource>) -> Self {
+        self.peak_source = source;
+        self
     }
 
     /// Sets split or single-source assignment.
@@ -309,6 +321,149 @@ pub fn total_monthly_usd(loads: &[SiteLoad]) -> Option<f64> {
     loads.iter().map(|l| l.monthly_usd).sum()
 }
 
+/// Where the peak-to-mean factor of a [`PeakModel`] came from, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum PeakSource {
+    /// Measured: the busiest hour of the demand's [`HourlyProfile`](crate::hourly::HourlyProfile).
+    Measured {
+        /// The busiest hour.
+        hour: PeakHour,
+        /// The factor set: the hour's rate over the window's mean rate.
+        peak_to_mean: f64,
+    },
+    /// Assumed: the demand has no usable hourly profile (a demand CSV, less than two hours
+    /// of logs, no bytes), so the factor is [`DEFAULT_PEAK_TO_MEAN`].
+    Assumed {
+        /// The factor set.
+        peak_to_mean: f64,
+        /// Hours in the covered span of the demand's hourly profile (0 without one).
+        span_hours: u64,
+    },
+}
+
+impl PeakSource {
+    /// The factor when it was measured from the logs' busiest hour, `None` when assumed.
+    pub fn measured_peak_to_mean(&self) -> Option<f64> {
+        match self {
+            PeakSource::Measured { peak_to_mean, .. } => Some(*peak_to_mean),
+            PeakSource::Assumed { .. } => None,
+        }
+    }
+
+    /// The factor set.
+    pub fn peak_to_mean(&self) -> f64 {
+        match *self {
+            PeakSource::Measured { peak_to_mean, .. }
+            | PeakSource::Assumed { peak_to_mean, .. } => peak_to_mean,
+        }
+    }
+
+    /// True when the factor was measured from the logs.
+    pub fn is_measured(&self) -> bool {
+        matches!(self, PeakSource::Measured { .. })
+    }
+}
+
+impl fmt::Display for PeakSource {
+    /// `peak hour 2023-06-14 20:00 UTC (2.73 Gbit/s), 2.31× the mean`,
+    /// `no hourly data: assumed 2× the mean` or
+    /// `no peak measured in 1 hour of data: assumed 2× the mean`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeakSource::Measured { hour, peak_to_mean } => write!(
+                f,
+                "peak hour {} ({}), {peak_to_mean:.2}× the mean",
+                hour.start_utc(),
+                format_rate(hour.gbps())
+            ),
+            PeakSource::Assumed {
+                peak_to_mean,
+                span_hours: 0,
+            } => write!(f, "no hourly data: assumed {peak_to_mean}× the mean"),
+            PeakSource::Assumed {
+                peak_to_mean,
+                span_hours,
+            } => write!(
+                f,
+                "no peak measured in {span_hours} hour{} of data: assumed {peak_to_mean}× the mean",
+                if *span_hours == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+impl PeakModel {
+    /// A window of `window_s` seconds whose factor is measured from the busiest hour of
+    /// `demand` ([`Demand::hourly`]), else [`DEFAULT_PEAK_TO_MEAN`]; the [`PeakSource`] says
+    /// which.
+    ///
+    /// The factor is the busiest hour's rate over the window's mean rate,
+    /// `peak bytes / 3600 s ÷ (cell bytes / window_s)`, so the cells' peak egress
+    /// ([`PeakModel::cell_gbps`]) sums to exactly the busiest hour's measured rate. When
+    /// `window_s` is the profile's covered span in whole hours this equals
+    /// [`Demand::peak_to_mean`]; over the span of the counted requests or the `since`..`until`
+    /// window it differs only by the partial first and last hours (see
+    /// [`hourly`](crate::hourly)). Every cell is assumed to peak in the same hour as the
+    /// whole demand, which overstates no site's peak by more than the whole's.
+    ///
+    /// The factor is assumed when the demand has no hourly profile, its span is under two
+    /// hours, it has no bytes, or `window_s` is not finite and positive.
+    ///
+    /// ```
+    /// use cdnplan_core::capacity::{PeakModel, PeakSource};
+    /// use cdnplan_core::demand::{CellKind, Demand, DemandCell};
+    /// use cdnplan_core::hourly::HourlyProfile;
+    /// use cdnplan_core::GeoPoint;
+    /// let cell = DemandCell {
+    ///     id: "DE".into(), location: GeoPoint { lat: 50.0, lon: 10.0 }, country: None,
+    ///     continent: None, requests: 4, bytes: 4_500_000_000_000, unique_clients: 1,
+    /// };
+    /// let mut hourly = HourlyProfile::default();
+    /// let h0 = 1_686_700_800; // 2023-06-14 00:00 UTC
+    /// hourly.add(h0, 1, 900_000_000_000);
+    /// hourly.add(h0 + 3600, 3, 3_600_000_000_000); // 8 Gbit/s from 01:00 to 02:00
+    /// let demand = Demand::new(CellKind::Country, vec![cell])?.with_hourly(hourly);
+    /// let (model, source) = PeakModel::measured(7200.0, &demand);
+    /// assert_eq!(model.peak_to_mean, 1.6);
+    /// assert_eq!(model.cell_gbps(&demand)?, vec![8.0]);
+    /// assert_eq!(source.to_string(), "peak hour 2023-06-14 01:00 UTC (8.00 Gbit/s), 1.60× the mean");
+    ///
+    /// let (model, source) = PeakModel::measured(7200.0, &Demand::default());
+    /// assert_eq!(model.peak_to_mean, 2.0);
+    /// assert_eq!(source.to_string(), "no hourly data: assumed 2× the mean");
+    /// # Ok::<(), cdnplan_core::Error>(())
+    /// ```
+    pub fn measured(window_s: f64, demand: &Demand) -> (PeakModel, PeakSource) {
+        let base = PeakModel::new(window_s);
+        let assumed = (
+            base,
+            PeakSource::Assumed {
+                peak_to_mean: base.peak_to_mean,
+                span_hours: demand.hourly.as_ref().map_or(0, |h| h.span_hours()),
+            },
+        );
+        let Some(hour) = demand.busiest_hour() else {
+            return assumed;
+        };
+        let cell_bytes: u64 = demand.cells.iter().map(|c| c.bytes).sum();
+        let factor = hour.bytes as f64 / HOUR_S as f64 * window_s / cell_bytes as f64;
+        if hour.peak_to_mean().is_none()
+            || !(window_s.is_finite() && window_s > 0.0 && factor.is_finite() && factor > 0.0)
+        {
+            return assumed;
+        }
+        (
+            base.peak_to_mean(factor),
+            PeakSource::Measured {
+                hour,
+                peak_to_mean: factor,
+            },
+        )
+    }
+}
+
 /// The load one open site carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteLoad {
@@ -439,6 +594,92 @@ mod tests {
             e.to_string(),
             "infeasible: the 2 open sites cost $105 per month, above the budget of $100"
         );
+    }
+
+    mod measured {
+        use super::*;
+        use crate::hourly::HourlyProfile;
+
+        const H0: i64 = 1_686_700_800; // 2023-06-14 00:00 UTC
+
+        fn demand(hours: &[(i64, u64)]) -> Demand {
+            let total: u64 = hours.iter().map(|h| h.1).sum();
+            let cell = |id: &str, bytes| crate::demand::DemandCell {
+                id: id.into(),
+                location: crate::GeoPoint { lat: 0.0, lon: 0.0 },
+                country: None,
+                continent: None,
+                requests: 1,
+                bytes,
+                unique_clients: 1,
+            };
+            let mut p = HourlyProfile::default();
+            for &(h, b) in hours {
+                p.add(H0 + h * HOUR_S, 1, b);
+            }
+            Demand::new(
+                crate::demand::CellKind::Country,
+                vec![cell("A", total / 4), cell("B", total - total / 4)],
+            )
+            .unwrap()
+            .with_hourly(p)
+        }
+
+        #[test]
+        fn over_the_profiles_span_the_factor_is_the_profiles() {
+            // 4 hours, 6 of 12 GB in the busiest: 2× the mean.
+            let d = demand(&[(0, 2_000_000_000), (1, 6_000_000_000), (3, 4_000_000_000)]);
+            let (m, src) = PeakModel::measured(4.0 * 3600.0, &d);
+            approx::assert_relative_eq!(m.peak_to_mean, 2.0, epsilon = 1e-12);
+            approx::assert_relative_eq!(m.peak_to_mean, d.peak_to_mean().unwrap());
+            assert!(src.is_measured());
+            assert_eq!(src.peak_to_mean(), m.peak_to_mean);
+            assert_eq!(
+                src.to_string(),
+                "peak hour 2023-06-14 01:00 UTC (13.33 Mbit/s), 2.00× the mean"
+            );
+        }
+
+        #[test]
+        fn cells_sum_to_the_busiest_hours_rate_whatever_the_window() {
+            let d = demand(&[(0, 2_000_000_000), (1, 6_000_000_000), (3, 4_000_000_000)]);
+            let peak_gbps = 6e9 * 8.0 / 3600.0 / 1e9;
+            for window_s in [3.5 * 3600.0, 4.0 * 3600.0, 86_400.0] {
+                let (m, _) = PeakModel::measured(window_s, &d);
+                let sum: f64 = m.cell_gbps(&d).unwrap().iter().sum();
+                approx::assert_relative_eq!(sum, peak_gbps, epsilon = 1e-12);
+            }
+        }
+
+        #[test]
+        fn without_a_usable_profile_the_default_is_assumed() {
+            let assumed = |span_hours| PeakSource::Assumed {
+                peak_to_mean: DEFAULT_PEAK_TO_MEAN,
+                span_hours,
+            };
+            let no_profile = Demand {
+                hourly: None,
+                ..demand(&[(0, 1), (1, 2)])
+            };
+            let one_hour = demand(&[(5, 1_000)]);
+            let no_bytes = demand(&[(0, 0), (2, 0)]);
+            for (d, span) in [(no_profile, 0), (one_hour, 1), (no_bytes, 3)] {
+                let (m, src) = PeakModel::measured(7200.0, &d);
+                assert_eq!(m, PeakModel::new(7200.0), "{d:?}");
+                assert_eq!(src, assumed(span));
+                assert!(!src.is_measured());
+            }
+            let (m, src) = PeakModel::measured(0.0, &demand(&[(0, 1), (1, 2)]));
+            assert_eq!((m.peak_to_mean, src), (DEFAULT_PEAK_TO_MEAN, assumed(2)));
+            assert_eq!(
+                assumed(0).to_string(),
+                "no hourly data: assumed 2× the mean"
+            );
+            assert_eq!(
+                assumed(1).to_string(),
+                "no peak measured in 1 hour of data: assumed 2× the mean"
+            );
+        }
     }
 
     #[test]

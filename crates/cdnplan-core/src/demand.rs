@@ -4,6 +4,11 @@
 //! bytes and distinct clients seen from it. [`DemandAggregator`] builds cells from a stream of
 //! located requests; it is what the log readers and the Elasticsearch source feed, so both give
 //! the same cells for the same documents.
+//!
+//! Requests recorded with their time ([`DemandAggregator::record_at`],
+//! [`DemandAggregator::record_hour`]) also build the demand's [`HourlyProfile`]: requests and
+//! bytes of all cells per UTC clock hour, from which capacity planning takes the busiest hour.
+//! A demand built without times (a demand CSV) has none.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::geo::{Continent, CountryCode, GeoPoint};
+use crate::hourly::{HOUR_S, HourCounts, HourlyProfile, PeakHour};
 
 /// One region of demand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +141,11 @@ pub struct Demand {
     pub kind: CellKind,
     /// The cells, sorted by id, ids unique.
     pub cells: Vec<DemandCell>,
+    /// Requests and bytes of all cells per UTC clock hour, when the source had request times
+    /// (logs, Elasticsearch); `None` for a demand read from a CSV, which has no time column.
+    /// Absent in JSON written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<HourlyProfile>,
 }
 
 impl Demand {
@@ -156,7 +167,36 @@ impl Demand {
         for c in &cells {
             c.location.validate()?;
         }
-        Ok(Demand { kind, cells })
+        Ok(Demand {
+            kind,
+            cells,
+            hourly: None,
+        })
+    }
+
+    /// Sets the hourly profile (an empty one counts as none).
+    pub fn with_hourly(mut self, hourly: HourlyProfile) -> Self {
+        self.hourly = (!hourly.is_empty()).then_some(hourly);
+        self
+    }
+
+    /// The hour with the most bytes (the earliest of equal hours); `None` without an hourly
+    /// profile.
+    pub fn busiest_hour(&self) -> Option<PeakHour> {
+        self.hourly.as_ref()?.busiest()
+    }
+
+    /// Mean bytes per hour over the profile's covered span (first to last hour inclusive,
+    /// empty hours counting as zero; see [`hourly`](crate::hourly)); `None` without an hourly
+    /// profile.
+    pub fn mean_bytes_per_hour(&self) -> Option<f64> {
+        self.hourly.as_ref()?.mean_bytes_per_hour()
+    }
+
+    /// Bytes of the busiest hour over the mean per hour; `None` without an hourly profile,
+    /// with fewer than 2 hours in its span, or without bytes.
+    pub fn peak_to_mean(&self) -> Option<f64> {
+        self.hourly.as_ref()?.peak_to_mean()
     }
 
     /// Total weight under `weighting`.
@@ -226,12 +266,20 @@ struct Acc {
 
 /// Streams located requests into cells; merge partial aggregators from parallel workers
 /// with [`DemandAggregator::merge`]. Distinct clients are counted exactly.
+///
+/// Requests recorded with a time also count in the hourly profile of the whole demand. The
+/// hour being filled is kept apart and folded into the profile when the hour changes, so
+/// time-ordered input costs one comparison per request.
 #[derive(Debug, Clone)]
 pub struct DemandAggregator {
     kind: CellKind,
     index: FxHashMap<String, CellIndex>,
     keys: Vec<CellKey>,
     accs: Vec<Acc>,
+    hourly: HourlyProfile,
+    /// The hour being filled (`hour_start / 3600`), and its counts.
+    open_hour: i64,
+    open: HourCounts,
 }
 
 impl DemandAggregator {
@@ -242,6 +290,9 @@ impl DemandAggregator {
             index: FxHashMap::default(),
             keys: Vec::new(),
             accs: Vec::new(),
+            hourly: HourlyProfile::default(),
+            open_hour: 0,
+            open: HourCounts::default(),
         }
     }
 
@@ -274,6 +325,41 @@ impl DemandAggregator {
         a.clients.insert(client);
     }
 
+    /// Like [`DemandAggregator::record`], and counts the request in the hourly profile under
+    /// the UTC clock hour holding `unix_s` (seconds since 1970-01-01T00:00Z).
+    #[inline]
+    pub fn record_at(
+        &mut self,
+        cell: CellIndex,
+        bytes: u64,
+        client: IpAddr,
+        at: GeoPoint,
+        unix_s: i64,
+    ) {
+        self.record(cell, bytes, client, at);
+        let hour = unix_s.div_euclid(HOUR_S);
+        if hour != self.open_hour {
+            self.close_hour();
+            self.open_hour = hour;
+        }
+        self.open.requests += 1;
+        self.open.bytes += bytes;
+    }
+
+    /// Adds pre-aggregated counts to the hourly profile only (e.g. an Elasticsearch
+    /// `date_histogram` bucket), under the UTC clock hour holding `unix_s`. The cells are
+    /// recorded apart ([`DemandAggregator::record_aggregate`]); feed each request to both.
+    pub fn record_hour(&mut self, unix_s: i64, requests: u64, bytes: u64) {
+        self.hourly.add(unix_s, requests, bytes);
+    }
+
+    /// Folds the hour being filled into the profile.
+    fn close_hour(&mut self) {
+        let open = std::mem::take(&mut self.open);
+        self.hourly
+            .add(self.open_hour * HOUR_S, open.requests, open.bytes);
+    }
+
     /// Adds pre-aggregated counts (e.g. from an Elasticsearch composite bucket). Distinct
     /// clients from separate aggregates are summed, so feed one aggregate per cell.
     pub fn record_aggregate(
@@ -293,8 +379,10 @@ impl DemandAggregator {
         a.counted_clients += unique_clients;
     }
 
-    /// Folds `other` into `self`.
-    pub fn merge(&mut self, other: DemandAggregator) {
+    /// Folds `other` into `self`, hourly profiles included.
+    pub fn merge(&mut self, mut other: DemandAggregator) {
+        other.close_hour();
+        self.hourly.merge(&other.hourly);
         for (key, acc) in other.keys.into_iter().zip(other.accs) {
             let i = self.intern(key) as usize;
             let a = &mut self.accs[i];
@@ -321,9 +409,12 @@ impl DemandAggregator {
         self.keys.is_empty()
     }
 
-    /// The finished cells, sorted by id.
-    pub fn finish(self) -> Demand {
+    /// The finished cells, sorted by id, with the hourly profile when any request was
+    /// recorded with a time.
+    pub fn finish(mut self) -> Demand {
+        self.close_hour();
         let kind = self.kind;
+        let hourly = (!self.hourly.is_empty()).then_some(self.hourly);
         let mut cells: Vec<DemandCell> = self
             .keys
             .into_iter()
@@ -350,7 +441,11 @@ impl DemandAggregator {
             })
             .collect();
         cells.sort_by(|a, b| a.id.cmp(&b.id));
-        Demand { kind, cells }
+        Demand {
+            kind,
+            cells,
+            hourly,
+        }
     }
 }
 
@@ -488,14 +583,86 @@ mod tests {
         for (n, ip) in ips.iter().enumerate() {
             let id = if n % 3 == 0 { "DE" } else { "FR" };
             let p = GeoPoint { lat: 1.0, lon: 1.0 };
+            // Times jump back and forth across hours, as batches from parallel workers do.
+            let t = 1_686_700_800 + (n as i64 * 7_919) % 20_000;
             let i = whole.intern(key(id, 1.0, 1.0));
-            whole.record(i, n as u64, *ip, p);
-            let part = if n < 20 { &mut left } else { &mut right };
+            whole.record_at(i, n as u64, *ip, p, t);
+            let part = if n % 2 == 0 { &mut left } else { &mut right };
             let j = part.intern(key(id, 1.0, 1.0));
-            part.record(j, n as u64, *ip, p);
+            part.record_at(j, n as u64, *ip, p, t);
         }
         left.merge(right);
-        assert_eq!(left.finish(), whole.finish());
+        let (merged, whole) = (left.finish(), whole.finish());
+        assert_eq!(merged, whole);
+        let hourly = whole.hourly.unwrap();
+        assert_eq!(hourly.span_hours(), 6);
+        assert_eq!(hourly.total_requests(), 50);
+        assert_eq!(hourly.total_bytes(), (0..50).sum::<u64>());
+    }
+
+    mod hourly {
+        use super::*;
+
+        const H0: i64 = 1_686_700_800; // 2023-06-14 00:00 UTC
+
+        #[test]
+        fn record_at_counts_every_request_in_its_hour() {
+            let mut a = DemandAggregator::new(CellKind::Country);
+            let de = a.intern(key("DE", 51.0, 10.0));
+            let p = GeoPoint { lat: 1.0, lon: 1.0 };
+            let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+            for (t, b) in [(10, 5), (3_599, 5), (3_600, 40), (-1, 2), (30, 0)] {
+                a.record_at(de, b, ip, p, H0 + t);
+            }
+            a.record_hour(H0 + 7_200, 3, 1_000);
+            let d = a.finish();
+            let h = &d.hourly.as_ref().unwrap().hours;
+            let rows: Vec<(i64, u64, u64)> = h
+                .iter()
+                .map(|(&k, c)| (k - H0, c.requests, c.bytes))
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    (-3_600, 1, 2),
+                    (0, 3, 10),
+                    (3_600, 1, 40),
+                    (7_200, 3, 1_000)
+                ]
+            );
+            assert_eq!(d.busiest_hour().unwrap().start_s, H0 + 7_200);
+            assert_eq!(d.mean_bytes_per_hour(), Some(1_052.0 / 4.0));
+            assert_eq!(d.peak_to_mean(), Some(1_000.0 / 263.0));
+        }
+
+        #[test]
+        fn requests_without_times_leave_no_profile() {
+            let mut a = DemandAggregator::new(CellKind::Country);
+            let de = a.intern(key("DE", 51.0, 10.0));
+            a.record(
+                de,
+                9,
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                GeoPoint { lat: 1.0, lon: 1.0 },
+            );
+            let d = a.finish();
+            assert_eq!(d.hourly, None);
+            assert_eq!((d.busiest_hour(), d.peak_to_mean()), (None, None));
+        }
+
+        #[test]
+        fn json_without_a_profile_still_parses_and_one_round_trips() {
+            let old = r#"{"kind":{"kind":"country"},"cells":[]}"#;
+            let d: Demand = serde_json::from_str(old).unwrap();
+            assert_eq!(d, Demand::default());
+            assert_eq!(serde_json::to_string(&d).unwrap(), old);
+            let mut p = HourlyProfile::default();
+            p.add(H0, 2, 30);
+            let d = d.with_hourly(p);
+            let s = serde_json::to_string(&d).unwrap();
+            assert!(s.contains(r#""hourly":{"1686700800":{"requests":2,"bytes":30}}"#));
+            assert_eq!(serde_json::from_str::<Demand>(&s).unwrap(), d);
+        }
     }
 
     #[test]

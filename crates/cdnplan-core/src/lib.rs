@@ -12,6 +12,7 @@
 //!
 //! **What is served, and from where**
 //! * [`demand`]: [`DemandCell`]s and the [`DemandAggregator`] that builds them.
+//! * [`hourly`]: the demand per UTC clock hour and its busiest hour.
 //! * [`site`]: candidate hosting [`Site`]s.
 //! * [`node`]: current [`Node`]s.
 //! * [`topology`]: Joystream families, buckets, operators and bags.
@@ -45,6 +46,7 @@ pub mod country;
 pub mod demand;
 pub mod error;
 pub mod geo;
+pub mod hourly;
 pub mod latency;
 pub mod node;
 pub mod plan;
@@ -60,6 +62,7 @@ pub use country::{Countries, Country};
 pub use demand::{CellKey, CellKind, Demand, DemandAggregator, DemandCell, Weighting};
 pub use error::{Error, Result};
 pub use geo::{Continent, CountryCode, GeoPoint};
+pub use hourly::{HourlyProfile, PeakHour};
 pub use latency::{Latency, LinearRtt};
 pub use node::{Capacity, Node};
 pub use progress::{NoProgress, Progress};

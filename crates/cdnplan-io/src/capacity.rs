@@ -34,8 +34,7 @@ pub struct CapacityInput {
     pub egress_gbps: BTreeMap<String, f64>,
     /// Egress in Gbit/s of candidate sites and of nodes that declare none. Default 1: the
     /// port of the one node whose bandwidth is on record in 2024 (Mumbai, OVH, "1 Gbps") and
-    /// the 1 Gbit/s of the minimal server specs (`../shared/domain/joystream-distribution.md`
-    /// §7.3).
+    /// the 1 Gbit/s node of the Joystream distribution working group's minimal server specs.
     #[serde(default = "default_egress")]
     pub default_egress_gbps: f64,
     /// Peak-hour rate over the log window's mean rate. Absent: a factor measured from the

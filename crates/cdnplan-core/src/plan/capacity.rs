@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Plan;
 use super::round::{ms, round_to};
-use crate::capacity::{CapacityModel, SiteLoad, gbps, total_monthly_usd};
+use crate::capacity::{CapacityModel, PeakSource, SiteLoad, gbps, total_monthly_usd};
 use crate::solve::capacity::Assignment;
 
 /// Load versus capacity per node: today (every cell at its nearest node, capacities ignored,
@@ -39,6 +39,9 @@ pub struct CapacityReport {
     /// The monthly budget (USD), when one was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_usd: Option<f64>,
+    /// Where the peak factor comes from (the logs' busiest hour, or an assumption), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_source: Option<PeakSource>,
 }
 
 impl CapacityReport {
@@ -74,6 +77,7 @@ impl CapacityReport {
             monthly_usd_before: monthly_usd_before.map(|c| round_to(c, 6)),
             monthly_usd_after: monthly_usd_after.map(|c| round_to(c, 6)),
             budget_usd: model.budget_usd,
+            peak_source: model.peak_source,
         }
     }
 
@@ -90,6 +94,9 @@ impl CapacityReport {
             gbps(self.peak_gbps),
             self.peak_to_mean
         )];
+        if let Some(source) = &self.peak_source {
+            out.push(format!("  {source}"));
+        }
         out.push("  today, each cell at its nearest node:".into());
         out.extend(self.before.iter().map(|l| format!("    {}", mark(l))));
         out.push(format!(

@@ -375,6 +375,7 @@ pub(crate) mod tests {
             let d = Demand {
                 kind: CellKind::City,
                 cells: vec![cell("a", 0.0, 0.0, 1), cell("a", 1.0, 0.0, 1)],
+                hourly: None,
             };
             let e = assign(
                 &d,

@@ -13,6 +13,11 @@ use crate::error::{Error, Result};
 /// ignored. The cell kind is inferred from the ids (`z/x/y` tiles, `CC/City` cities, else
 /// countries).
 ///
+/// A demand CSV has no time column, so the loaded demand has no hourly profile
+/// ([`Demand::hourly`] is `None`): capacity checks then assume the default peak-to-mean
+/// factor ([`PeakModel::measured`](cdnplan_core::capacity::PeakModel::measured) says so). The
+/// `--json` output of `cdnplan demand` keeps the profile.
+///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Field`] for a missing column, a bad
 /// count, code or coordinate, or a repeated id (naming both lines).

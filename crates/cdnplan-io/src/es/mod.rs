@@ -363,7 +363,7 @@ pub fn demand(
                 last_request: pd.last_ms.map(format_ms),
                 ..Default::default()
             };
-            let mut demand = agg.finish();
+            let mut demand = agg.finish().with_hourly(pd.hourly);
             if pd.without_cell > 0 {
                 let geoip = geoip.ok_or_else(|| {
                     need_geoip(&format!(
@@ -395,6 +395,7 @@ pub fn demand(
                 demand = merge(demand, got.demand);
                 absorb(&mut report, got.report);
             }
+            report.busiest_hour = demand.busiest_hour();
             if demand.cells.is_empty() {
                 return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
                     "no request was placed in a demand cell: {} requests matched in {:?} ({} unlocated); filters: {}",
@@ -414,8 +415,10 @@ pub fn demand(
     Ok(EsIngested { demand, report, es })
 }
 
-/// Sums two demands of one kind cell by cell (distinct clients are added).
+/// Sums two demands of one kind cell by cell (distinct clients are added) and hour by hour.
 fn merge(a: Demand, b: Demand) -> Demand {
+    let mut hourly = a.hourly.unwrap_or_default();
+    hourly.merge(&b.hourly.unwrap_or_default());
     let mut agg = DemandAggregator::new(a.kind);
     for c in a.cells.into_iter().chain(b.cells) {
         let key = cdnplan_core::CellKey {
@@ -426,7 +429,7 @@ fn merge(a: Demand, b: Demand) -> Demand {
         };
         agg.record_aggregate(key, c.requests, c.bytes, c.unique_clients);
     }
-    agg.finish()
+    agg.finish().with_hourly(hourly)
 }
 
 /// Adds the raw read's counts to the push-down report (requests by node are already whole).

@@ -4,8 +4,12 @@
 //!
 //! The first page also carries, beside the composite, what the report needs: requests by
 //! serving node (`terms`), documents without a byte count and the first and last request
-//! time. So the documents are aggregated in one pass; the final, empty page is the only
-//! other search.
+//! time, and the hourly profile: a `date_histogram` (`fixed_interval` 1h, UTC, with a sum of
+//! bytes) over the documents that carry the cell field. So the documents are aggregated in one
+//! pass; the final, empty page is the only other search. Documents whose cell cannot be placed
+//! (a country code missing from the country table) are not demand, so when there are any,
+//! one more small search takes their own histogram, to subtract it; the log reader leaves
+//! them out of the profile in the same way.
 //!
 //! The serving node is not a second composite source: a cell's distinct clients are the
 //! union over its nodes (a client served by two nodes counts once in the log reader's cell),
@@ -14,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use cdnplan_core::demand::{geotile_centre, parse_geotile_key};
-use cdnplan_core::{CellKey, Countries, CountryCode, DemandAggregator, Progress};
+use cdnplan_core::{CellKey, Countries, CountryCode, DemandAggregator, HourlyProfile, Progress};
 use elasticsearch::http::Method;
 use serde_json::{Value, json};
 
@@ -30,6 +34,7 @@ const NODES: &str = "nodes";
 const NO_BYTES: &str = "no_bytes";
 const FIRST: &str = "first";
 const LAST: &str = "last";
+const HOURS: &str = "hours";
 
 /// Serving nodes counted by the `terms` beside the composite; more fall back to a node
 /// composite. (Data streams name the node by backing index: this counts indices.)
@@ -125,6 +130,9 @@ pub(crate) struct PushDown {
     /// First and last request time of all matched documents (epoch ms).
     pub(crate) first_ms: Option<i64>,
     pub(crate) last_ms: Option<i64>,
+    /// Requests and bytes per hour of the documents placed in a cell (empty without a
+    /// timestamp field).
+    pub(crate) hourly: HourlyProfile,
 }
 
 impl PushDown {
@@ -141,8 +149,36 @@ impl PushDown {
     }
 }
 
+/// The hourly histogram of the documents matching `filter`: a `filter` aggregation holding a
+/// `date_histogram` with a sum of bytes.
+fn hours_agg(filter: Value, ts: &str, bytes: &str) -> Value {
+    json!({
+        "filter": filter,
+        "aggs": {"h": {
+            "date_histogram": {"field": ts, "fixed_interval": "1h", "min_doc_count": 1},
+            "aggs": {BYTES: {"sum": {"field": bytes}}},
+        }},
+    })
+}
+
+/// The hours of a [`hours_agg`] answer.
+fn read_hours(agg: &Value) -> HourlyProfile {
+    let mut p = HourlyProfile::default();
+    for b in agg["h"]["buckets"].as_array().into_iter().flatten() {
+        let docs = b["doc_count"].as_u64().unwrap_or(0);
+        if let Some(ms) = b["key"]
+            .as_i64()
+            .or_else(|| b["key"].as_f64().map(|x| x as i64))
+        {
+            p.add(ms.div_euclid(1000), docs, count(b, BYTES));
+        }
+    }
+    p
+}
+
 /// Aggregates the matched documents by cell into `agg`, in one composite (see the module
-/// docs), with the node counts, documents without bytes and the time span beside it.
+/// docs), with the node counts, documents without bytes, the time span and the hourly
+/// profile beside it.
 pub(crate) async fn run(
     inner: &Inner,
     plan: &Plan,
@@ -170,9 +206,13 @@ pub(crate) async fn run(
             "filter": [{"exists": {"field": cell.field()}}],
             "must_not": [{"exists": {"field": bytes}}]}}}),
     );
-    if let Some(ts) = plan.field("timestamp") {
+    let ts = plan.field("timestamp");
+    if let Some(ts) = ts {
         siblings.insert(FIRST.into(), json!({"min": {"field": ts}}));
         siblings.insert(LAST.into(), json!({"max": {"field": ts}}));
+        // Documents without the cell field are read raw later and counted there.
+        let with_cell = json!({"exists": {"field": cell.field()}});
+        siblings.insert(HOURS.into(), hours_agg(with_cell, ts, bytes));
     }
     let node = plan.field("node");
     if let Some(n) = node {
@@ -183,6 +223,7 @@ pub(crate) async fn run(
     }
     let mut nodes_cut = false;
     let mut first_page = true;
+    let mut unplaced_keys: Vec<String> = Vec::new();
     let cells = Composite {
         sources: vec![cell.source()],
         subs,
@@ -195,6 +236,9 @@ pub(crate) async fn run(
             out.first_ms = ms(FIRST);
             out.last_ms = ms(LAST);
             out.without_bytes = aggs[NO_BYTES]["doc_count"].as_u64().unwrap_or(0);
+            if let Some(h) = aggs.get(HOURS) {
+                out.hourly = read_hours(h);
+            }
             if let Some(nodes) = aggs.get(NODES) {
                 nodes_cut = nodes["sum_other_doc_count"].as_u64().unwrap_or(0) > 0;
                 for b in nodes["buckets"].as_array().into_iter().flatten() {
@@ -215,11 +259,44 @@ pub(crate) async fn run(
             out.counted += docs;
             match cell_key(cell, k, countries) {
                 Ok(ck) => agg.record_aggregate(ck, docs, count(b, BYTES), count(b, CLIENTS)),
-                Err(reason) => *out.unlocated.entry(reason).or_insert(0) += docs,
+                Err(reason) => {
+                    *out.unlocated.entry(reason).or_insert(0) += docs;
+                    unplaced_keys.push(k.to_string());
+                }
             }
         }
     })
     .await?;
+    // Geotile keys come from the engine and always parse: only country codes can be unplaced.
+    if let (Some(ts), false, Cell::Country { field }) = (ts, unplaced_keys.is_empty(), cell) {
+        out.pages += 1;
+        let unplaced = json!({"terms": {field.as_str(): unplaced_keys}});
+        let body = json!({
+            "size": 0,
+            "track_total_hits": false,
+            "query": {"bool": {"filter": [plan.query, unplaced]}},
+            "aggs": {HOURS: hours_agg(json!({"match_all": {}}), ts, bytes)},
+        });
+        let v = inner
+            .call_json(
+                Method::Post,
+                &format!("/{}/_search", plan.index),
+                &[],
+                Some(&body),
+                true,
+            )
+            .await?;
+        progress.advance(1);
+        for (h, c) in read_hours(&v["aggregations"][HOURS]).hours {
+            if let Some(e) = out.hourly.hours.get_mut(&h) {
+                e.requests = e.requests.saturating_sub(c.requests);
+                e.bytes = e.bytes.saturating_sub(c.bytes);
+                if e.requests == 0 && e.bytes == 0 {
+                    out.hourly.hours.remove(&h);
+                }
+            }
+        }
+    }
     if nodes_cut && let Some(n) = node {
         // More nodes than the terms size: count them in a composite of their own.
         out.by_node.clear();

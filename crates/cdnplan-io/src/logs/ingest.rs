@@ -5,7 +5,9 @@
 //! batches as they come, so one large file is parsed in parallel as well as many small ones.
 //! Each worker owns its scratch space: a [`DemandAggregator`], a client-address cache and a
 //! GeoIP record cache. Partial results merge exactly (integer counts, sets of addresses,
-//! fixed-point coordinate sums), so the result does not depend on the thread count.
+//! fixed-point coordinate sums, requests and bytes per hour), so the result does not depend on
+//! the thread count. Each located request counts in the demand's hourly profile under the UTC
+//! clock hour of its timestamp.
 //!
 //! Positions in messages are resolved after the fact: a batch knows its file and sequence
 //! number, and line numbers follow from the line counts of the batches before it. In strict
@@ -617,6 +619,7 @@ fn finish(
         report.last_request = Some(format_ms(b));
     }
     let demand = agg.finish();
+    report.busiest_hour = demand.busiest_hour();
     if demand.cells.is_empty() && !allow_empty {
         return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
             "no request was placed in a demand cell: {} lines, {} records, {} requests counted ({} unlocated), {} filtered out {:?}, {} skipped as malformed; filters: {}",

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
+use cdnplan_core::PeakHour;
 use serde::{Deserialize, Serialize};
 
 /// A summary of one ingestion run: every line is either counted, filtered out (by reason),
@@ -46,6 +47,10 @@ pub struct IngestReport {
     pub first_request: Option<String>,
     /// Time of the latest counted request (RFC 3339, UTC).
     pub last_request: Option<String>,
+    /// The clock hour with the most bytes among the located requests, with the factor over
+    /// the mean hour ([`Demand::hourly`](cdnplan_core::Demand::hourly)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busiest_hour: Option<PeakHour>,
 }
 
 /// One client that could not be located.
@@ -96,6 +101,9 @@ impl fmt::Display for IngestReport {
         )?;
         if let (Some(a), Some(b)) = (&self.first_request, &self.last_request) {
             writeln!(f, "time span of counted requests: {a} .. {b}")?;
+        }
+        if let Some(h) = &self.busiest_hour {
+            writeln!(f, "busiest hour {h}")?;
         }
         if !self.filtered_out.is_empty() {
             writeln!(f, "filtered out {}:", self.filtered_total())?;
@@ -160,6 +168,13 @@ mod tests {
             unlocated_requests: 1,
             unlocated_clients: 1,
             skipped_malformed: 2,
+            busiest_hour: Some(PeakHour {
+                start_s: 1_686_772_800,
+                requests: 3,
+                bytes: 3_600_000_000_000,
+                span_hours: 4,
+                total_bytes: 7_200_000_000_000,
+            }),
             ..Default::default()
         };
         r.filtered_out.insert("status 404".into(), 2);
@@ -172,6 +187,7 @@ mod tests {
             "status 404: 2",
             "no GeoIP record: 1",
             "skipped 2 malformed",
+            "busiest hour 2023-06-14 20:00 UTC: 3.60 TB (8.00 Gbit/s), 2.00× the mean hour of 4",
         ] {
             assert!(s.contains(want), "{want} in {s}");
         }

@@ -1,7 +1,8 @@
 //! A worker: turns batches of lines into a partial demand and report.
 //!
-//! Each worker owns its scratch space: a [`DemandAggregator`], a cache from client address to
-//! cell, per-country and per-tile cell indices, and a GeoIP record cache.
+//! Each worker owns its scratch space: a [`DemandAggregator`] (cells and the hourly profile),
+//! a cache from client address to cell, per-country and per-tile cell indices, and a GeoIP
+//! record cache.
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -316,7 +317,11 @@ impl<'s, 'g> Worker<'s, 'g> {
             p
         };
         match placed {
-            Placed::At(cell, at) => self.state.agg.record(cell, r.bytes.unwrap_or(0), r.ip, at),
+            Placed::At(cell, at) => {
+                let unix_s = r.time_ms.div_euclid(1000);
+                let bytes = r.bytes.unwrap_or(0);
+                self.state.agg.record_at(cell, bytes, r.ip, at, unix_s);
+            }
             Placed::Unlocated(why) => {
                 let s = &mut self.state;
                 *s.unlocated_by_reason.entry(why).or_insert(0) += 1;
