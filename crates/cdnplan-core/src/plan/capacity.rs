@@ -92,7 +92,7 @@ impl CapacityReport {
             "Load versus capacity at the peak hour ({} Gbit/s in all: the log window's mean \
              rate × {}; {assignment} assignment):",
             gbps(self.peak_gbps),
-            self.peak_to_mean
+            round_to(self.peak_to_mean, 2)
         )];
         if let Some(source) = &self.peak_source {
             out.push(format!("  {source}"));

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::cache::{CacheFill, cache_fill, markdown_rows};
 use super::call::Call;
 use super::render;
 use super::{ReassignOptions, Reassignment, plan_reassignment};
@@ -57,6 +58,12 @@ pub struct Assessed {
     pub after_moves: BagServing,
     /// Service once the reassignment is done.
     pub after: BagServing,
+    /// Bags each node holds against its cache today.
+    #[serde(default)]
+    pub cache_today: Vec<CacheFill>,
+    /// Bags each node holds against its cache once the reassignment is done.
+    #[serde(default)]
+    pub cache_after: Vec<CacheFill>,
 }
 
 /// Applies the moves ([`Topology::with_moves`]), plans the reassignment on the result
@@ -87,6 +94,8 @@ pub fn reassign_after_moves(req: &ReassignRequest<'_>) -> Result<Assessed> {
         today: serve(req.topology)?,
         after_moves: serve(&moved)?,
         after: serve(&reassignment.layout.target)?,
+        cache_today: cache_fill(req.topology, &req.options.cache_gb),
+        cache_after: cache_fill(&reassignment.layout.target, &req.options.cache_gb),
         reassignment,
         moves: applied,
         location_updates,
@@ -140,12 +149,39 @@ impl Assessed {
             a.p95_rtt_ms,
             a.mean_rtt_ms
         );
+        // Only when some node holds a bag (snapshots without a bag list have none).
+        if self
+            .cache_today
+            .iter()
+            .chain(&self.cache_after)
+            .any(|c| c.bags > 0)
+        {
+            let _ = write!(
+                s,
+                "\n## Cache\n\nBags each node holds (every bag of every distributing bucket it operates, once) against its cache size (`[reassign] cache_gb` or the node's `cache_gb`):\n\n\
+                 | node | cache GB | today | fill | after | fill |\n|---|---|---|---|---|---|\n{}",
+                markdown_rows(&self.cache_today, &self.cache_after)
+            );
+            let over: Vec<&str> = self
+                .cache_after
+                .iter()
+                .filter(|c| c.overfull())
+                .map(|c| c.node.as_str())
+                .collect();
+            if !over.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "\nOver their cache after the reassignment: {} — they will fetch from storage on misses.",
+                    over.join(", ")
+                );
+            }
+        }
         s
     }
 
     /// `reassign.json`: `{"type": "reassignment", "version": 1, "before", "after_moves",
-    /// "after", "moves", "location_updates", "reassignment"}`, pretty-printed with a final
-    /// newline (`before` is today's service).
+    /// "after", "cache_before", "cache_after", "moves", "location_updates", "reassignment"}`,
+    /// pretty-printed with a final newline (`before` is today's service).
     pub fn to_json_pretty(&self) -> String {
         let doc = serde_json::json!({
             "type": "reassignment",
@@ -153,6 +189,8 @@ impl Assessed {
             "before": self.today,
             "after_moves": self.after_moves,
             "after": self.after,
+            "cache_before": self.cache_today,
+            "cache_after": self.cache_after,
             "moves": self.moves,
             "location_updates": self.location_updates,
             "reassignment": self.reassignment,

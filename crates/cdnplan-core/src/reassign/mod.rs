@@ -46,6 +46,7 @@
 //! ```
 
 mod assess;
+mod cache;
 pub mod call;
 pub mod migrate;
 pub mod render;
@@ -54,6 +55,7 @@ pub mod sim;
 pub mod target;
 
 pub use assess::{Assessed, ReassignRequest, reassign_after_moves};
+pub use cache::{CacheFill, cache_fill};
 pub use call::{Actor, Call};
 pub use migrate::{Cost, Item, Migration, Phase, migrate};
 pub use replay::{ReplayError, ReplayReport, replay};
