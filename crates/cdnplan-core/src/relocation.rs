@@ -87,7 +87,7 @@ mod capacity;
 mod node_curve;
 
 pub use capacity::optimise_capacitated;
-pub use node_curve::{NodeCurvePoint, node_curve};
+pub use node_curve::{NodeCurvePoint, node_curve, node_curve_capacitated};
 
 /// Constraints of a relocation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

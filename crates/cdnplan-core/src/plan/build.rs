@@ -103,7 +103,7 @@ impl PlanExtras {
 /// As [`build`], with the [`PlanExtras`]: the relocation minimises `extras.objective`
 /// ([`relocation::optimise_for`]); the plan gains [`Plan::objective`] (for an objective
 /// other than the mean RTT), [`Plan::service`] (when a threshold is given or the objective
-/// has one), [`Plan::node_curve`] (when asked for; it places nodes without capacities) and
+/// has one), [`Plan::node_curve`] (when asked for; with capacities, [`relocation::node_curve_capacitated`]) and
 /// [`Plan::capacity`] (with capacities).
 ///
 /// # Errors
@@ -197,7 +197,12 @@ pub fn build_with(
         None => None,
     };
     let node_curve = match extras.node_curve {
-        Some(n) => relocation::node_curve(&problem, &extras.objective, n, req.options, progress)?,
+        Some(n) => match &extras.capacity {
+            Some(model) => {
+                relocation::node_curve_capacitated(&problem, model, n, req.options, progress)?
+            }
+            None => relocation::node_curve(&problem, &extras.objective, n, req.options, progress)?,
+        },
         None => Vec::new(),
     };
     let objective = r.objective.clone();

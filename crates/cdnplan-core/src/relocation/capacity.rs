@@ -328,4 +328,46 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn the_capacitated_node_curve_starts_at_the_fewest_nodes_that_carry_the_peak() {
+        let w = world();
+        let problem = RelocationProblem {
+            demand: &w.demand,
+            nodes: &w.nodes,
+            sites: &w.sites,
+            latency: &w.latency,
+            weighting: Weighting::Requests,
+            constraints: &w.rc,
+        };
+        let o = SolveOptions::new();
+        // 3.5 Gbit/s of peak demand on 2 Gbit/s places: one node cannot carry it.
+        let capped =
+            crate::relocation::node_curve_capacitated(&problem, &model(), 3, &o, &NoProgress)
+                .unwrap();
+        let free = crate::relocation::node_curve(&problem, &Objective::MeanRtt, 3, &o, &NoProgress)
+            .unwrap();
+        assert_eq!(
+            capped.iter().map(|p| p.nodes).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        for p in &capped {
+            let f = free.iter().find(|f| f.nodes == p.nodes).unwrap();
+            assert!(p.best >= f.best - 1e-9, "{p:?} against {f:?}");
+            assert_eq!(p.mean_rtt_ms, p.best);
+        }
+        // With 2 nodes the eastern cells (3 Gbit/s) cannot share one place, so capacity costs
+        // RTT; the third node lifts the constraint.
+        assert!(capped[0].best > free[1].best + 1e-6, "{capped:?} {free:?}");
+        // Other objectives are refused as in the plan.
+        let e = crate::relocation::node_curve::curve(
+            &problem,
+            &Objective::WorstCase,
+            Some(&model()),
+            3,
+            &o,
+            &NoProgress,
+        );
+        assert!(matches!(e, Err(Error::Unsupported(_))));
+    }
 }

@@ -4,11 +4,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::RelocationProblem;
+use super::{Facility, RelocationProblem};
+use crate::capacity::CapacityModel;
 use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::plan::reading;
 use crate::progress::{NoProgress, Progress};
+use crate::solve::capacity::solve_capacitated;
 use crate::solve::objective::Objective;
 use crate::solve::{Constraints, Instance, Solution, SolveOptions, Status};
 
@@ -51,7 +53,46 @@ pub fn node_curve(
     options: &SolveOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<NodeCurvePoint>> {
+    curve(problem, objective, None, max_nodes, options, progress)
+}
+
+/// As [`node_curve`] for the mean RTT, with every node's peak egress within its capacity
+/// (and, with [`CapacityModel::budget_usd`], the places' monthly cost within the budget):
+/// each point is a capacitated p-median ([`solve_capacitated`]), and its value the mean RTT
+/// under the capacitated assignment. Counts of nodes that cannot carry the peak demand (or
+/// fit the budget) have no point, so the curve starts at the fewest nodes that can.
+///
+/// # Errors
+/// As [`node_curve`] and [`optimise_capacitated`](super::optimise_capacitated).
+pub fn node_curve_capacitated(
+    problem: &RelocationProblem<'_>,
+    capacity: &CapacityModel,
+    max_nodes: usize,
+    options: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<NodeCurvePoint>> {
+    curve(
+        problem,
+        &Objective::MeanRtt,
+        Some(capacity),
+        max_nodes,
+        options,
+        progress,
+    )
+}
+
+pub(super) fn curve(
+    problem: &RelocationProblem<'_>,
+    objective: &Objective,
+    capacity: Option<&CapacityModel>,
+    max_nodes: usize,
+    options: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<NodeCurvePoint>> {
     objective.validate()?;
+    if let Some(model) = capacity {
+        super::capacity::check(model, objective)?;
+    }
     if max_nodes == 0 {
         return Err(Error::Infeasible(
             "the node curve needs at least 1 node".into(),
@@ -88,11 +129,33 @@ pub fn node_curve(
         })
         .collect();
     candidates.sort_by(|a, b| a.id.cmp(&b.id));
-    let places: Vec<(&str, crate::geo::GeoPoint)> = active
+    let facilities: Vec<Facility<'_>> = active
         .iter()
-        .map(|n| (n.id.as_str(), n.location))
-        .chain(candidates.iter().map(|s| (s.id.as_str(), s.location)))
+        .map(|n| Facility {
+            id: &n.id,
+            location: n.location,
+            place: super::node_place(n),
+            site: None,
+            node: Some(*n),
+        })
+        .chain(candidates.iter().map(|s| Facility {
+            id: &s.id,
+            location: s.location,
+            place: super::site_place(s),
+            site: Some(*s),
+            node: None,
+        }))
         .collect();
+    let places: Vec<(&str, crate::geo::GeoPoint)> =
+        facilities.iter().map(|f| (f.id, f.location)).collect();
+    let caps = match capacity {
+        Some(model) => Some(super::capacity::capacities(
+            model,
+            problem.demand,
+            &facilities,
+        )?),
+        None => None,
+    };
     let weight: Vec<f64> = cells.iter().map(|c| c.weight(problem.weighting)).collect();
     let total: f64 = weight.iter().sum();
     let cost: Vec<f64> = cells
@@ -128,13 +191,21 @@ pub fn node_curve(
             forbidden: forbidden.clone(),
             budget: None,
         };
-        let s = objective.solve(
-            &instance,
-            &constraints,
-            &options.clone().time_limit(left),
-            &NoProgress,
-        )?;
-        solved.push((n, s));
+        let options = options.clone().time_limit(left);
+        match &caps {
+            None => {
+                let s = objective.solve(&instance, &constraints, &options, &NoProgress)?;
+                solved.push((n, s));
+            }
+            Some(caps) => {
+                match solve_capacitated(&instance, &constraints, caps, &options, &NoProgress) {
+                    Ok(s) => solved.push((n, s.solution)),
+                    // Too few nodes for the peak demand (or the budget): no point.
+                    Err(Error::Infeasible(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         progress.advance(1);
     }
     progress.end();
@@ -163,9 +234,14 @@ pub fn node_curve(
             bound,
             status: s.status,
             marginal,
+            // Under capacities, the mean RTT of the capacitated assignment (the objective).
             mean_rtt_ms: crate::plan::round_reading(
                 &Objective::MeanRtt,
-                instance.objective(&s.open) / total,
+                if caps.is_some() {
+                    s.objective
+                } else {
+                    instance.objective(&s.open)
+                } / total,
             ),
             sites,
         });
