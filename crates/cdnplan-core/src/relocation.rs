@@ -46,8 +46,8 @@
 //! case, redundancy, blended; see [`crate::solve::objective`]): every solve of the budget
 //! and of the curve goes through [`Objective::solve`] under the same constraints.
 //! [`Relocation::objective`] then states the objective before, after, its bound and proof,
-//! per budget too; the steps are still ordered by mean RTT, the mean-RTT fields describe the
-//! chosen plan, and their lower bound is the trivial one (each cell at its nearest allowed
+//! per budget too; the steps are ordered by that objective (each step the one that leaves
+//! the best value, ties to the lower mean RTT), the mean-RTT fields describe the chosen plan, and their lower bound is the trivial one (each cell at its nearest allowed
 //! place), since the mean RTT is not what was optimised. [`node_curve`] answers "what is one
 //! more node worth?".
 //!
@@ -428,7 +428,14 @@ pub(crate) fn optimise_impl(
 
     let current: Vec<usize> = (0..n_active).collect();
     let before = instance.objective(&current);
-    let steps = order_steps(&instance, &facilities, &solution.open, n_active, rc.remove);
+    let steps = order_steps(
+        &instance,
+        objective,
+        &facilities,
+        &solution.open,
+        n_active,
+        rc.remove,
+    );
     let mut moves = Vec::with_capacity(steps.len());
     let mut prev_mean = before / total;
     let mut prefix_by_moves = vec![prev_mean];
@@ -585,6 +592,7 @@ struct Step {
 /// Orders the plan greedily (see the module docs).
 fn order_steps(
     instance: &Instance,
+    objective: &Objective,
     facilities: &[Facility<'_>],
     target: &[usize],
     n_active: usize,
@@ -604,14 +612,28 @@ fn order_steps(
     };
     while relocations + adds + removes > 0 {
         let near = Nearest::new(instance, &open);
-        let mut options: Vec<(f64, usize, f64, Step)> = Vec::new();
+        // (objective after the step, mean RTT after it, kind, distance, step)
+        let mut options: Vec<(f64, f64, usize, f64, Step)> = Vec::new();
         let mut push = |step: Step| {
-            let value = near.objective_after(instance, step.close, step.open);
+            let mean = near.objective_after(instance, step.close, step.open);
+            let value = match objective {
+                Objective::MeanRtt => mean,
+                other => {
+                    let mut after: Vec<usize> = open
+                        .iter()
+                        .copied()
+                        .filter(|&j| Some(j) != step.close)
+                        .chain(step.open)
+                        .collect();
+                    after.sort_unstable();
+                    other.value(instance, &after)
+                }
+            };
             let distance = match (step.close, step.open) {
                 (Some(r), Some(f)) => facilities[r].location.distance_km(&facilities[f].location),
                 _ => 0.0,
             };
-            options.push((value, kind_rank(step.kind), distance, step));
+            options.push((value, mean, kind_rank(step.kind), distance, step));
         };
         if relocations > 0 {
             for &r in &closing {
@@ -643,11 +665,12 @@ fn order_steps(
             }
         }
         let key = |s: &Step| (s.close.unwrap_or(usize::MAX), s.open.unwrap_or(usize::MAX));
-        let Some(&(_, _, _, step)) = options.iter().min_by(|a, b| {
+        let Some(&(_, _, _, _, step)) = options.iter().min_by(|a, b| {
             a.0.total_cmp(&b.0)
-                .then(a.1.cmp(&b.1))
-                .then(a.2.total_cmp(&b.2))
-                .then(key(&a.3).cmp(&key(&b.3)))
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+                .then(a.3.total_cmp(&b.3))
+                .then(key(&a.4).cmp(&key(&b.4)))
         }) else {
             break;
         };
@@ -945,6 +968,38 @@ mod tests {
             &SolveOptions::new().method(Method::Auto),
             &NoProgress,
         )
+    }
+
+    #[test]
+    fn steps_follow_the_chosen_objective() {
+        // Clients A (weight 10) and B (weight 1); nodes at facilities 0 and 1 move to 2 and
+        // 3. Opening 2 helps the mean most (A: 50 → 10 ms), opening 3 the worst case (B:
+        // 200 → 90 ms).
+        let cost = vec![
+            50.0, 50.0, 10.0, 50.0, // A
+            200.0, 200.0, 200.0, 90.0, // B
+        ];
+        let instance = Instance::new(2, 4, cost, vec![10.0, 1.0]).unwrap();
+        let sites: Vec<Site> = (0..4)
+            .map(|j| site(&format!("s{j}"), "p", "DE", Continent::EU, 50.0, j as f64))
+            .collect();
+        let facilities: Vec<Facility<'_>> = sites
+            .iter()
+            .map(|s| Facility {
+                id: &s.id,
+                location: s.location,
+                place: site_place(s),
+                site: Some(s),
+                node: None,
+            })
+            .collect();
+        let first_opening = |o: &Objective| {
+            order_steps(&instance, o, &facilities, &[2, 3], 2, 0)[0]
+                .open
+                .unwrap()
+        };
+        assert_eq!(first_opening(&Objective::MeanRtt), 2);
+        assert_eq!(first_opening(&Objective::WorstCase), 3);
     }
 
     fn count(r: &Relocation, kind: MoveKind) -> usize {
