@@ -705,6 +705,9 @@ pub fn solve_capacitated(
         })?,
     };
     let objective = assigned.cost;
+    // Each client at its nearest allowed site: valid even when the time limit struck before
+    // the Lagrangian ascent produced a bound.
+    let lower = lower.max(problem.trivial_bound());
     let bound = if proves(objective, lower) {
         objective
     } else {

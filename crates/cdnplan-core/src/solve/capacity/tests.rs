@@ -298,3 +298,15 @@ fn the_budget_picks_cheaper_sites_at_a_higher_latency() {
     assert!(s.solution.open.contains(&1), "{:?}", s.solution.open);
     assert_eq!(s.solution.objective, 5.0);
 }
+
+#[test]
+fn a_time_limit_before_the_bound_still_reports_a_finite_one() {
+    let (inst, c, mut caps) = random(30, 12, 4, Assignment::SingleSource);
+    caps.capacity.iter_mut().for_each(|q| *q *= 10.0);
+    let problem = Problem::new(&inst, &c).unwrap();
+    let o = SolveOptions::new().time_limit(Duration::ZERO);
+    let s = solve_capacitated(&inst, &c, &caps, &o, &NoProgress).unwrap();
+    assert!(s.solution.lower_bound.is_finite(), "{:?}", s.solution);
+    assert!(s.solution.lower_bound >= problem.trivial_bound() - 1e-9);
+    assert!(s.solution.lower_bound <= s.solution.objective);
+}
