@@ -313,23 +313,7 @@ pub(crate) fn optimise_impl(
             candidates.len()
         )));
     }
-    let facilities: Vec<Facility<'_>> = active
-        .iter()
-        .map(|n| Facility {
-            id: &n.id,
-            location: n.location,
-            place: node_place(n),
-            site: None,
-            node: Some(*n),
-        })
-        .chain(candidates.iter().map(|s| Facility {
-            id: &s.id,
-            location: s.location,
-            place: site_place(s),
-            site: Some(*s),
-            node: None,
-        }))
-        .collect();
+    let facilities = facilities(&active, &candidates);
     let m = facilities.len();
     let cost: Vec<f64> = cells
         .iter()
@@ -532,6 +516,28 @@ fn known<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     } else {
         format!(" (known: {shown})")
     }
+}
+
+/// The facilities in the engine's order: the active nodes' positions, then the candidate
+/// sites.
+fn facilities<'a>(active: &[&'a Node], candidates: &[&'a Site]) -> Vec<Facility<'a>> {
+    active
+        .iter()
+        .map(|n| Facility {
+            id: &n.id,
+            location: n.location,
+            place: node_place(n),
+            site: None,
+            node: Some(*n),
+        })
+        .chain(candidates.iter().map(|s| Facility {
+            id: &s.id,
+            location: s.location,
+            place: site_place(s),
+            site: Some(*s),
+            node: None,
+        }))
+        .collect()
 }
 
 fn node_place(n: &Node) -> Place {

@@ -222,16 +222,19 @@ mod tests {
         }
     }
 
-    fn run(w: &World, model: &CapacityModel) -> Result<Relocation> {
-        let problem = RelocationProblem {
+    fn problem(w: &World) -> RelocationProblem<'_> {
+        RelocationProblem {
             demand: &w.demand,
             nodes: &w.nodes,
             sites: &w.sites,
             latency: &w.latency,
             weighting: Weighting::Requests,
             constraints: &w.rc,
-        };
-        optimise_capacitated(&problem, model, &SolveOptions::new(), &NoProgress)
+        }
+    }
+
+    fn run(w: &World, model: &CapacityModel) -> Result<Relocation> {
+        optimise_capacitated(&problem(w), model, &SolveOptions::new(), &NoProgress)
     }
 
     fn model() -> CapacityModel {
@@ -252,19 +255,8 @@ mod tests {
         assert_eq!(r.moves.len(), 1);
         assert_eq!(r.loads_after.len(), 2);
         // Uncapacitated, the same budget keeps both nodes (the west cell needs its node).
-        let plain = super::super::optimise(
-            &RelocationProblem {
-                demand: &w.demand,
-                nodes: &w.nodes,
-                sites: &w.sites,
-                latency: &w.latency,
-                weighting: Weighting::Requests,
-                constraints: &w.rc,
-            },
-            &SolveOptions::new(),
-            &NoProgress,
-        )
-        .unwrap();
+        let plain =
+            super::super::optimise(&problem(&w), &SolveOptions::new(), &NoProgress).unwrap();
         assert!(plain.loads_after.is_empty());
     }
 
@@ -305,14 +297,7 @@ mod tests {
     #[test]
     fn other_objectives_with_capacities_are_unsupported() {
         let w = world();
-        let problem = RelocationProblem {
-            demand: &w.demand,
-            nodes: &w.nodes,
-            sites: &w.sites,
-            latency: &w.latency,
-            weighting: Weighting::Requests,
-            constraints: &w.rc,
-        };
+        let problem = problem(&w);
         let o = Objective::WorstCase;
         let e = optimise_impl(
             &problem,
@@ -332,14 +317,7 @@ mod tests {
     #[test]
     fn the_capacitated_node_curve_starts_at_the_fewest_nodes_that_carry_the_peak() {
         let w = world();
-        let problem = RelocationProblem {
-            demand: &w.demand,
-            nodes: &w.nodes,
-            sites: &w.sites,
-            latency: &w.latency,
-            weighting: Weighting::Requests,
-            constraints: &w.rc,
-        };
+        let problem = problem(&w);
         let o = SolveOptions::new();
         // 3.5 Gbit/s of peak demand on 2 Gbit/s places: one node cannot carry it.
         let capped =

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Facility, RelocationProblem};
+use super::RelocationProblem;
 use crate::capacity::CapacityModel;
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -129,23 +129,7 @@ pub(super) fn curve(
         })
         .collect();
     candidates.sort_by(|a, b| a.id.cmp(&b.id));
-    let facilities: Vec<Facility<'_>> = active
-        .iter()
-        .map(|n| Facility {
-            id: &n.id,
-            location: n.location,
-            place: super::node_place(n),
-            site: None,
-            node: Some(*n),
-        })
-        .chain(candidates.iter().map(|s| Facility {
-            id: &s.id,
-            location: s.location,
-            place: super::site_place(s),
-            site: Some(*s),
-            node: None,
-        }))
-        .collect();
+    let facilities = super::facilities(&active, &candidates);
     let places: Vec<(&str, crate::geo::GeoPoint)> =
         facilities.iter().map(|f| (f.id, f.location)).collect();
     let caps = match capacity {

@@ -34,6 +34,50 @@ pub(crate) fn single(
     capacity: &[f64],
     open: &[usize],
 ) -> Option<Single> {
+    assign(inst, demand, capacity, open, |wc, cap| {
+        let (n, s) = (inst.n_clients, open.len());
+        regret_greedy(wc, demand, cap, n, s).or_else(|| best_fit(wc, demand, cap, n, s))
+    })
+}
+
+/// Assigns every client of `inst` to one site of `open`, starting from `start` (a site per
+/// client, possibly closed): clients whose site is in `open` keep it while it has room, the
+/// others go by [`best_fit`]; then the descent of [`single`]. `None` when a client left over
+/// fits nowhere.
+pub(crate) fn single_from(
+    inst: &Instance,
+    demand: &[f64],
+    capacity: &[f64],
+    open: &[usize],
+    start: &[usize],
+) -> Option<Single> {
+    if start.len() != inst.n_clients {
+        return None;
+    }
+    assign(inst, demand, capacity, open, |wc, cap| {
+        let mut residual = cap.to_vec();
+        let kept: Vec<usize> = (0..inst.n_clients)
+            .map(|i| match open.binary_search(&start[i]) {
+                Ok(k) if fits(demand[i], residual[k], cap[k]) => {
+                    residual[k] -= demand[i];
+                    k
+                }
+                _ => usize::MAX,
+            })
+            .collect();
+        fill(wc, demand, cap, open.len(), kept, residual)
+    })
+}
+
+/// The local costs `w_i c_ij` and capacities of `open`, a construction over them (local
+/// site positions), then the shift, swap and chain descent.
+fn assign(
+    inst: &Instance,
+    demand: &[f64],
+    capacity: &[f64],
+    open: &[usize],
+    construct: impl FnOnce(&[f64], &[f64]) -> Option<Vec<usize>>,
+) -> Option<Single> {
     let n = inst.n_clients;
     let s = open.len();
     if s == 0 {
@@ -46,54 +90,7 @@ pub(crate) fn single(
         .flat_map(|i| open.iter().map(move |&j| inst.weight[i] * inst.cost(i, j)))
         .collect();
     let cap: Vec<f64> = open.iter().map(|&j| capacity[j]).collect();
-    let mut at =
-        regret_greedy(&wc, demand, &cap, n, s).or_else(|| best_fit(&wc, demand, &cap, n, s))?;
-    descend(&wc, demand, &cap, n, s, &mut at);
-    let site: Vec<usize> = at.iter().map(|&k| open[k]).collect();
-    let cost = (0..n).map(|i| wc[i * s + at[i]]).sum();
-    Some(Single { cost, site })
-}
-
-/// Assigns every client of `inst` to one site of `open`, starting from `start` (a site per
-/// client, possibly closed): clients whose site is in `open` keep it, the others go by
-/// decreasing demand to their cheapest site with room; then the descent of [`single`].
-/// `None` when a client left over fits nowhere.
-pub(crate) fn single_from(
-    inst: &Instance,
-    demand: &[f64],
-    capacity: &[f64],
-    open: &[usize],
-    start: &[usize],
-) -> Option<Single> {
-    let n = inst.n_clients;
-    let s = open.len();
-    if s == 0 || start.len() != n {
-        return None;
-    }
-    let wc: Vec<f64> = (0..n)
-        .flat_map(|i| open.iter().map(move |&j| inst.weight[i] * inst.cost(i, j)))
-        .collect();
-    let cap: Vec<f64> = open.iter().map(|&j| capacity[j]).collect();
-    let mut residual = cap.clone();
-    let mut at = vec![usize::MAX; n];
-    let mut left: Vec<usize> = Vec::new();
-    for i in 0..n {
-        match open.binary_search(&start[i]) {
-            Ok(k) if fits(demand[i], residual[k], cap[k]) => {
-                at[i] = k;
-                residual[k] -= demand[i];
-            }
-            _ => left.push(i),
-        }
-    }
-    left.sort_by(|&a, &b| demand[b].total_cmp(&demand[a]).then(a.cmp(&b)));
-    for i in left {
-        let k = (0..s)
-            .filter(|&k| fits(demand[i], residual[k], cap[k]))
-            .min_by(|&x, &y| wc[i * s + x].total_cmp(&wc[i * s + y]).then(x.cmp(&y)))?;
-        at[i] = k;
-        residual[k] -= demand[i];
-    }
+    let mut at = construct(&wc, &cap)?;
     descend(&wc, demand, &cap, n, s, &mut at);
     let site: Vec<usize> = at.iter().map(|&k| open[k]).collect();
     let cost = (0..n).map(|i| wc[i * s + at[i]]).sum();
@@ -141,10 +138,22 @@ fn regret_greedy(wc: &[f64], d: &[f64], cap: &[f64], n: usize, s: usize) -> Opti
 
 /// Clients by decreasing demand, each to its cheapest site with room.
 fn best_fit(wc: &[f64], d: &[f64], cap: &[f64], n: usize, s: usize) -> Option<Vec<usize>> {
-    let mut order: Vec<usize> = (0..n).collect();
+    fill(wc, d, cap, s, vec![usize::MAX; n], cap.to_vec())
+}
+
+/// Completes `at` (`usize::MAX`: unassigned) with `residual` room left: the unassigned
+/// clients by decreasing demand, each to its cheapest site with room; `None` when one fits
+/// nowhere.
+fn fill(
+    wc: &[f64],
+    d: &[f64],
+    cap: &[f64],
+    s: usize,
+    mut at: Vec<usize>,
+    mut residual: Vec<f64>,
+) -> Option<Vec<usize>> {
+    let mut order: Vec<usize> = (0..at.len()).filter(|&i| at[i] == usize::MAX).collect();
     order.sort_by(|&a, &b| d[b].total_cmp(&d[a]).then(a.cmp(&b)));
-    let mut residual = cap.to_vec();
-    let mut at = vec![usize::MAX; n];
     for i in order {
         let k = (0..s)
             .filter(|&k| fits(d[i], residual[k], cap[k]))
