@@ -307,7 +307,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N")]
     pub assume_bags: Option<u64>,
 
-    /// Reassignment: per-bag calls per utility.batch (default: the scenario's, 100).
+    /// Reassignment: per-bag calls per group of the checklist; each call is its own transaction (default: the scenario's, 100).
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
 
@@ -414,7 +414,7 @@ pub struct ReassignArgs {
     #[arg(long, value_name = "N")]
     pub assume_bags: Option<u64>,
 
-    /// Per-bag calls per utility.batch (default: the scenario's, 100).
+    /// Per-bag calls per group of the checklist; each call is its own transaction (default: the scenario's, 100).
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
 
@@ -558,6 +558,10 @@ pub enum BenchCommand {
     /// OR-Library pmedcap instances (capacitated, single-source): solve each, compare with
     /// the published optimum, exit 1 when a solution called optimal is not.
     Pmedcap(PmedcapArgs),
+    /// TSPLIB p-median sets (rl1304 … pcb3038) against the values of Durán-Mateluna et al.
+    /// (2023): solve each (instance, p), print value, bound, status and time beside the
+    /// paper's time; exit 1 on a wrong "optimal" or a bound above a proven value.
+    Tsplib(TsplibArgs),
 }
 
 /// Solver flags shared by the benchmarks.
@@ -582,6 +586,26 @@ pub struct BenchSolverArgs {
     /// Seed for every random choice.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+}
+
+/// `cdnplan bench tsplib`.
+#[derive(Debug, Args)]
+pub struct TsplibArgs {
+    /// Directory with NAME.tsp files and optima.tsv (instance, n, p, value, proven, benders_s).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Instances to run, comma-separated names (default: every one in optima.tsv).
+    #[arg(long, value_name = "NAMES")]
+    pub instances: Option<String>,
+
+    /// Values of p to run: a list and ranges, e.g. 5-50,100 (default: every row).
+    #[arg(long, value_name = "LIST")]
+    pub p: Option<String>,
+
+    /// Solver settings.
+    #[command(flatten)]
+    pub solver: BenchSolverArgs,
 }
 
 /// `cdnplan bench orlib`.

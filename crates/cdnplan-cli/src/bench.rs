@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 use cdnplan_core::LinearRtt;
@@ -15,7 +15,7 @@ use cdnplan_io::data;
 use serde_json::json;
 
 use crate::args::{
-    BenchArgs, BenchCommand, BenchSolverArgs, OrlibArgs, PmedcapArgs, SyntheticArgs,
+    BenchArgs, BenchCommand, BenchSolverArgs, OrlibArgs, PmedcapArgs, SyntheticArgs, TsplibArgs,
 };
 use crate::inputs::Context;
 use crate::messages::{info, print};
@@ -28,6 +28,7 @@ pub fn run(ctx: &Context, a: BenchArgs, bars: &Bars) -> Result<ExitCode> {
         BenchCommand::Orlib(o) => orlib(ctx, o, bars),
         BenchCommand::Synthetic(s) => synthetic(ctx, s, bars),
         BenchCommand::Pmedcap(c) => pmedcap(ctx, c, bars),
+        BenchCommand::Tsplib(t) => tsplib(ctx, t, bars),
     }
 }
 
@@ -36,19 +37,17 @@ fn options(a: &BenchSolverArgs) -> Result<SolveOptions> {
         .map_err(|_| anyhow::anyhow!("--method {}: expected auto, exact or heuristic", a.method))?;
     let backend: MipBackend = serde_json::from_value(json!(a.backend))
         .map_err(|_| anyhow::anyhow!("--backend {}: expected microlp or highs", a.backend))?;
-    if !(a.time_limit >= 0.0 && a.time_limit.is_finite()) {
-        bail!(
-            "--time-limit {}: expected a number of seconds ≥ 0",
-            a.time_limit
-        );
-    }
+    let time_limit = match cdnplan_core::solve::time_limit_from_secs(a.time_limit) {
+        Ok(t) => t,
+        Err(e) => bail!("--time-limit {e}"),
+    };
     if !(0.0..1.0).contains(&a.gap) {
         bail!("--gap {}: expected a relative gap in [0, 1)", a.gap);
     }
     Ok(SolveOptions::new()
         .method(method)
         .backend(backend)
-        .time_limit(Duration::from_secs_f64(a.time_limit))
+        .time_limit(time_limit)
         .gap_tolerance(a.gap)
         .seed(a.seed))
 }
@@ -373,4 +372,141 @@ fn synthetic(ctx: &Context, a: SyntheticArgs, bars: &Bars) -> Result<ExitCode> {
         ))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `bench tsplib`: the literature's large p-median sets against the published values.
+fn tsplib(ctx: &Context, a: TsplibArgs, bars: &Bars) -> Result<ExitCode> {
+    use cdnplan_core::solve::{parse_published_values, parse_tsplib, tsplib_instance};
+    let o = options(&a.solver)?;
+    let table_path = a.dir.join("optima.tsv");
+    let mut published = parse_published_values(&read(&table_path)?)
+        .with_context(|| format!("in {}", table_path.display()))?;
+    if let Some(names) = &a.instances {
+        let wanted: Vec<&str> = names.split(',').map(str::trim).collect();
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|w| !published.iter().any(|r| r.instance == **w))
+        {
+            bail!(
+                "--instances {names}: {unknown} is not in {}",
+                table_path.display()
+            );
+        }
+        published.retain(|r| wanted.contains(&r.instance.as_str()));
+    }
+    if let Some(spec) = &a.p {
+        let ps = instance_list(spec).map_err(|e| anyhow::anyhow!("--p: {e}"))?;
+        published.retain(|r| ps.contains(&(r.p as u32)));
+    }
+    if published.is_empty() {
+        bail!("no (instance, p) row left to run");
+    }
+    let mut table = Table::new(&[
+        "instance",
+        " n",
+        " p",
+        " published",
+        "proven",
+        " ours",
+        " bound",
+        " gap %",
+        "status",
+        " time s",
+        " paper s",
+        "check",
+    ]);
+    let mut rows = Vec::new();
+    let (mut wrong, mut proven, mut within_paper, mut paper_proven) = (0, 0, 0, 0);
+    let mut loaded: Option<(String, cdnplan_core::solve::Instance)> = None;
+    for r in &published {
+        if loaded.as_ref().is_none_or(|(name, _)| name != &r.instance) {
+            let path = a.dir.join(format!("{}.tsp", r.instance));
+            let points =
+                parse_tsplib(&read(&path)?).with_context(|| format!("in {}", path.display()))?;
+            if points.len() != r.n {
+                bail!(
+                    "{}: {} points, but {} says n = {}",
+                    path.display(),
+                    points.len(),
+                    table_path.display(),
+                    r.n
+                );
+            }
+            loaded = Some((r.instance.clone(), tsplib_instance(&points)?));
+        }
+        let inst = &loaded.as_ref().expect("loaded above").1;
+        let c = Constraints {
+            p: r.p,
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let s: Solution = solve(inst, &c, &o, bars)?;
+        let time = started.elapsed().as_secs_f64();
+        let v = r.value;
+        let check = if r.proven && s.status == Status::Optimal && s.objective != v {
+            "WRONG OPTIMAL"
+        } else if r.proven && s.lower_bound > v + 1e-9 * v {
+            "BOUND ABOVE OPTIMUM"
+        } else if r.proven && s.objective < v - 1e-9 * v {
+            "BELOW OPTIMUM"
+        } else if s.status == Status::Optimal {
+            "ok"
+        } else {
+            "not proven"
+        };
+        if check != "ok" && check != "not proven" {
+            wrong += 1;
+        }
+        let ok = check == "ok";
+        proven += usize::from(ok);
+        paper_proven += usize::from(r.proven && r.seconds.is_some());
+        within_paper += usize::from(ok && r.seconds.is_some_and(|p| time <= p));
+        table.row(vec![
+            r.instance.clone(),
+            r.n.to_string(),
+            r.p.to_string(),
+            format!("{v}"),
+            if r.proven { "yes" } else { "no" }.to_string(),
+            format!("{}", s.objective),
+            format!("{}", s.lower_bound),
+            format!("{:.3}", 100.0 * s.gap()),
+            status_name(s.status).to_string(),
+            format!("{time:.2}"),
+            r.seconds.map_or("-".into(), |p| format!("{p}")),
+            check.to_string(),
+        ]);
+        rows.push(json!({
+            "instance": r.instance, "n": r.n, "p": r.p, "published": v,
+            "published_proven": r.proven, "paper_seconds": r.seconds, "objective": s.objective,
+            "lower_bound": s.lower_bound, "gap": s.gap(), "status": s.status,
+            "method": s.method, "seconds": time, "check": check,
+        }));
+        info!(
+            "{} p = {}: {} ({}), {time:.2} s",
+            r.instance,
+            r.p,
+            s.objective,
+            status_name(s.status)
+        );
+    }
+    let n = published.len();
+    let summary = format!(
+        "{proven}/{n} proven optimal ({within_paper} within the paper's time; the paper \
+         proves {paper_proven} of these rows); {wrong} wrong"
+    );
+    if ctx.json {
+        let doc = json!({
+            "method": a.solver.method, "time_limit_s": a.solver.time_limit, "rows": rows,
+            "proven": proven, "proven_within_paper_time": within_paper,
+            "paper_proven": paper_proven, "wrong": wrong,
+        });
+        print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+    } else {
+        print(&format!("{}\n{summary}\n", table.render()))?;
+    }
+    Ok(if wrong > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

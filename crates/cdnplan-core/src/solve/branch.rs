@@ -102,6 +102,8 @@ enum Outcome {
     Leaf(Vec<usize>),
     /// Branch further.
     Branch(Branching),
+    /// The deadline struck before the node was evaluated: it stays open, unbranched.
+    Unexplored(Branching),
 }
 
 impl BranchAndBound {
@@ -166,9 +168,9 @@ impl BranchAndBound {
         let mut pruned = f64::INFINITY;
         let evaluation = self.evaluate(problem, root_node, &search, deadline);
         proof.nodes += 1;
-        self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
+        let mut explored = self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
         progress.begin("branch and bound", None);
-        while let Some(node) = stack.pop() {
+        while explored && let Some(node) = stack.pop() {
             if node.bound >= search.target() {
                 pruned = pruned.min(node.bound);
                 continue;
@@ -211,9 +213,10 @@ impl BranchAndBound {
             proof.nodes += evaluations.len();
             progress.advance(evaluations.len() as u64);
             for evaluation in evaluations {
-                self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
+                explored &= self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
             }
         }
+        proof.complete &= explored;
         progress.end();
         let open_min = stack.iter().map(|n| n.bound).fold(f64::INFINITY, f64::min);
         search.finish(proof, pruned.min(open_min))
@@ -261,6 +264,20 @@ impl BranchAndBound {
                 outcome: Outcome::Pruned(bound),
             };
         }
+        if lb.cut {
+            // The deadline struck during (or before) the ascent: the node stays open with the
+            // best bound known for it, undivided. The search stops at the next pop, and the
+            // node's bound enters the final bound.
+            return Evaluation {
+                offer,
+                outcome: Outcome::Unexplored(Branching {
+                    masks: node.masks,
+                    lambda: lb.lambda,
+                    bound,
+                    pick: None,
+                }),
+            };
+        }
         let narrowed = self
             .node
             .fix_in(problem, &node.masks, &lb.lambda, search.best);
@@ -298,7 +315,8 @@ impl BranchAndBound {
         }
     }
 
-    /// Takes an evaluation into the search: its offer, then its subtree.
+    /// Takes an evaluation into the search: its offer, then its subtree. Returns `false` when
+    /// the node was left unexplored by the deadline (the search must stop).
     fn take(
         &self,
         evaluation: Evaluation,
@@ -306,7 +324,7 @@ impl BranchAndBound {
         stack: &mut Vec<Branching>,
         pruned: &mut f64,
         deadline: Option<Instant>,
-    ) {
+    ) -> bool {
         if let Some(open) = &evaluation.offer {
             search.offer(open, deadline);
         }
@@ -318,7 +336,12 @@ impl BranchAndBound {
                 *pruned = pruned.min(search.problem.instance().objective(&open));
             }
             Outcome::Branch(branching) => stack.push(branching),
+            Outcome::Unexplored(node) => {
+                stack.push(node);
+                return false;
+            }
         }
+        true
     }
 }
 
@@ -355,9 +378,11 @@ impl Search<'_, '_> {
         }
     }
 
-    /// The proof with the incumbent and `bound` (capped by the incumbent's objective).
+    /// The proof with the incumbent and `bound` (raised to the trivial bound when a deadline
+    /// left it lower, capped by the incumbent's objective).
     fn finish(self, mut proof: Proof, bound: f64) -> Proof {
-        proof.bound = bound.min(self.best);
+        proof.bound = bound.max(self.problem.trivial_bound()).min(self.best);
+        proof.root_bound = proof.root_bound.max(self.problem.trivial_bound());
         proof.open = self.best_open;
         proof.objective = self.best;
         proof
@@ -368,7 +393,7 @@ impl Search<'_, '_> {
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
-    use crate::solve::testkit::{cycle, scattered};
+    use crate::solve::testkit::{cycle, problem, scattered};
     use crate::solve::{Budget, Constraints, brute_force};
 
     #[test]
@@ -391,6 +416,51 @@ mod tests {
         assert!(proof.complete);
         assert_eq!(proof.objective, exact.objective);
         assert_eq!(proof.bound, exact.objective);
+    }
+
+    #[test]
+    fn a_deadline_inside_the_tree_leaves_a_valid_bound_and_no_panic() {
+        // A weak root (three ascent steps) leaves a tree to search; long node ascents make
+        // the deadline land inside node evaluations, before their first iteration included.
+        let inst = scattered(40, 3);
+        let pb = problem(&inst, 6);
+        let bb = BranchAndBound {
+            root: Lagrangian {
+                max_iterations: 3,
+                ..Lagrangian::default()
+            },
+            node: Lagrangian {
+                max_iterations: 400,
+                patience: 1000,
+                min_step: 0.0,
+                primal_every: 10,
+                initial_step: 1.0,
+            },
+            max_nodes: usize::MAX,
+        };
+        let start: Vec<usize> = (0..6).collect();
+        let upper = inst.objective(&start);
+        let full = bb.solve(&pb, &start, upper, 0.0, None, &NoProgress);
+        assert!(full.complete);
+        let exact = full.objective;
+        let mut cut = 0;
+        for micros in (0..3000).step_by(25) {
+            let deadline = Instant::now() + std::time::Duration::from_micros(micros);
+            let proof = bb.solve(&pb, &start, upper, 0.0, Some(deadline), &NoProgress);
+            assert!(pb.is_feasible(&proof.open), "{micros} µs: {proof:?}");
+            assert_eq!(proof.objective, inst.objective(&proof.open));
+            assert!(proof.bound.is_finite(), "{micros} µs: {proof:?}");
+            assert!(
+                proof.bound <= exact + 1e-9,
+                "{micros} µs: bound above the optimum"
+            );
+            if proof.complete {
+                assert!((proof.objective - exact).abs() < 1e-9, "{micros} µs");
+            } else {
+                cut += 1;
+            }
+        }
+        assert!(cut > 0, "no deadline landed before the proof closed");
     }
 
     #[test]

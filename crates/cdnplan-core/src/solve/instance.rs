@@ -138,6 +138,7 @@ impl<'a> Problem<'a> {
     /// forbidden, [`Error::Infeasible`] naming the constraint that cannot hold.
     pub fn new(instance: &'a Instance, constraints: &Constraints) -> Result<Self> {
         instance.validate()?;
+        check_size(instance.n_clients, instance.n_sites)?;
         let m = instance.n_sites;
         let check = |what: &'static str, list: &[usize]| -> Result<()> {
             match list.iter().find(|&&j| j >= m) {
@@ -396,6 +397,32 @@ impl<'a> Problem<'a> {
             })
             .sum()
     }
+}
+
+/// Bytes a solve holds per client × site pair: the cost matrix (8), its site-major copy (8),
+/// the sorted site lists (4) and their weighted costs (8).
+pub const BYTES_PER_PAIR: usize = 28;
+
+/// Refuses instances above [`MAX_PAIRS`](super::MAX_PAIRS) client × site pairs, naming the
+/// memory they would take.
+///
+/// # Errors
+/// [`Error::TooLarge`] with the pairs and the gigabytes needed.
+pub fn check_size(n_clients: usize, n_sites: usize) -> Result<()> {
+    let pairs = n_clients.checked_mul(n_sites);
+    if pairs.is_some_and(|p| p <= super::MAX_PAIRS) {
+        return Ok(());
+    }
+    let gb = n_clients as f64 * n_sites as f64 * BYTES_PER_PAIR as f64 / 1e9;
+    Err(Error::TooLarge {
+        method: "a solve",
+        detail: format!(
+            "{n_clients} clients × {n_sites} sites would need about {gb:.0} GB \
+             ({BYTES_PER_PAIR} bytes a pair; at most {} pairs, about {:.0} GB)",
+            super::MAX_PAIRS,
+            super::MAX_PAIRS as f64 * BYTES_PER_PAIR as f64 / 1e9
+        ),
+    })
 }
 
 /// Whether `x` is an integer small enough that sums of such values stay exact.

@@ -56,6 +56,8 @@ pub mod branch;
 pub mod brute;
 /// The capacitated p-median (split and single-source assignment).
 pub mod capacity;
+#[cfg(test)]
+mod deadlines;
 /// Greedy construction.
 pub mod greedy;
 /// Multistart greedy + swap + VNS.
@@ -76,6 +78,10 @@ pub mod swap;
 pub mod synthetic;
 #[cfg(test)]
 mod testkit;
+/// TSPLIB point sets as p-median instances (the literature's large benchmarks).
+pub mod tsplib;
+/// Twin candidate sites (identical cost columns), merged before the proof.
+pub mod twins;
 /// Variable neighbourhood search.
 pub mod vns;
 
@@ -89,11 +95,38 @@ pub use lagrange::{Fixing, Lagrangian, LagrangianBound};
 pub use objective::Objective;
 pub use orlib::{PmedInstance, PmedcapInstance, parse_pmed, parse_pmedcap, parse_pmedopt};
 pub use swap::{FastSwap, SearchStats};
+pub use tsplib::{PublishedValue, parse_published_values, parse_tsplib, tsplib_instance};
+pub use twins::{Twin, twin_sites};
 pub use vns::{Vns, VnsStats};
 
 /// [`Method::Exact`] refuses instances above this many client × allowed-site pairs
 /// ([`Error::TooLarge`]): the model alone would take gigabytes.
 pub const EXACT_MAX_CELLS: usize = 4_000_000;
+
+/// The most client × site pairs a solve accepts (about 11 GB with
+/// [`BYTES_PER_PAIR`](instance::BYTES_PER_PAIR)); larger instances are refused up front
+/// ([`Error::TooLarge`]) with the memory they would need.
+pub const MAX_PAIRS: usize = 400_000_000;
+
+/// The longest time limit a solve accepts (a week): longer ones are refused up front rather
+/// than overflowing a clock.
+pub const MAX_TIME_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A time limit of `seconds`, refused (with the reason) when it is not a finite number in
+/// `[0, MAX_TIME_LIMIT]`.
+///
+/// # Errors
+/// A message naming the value and the accepted range.
+pub fn time_limit_from_secs(seconds: f64) -> std::result::Result<Duration, String> {
+    if seconds.is_finite() && (0.0..=MAX_TIME_LIMIT.as_secs_f64()).contains(&seconds) {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(format!(
+            "{seconds}: expected a number of seconds from 0 to {} (a week)",
+            MAX_TIME_LIMIT.as_secs()
+        ))
+    }
+}
 
 /// Relative gap under which a bound proves a solution optimal (floating-point tolerance).
 pub const PROOF_GAP: f64 = 1e-9;
@@ -320,7 +353,7 @@ pub fn solve(
 ) -> Result<Solution> {
     let started = Instant::now();
     let deadline = started.checked_add(options.time_limit);
-    let problem = Problem::new(instance, constraints)?;
+    let problem = without_twins(instance, constraints, progress)?;
     let cells = instance.n_clients * problem.allowed_sites().len();
     if options.method == Method::Exact && cells > EXACT_MAX_CELLS {
         return Err(Error::TooLarge {
@@ -350,6 +383,29 @@ pub fn solve(
         Method::Heuristic => run.lagrangian_bound(progress),
     }
     Ok(run.finish())
+}
+
+/// The problem of `constraints` with the [twin sites](twins) left out when that keeps the
+/// optimum (at least `p` allowed sites remain), else as given; errors name the constraints
+/// as given (the merged problem is only ever more restricted, so it fails whenever they do).
+fn without_twins<'a>(
+    instance: &'a Instance,
+    constraints: &Constraints,
+    progress: &dyn Progress,
+) -> Result<Problem<'a>> {
+    let twins = twin_sites(instance, constraints);
+    if !twins.is_empty() {
+        let mut merged = constraints.clone();
+        merged.forbidden.extend(twins.iter().map(|t| t.dropped));
+        if let Ok(reduced) = Problem::new(instance, &merged) {
+            progress.message(&format!(
+                "{} candidate sites merged into identical twins",
+                twins.len()
+            ));
+            return Ok(reduced);
+        }
+    }
+    Problem::new(instance, constraints)
 }
 
 /// The state of one [`solve`] call.

@@ -63,7 +63,8 @@ impl World {
     /// Generates the world of `spec` around `centres` (point, weight > 0) and `hubs`.
     ///
     /// # Errors
-    /// [`Error::Parse`] when there are no centres, no hubs, or no positive centre weight.
+    /// [`Error::Parse`] when there are no centres, no hubs, or no positive centre weight;
+    /// [`Error::TooLarge`] above [`MAX_PAIRS`](super::MAX_PAIRS) client × site pairs.
     pub fn generate(
         spec: &WorldSpec,
         centres: &[(GeoPoint, f64)],
@@ -81,6 +82,7 @@ impl World {
                 ),
             });
         }
+        super::instance::check_size(spec.clients, spec.sites)?;
         let mut rng = Pcg64::seed_from_u64(spec.seed);
         let mut cumulative = Vec::with_capacity(centres.len());
         let mut acc = 0.0;
