@@ -47,9 +47,12 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     }
     if let Some(t) = a.time_limit {
         anyhow::ensure!(
-            t.is_finite() && t > 0.0,
+            t > 0.0,
             "--time-limit {t}: must be a positive number of seconds"
         );
+        if let Err(e) = cdnplan_core::solve::time_limit_from_secs(t) {
+            anyhow::bail!("--time-limit {e}");
+        }
         s.solver.time_limit_s = t;
     }
     if let Some(seed) = a.seed {

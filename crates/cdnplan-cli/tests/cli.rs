@@ -19,6 +19,7 @@ mod errors;
 mod es;
 mod evaluate;
 mod help;
+mod limits;
 mod objective;
 mod output;
 mod plan;

@@ -134,6 +134,11 @@ impl FromStr for Weighting {
     }
 }
 
+/// The largest count a demand cell may carry in `requests`, `bytes` or `unique_clients`:
+/// 2⁵³, the largest integer every count and weight stays exact at as an `f64`. Larger values
+/// are refused ([`Demand::new`]); sums of counts saturate instead of wrapping.
+pub const MAX_COUNT: u64 = 1 << 53;
+
 /// A set of demand cells of one kind, sorted by id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Demand {
@@ -153,7 +158,8 @@ impl Demand {
     ///
     /// # Errors
     /// [`Error::DuplicateId`] for a repeated cell id, [`Error::InvalidCoordinate`] for a cell
-    /// out of range.
+    /// out of range, [`Error::InvalidWeight`] for a count above [`MAX_COUNT`] or totals that
+    /// overflow.
     pub fn new(kind: CellKind, mut cells: Vec<DemandCell>) -> Result<Self> {
         cells.sort_by(|a, b| a.id.cmp(&b.id));
         for w in cells.windows(2) {
@@ -164,8 +170,30 @@ impl Demand {
                 });
             }
         }
+        let mut totals = [0u64; 3];
         for c in &cells {
             c.location.validate()?;
+            let fields = [
+                ("requests", c.requests),
+                ("bytes", c.bytes),
+                ("unique_clients", c.unique_clients),
+            ];
+            for (total, (what, value)) in totals.iter_mut().zip(fields) {
+                if value > MAX_COUNT {
+                    return Err(Error::InvalidWeight {
+                        what,
+                        id: c.id.clone(),
+                        value: value as f64,
+                    });
+                }
+                *total = total
+                    .checked_add(value)
+                    .ok_or_else(|| Error::InvalidWeight {
+                        what,
+                        id: format!("the total up to cell {}", c.id),
+                        value: *total as f64 + value as f64,
+                    })?;
+            }
         }
         Ok(Demand {
             kind,
@@ -318,8 +346,8 @@ impl DemandAggregator {
     #[inline]
     pub fn record(&mut self, cell: CellIndex, bytes: u64, client: IpAddr, at: GeoPoint) {
         let a = &mut self.accs[cell as usize];
-        a.requests += 1;
-        a.bytes += bytes;
+        a.requests = a.requests.saturating_add(1);
+        a.bytes = a.bytes.saturating_add(bytes);
         a.lat_sum += nano(at.lat);
         a.lon_sum += nano(at.lon);
         a.clients.insert(client);
@@ -342,8 +370,8 @@ impl DemandAggregator {
             self.close_hour();
             self.open_hour = hour;
         }
-        self.open.requests += 1;
-        self.open.bytes += bytes;
+        self.open.requests = self.open.requests.saturating_add(1);
+        self.open.bytes = self.open.bytes.saturating_add(bytes);
     }
 
     /// Adds pre-aggregated counts to the hourly profile only (e.g. an Elasticsearch
@@ -372,11 +400,11 @@ impl DemandAggregator {
         let i = self.intern(key);
         let loc = self.keys[i as usize].location;
         let a = &mut self.accs[i as usize];
-        a.requests += requests;
-        a.bytes += bytes;
+        a.requests = a.requests.saturating_add(requests);
+        a.bytes = a.bytes.saturating_add(bytes);
         a.lat_sum += nano(loc.lat) * i128::from(requests);
         a.lon_sum += nano(loc.lon) * i128::from(requests);
-        a.counted_clients += unique_clients;
+        a.counted_clients = a.counted_clients.saturating_add(unique_clients);
     }
 
     /// Folds `other` into `self`, hourly profiles included.
@@ -386,11 +414,11 @@ impl DemandAggregator {
         for (key, acc) in other.keys.into_iter().zip(other.accs) {
             let i = self.intern(key) as usize;
             let a = &mut self.accs[i];
-            a.requests += acc.requests;
-            a.bytes += acc.bytes;
+            a.requests = a.requests.saturating_add(acc.requests);
+            a.bytes = a.bytes.saturating_add(acc.bytes);
             a.lat_sum += acc.lat_sum;
             a.lon_sum += acc.lon_sum;
-            a.counted_clients += acc.counted_clients;
+            a.counted_clients = a.counted_clients.saturating_add(acc.counted_clients);
             if a.clients.is_empty() {
                 a.clients = acc.clients;
             } else {

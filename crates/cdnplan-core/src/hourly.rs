@@ -85,8 +85,8 @@ impl HourlyProfile {
             return;
         }
         let e = self.hours.entry(hour_start(unix_s)).or_default();
-        e.requests += requests;
-        e.bytes += bytes;
+        e.requests = e.requests.saturating_add(requests);
+        e.bytes = e.bytes.saturating_add(bytes);
     }
 
     /// Folds `other` into `self`, hour by hour.

@@ -248,7 +248,13 @@ pub(crate) fn optimise_impl(
                 hint: known(problem.nodes.iter().map(|n| n.id.as_str())),
             });
         };
-        if node.active && forbidden_country(node.country) {
+        if !node.active {
+            return Err(Error::Contradiction(format!(
+                "node {id} is pinned but inactive (no endpoint or not distributing): it takes \
+                 no part in the plan, so pinning it has no effect; unpin it"
+            )));
+        }
+        if forbidden_country(node.country) {
             return Err(Error::Contradiction(format!(
                 "node {id} is pinned but stands in forbidden country {}",
                 node.country.map(|c| c.to_string()).unwrap_or_default()
@@ -279,6 +285,30 @@ pub(crate) fn optimise_impl(
     candidates.sort_by(|a, b| a.id.cmp(&b.id));
 
     let n_active = active.len();
+    if candidates.is_empty() && (rc.max_moves > 0 || rc.add > 0) {
+        return Err(Error::Infeasible(format!(
+            "no candidate site is left: {} sites given, every one excluded by the forbidden \
+             sites, countries or providers, so no node can move or be added",
+            problem.sites.len()
+        )));
+    }
+    if rc.add > candidates.len() {
+        return Err(Error::Infeasible(format!(
+            "add = {} but only {} candidate sites are left after the exclusions",
+            rc.add,
+            candidates.len()
+        )));
+    }
+    if let Objective::Redundancy { k, .. } = objective {
+        let p = (n_active + rc.add).saturating_sub(rc.remove);
+        if *k > p {
+            return Err(Error::Infeasible(format!(
+                "redundancy k = {k}: the {k}-th nearest node cannot exist with {p} nodes"
+            )));
+        }
+    }
+    // Moving more nodes than are active is moving all of them.
+    let max_moves = rc.max_moves.min(n_active);
     if rc.remove > n_active {
         return Err(Error::Infeasible(format!(
             "remove = {} but only {n_active} nodes are active",
@@ -295,7 +325,7 @@ pub(crate) fn optimise_impl(
     let must_move: Vec<usize> = (0..n_active)
         .filter(|&k| forbidden_country(active[k].country))
         .collect();
-    let max_closed = rc.max_moves + rc.remove;
+    let max_closed = max_moves + rc.remove;
     if must_move.len() > max_closed {
         let ids: Vec<&str> = must_move.iter().map(|&k| active[k].id.as_str()).collect();
         return Err(Error::Infeasible(format!(
@@ -350,7 +380,7 @@ pub(crate) fn optimise_impl(
     };
 
     // The main solve gets half the time when a curve follows.
-    let curve_budgets: Vec<usize> = (0..rc.max_moves)
+    let curve_budgets: Vec<usize> = (0..max_moves)
         .filter(|&k| k + rc.remove >= must_move.len())
         .collect();
     let main_share = if curve_budgets.is_empty() {
@@ -360,7 +390,7 @@ pub(crate) fn optimise_impl(
     };
     progress.message("solving the full budget");
     let (main, main_cap) = solve_one(
-        &constraints_for(rc.max_moves),
+        &constraints_for(max_moves),
         &options.clone().time_limit(main_share),
     )?;
     let mut assigned: Vec<crate::solve::capacity::CapacitatedSolution> =
@@ -384,16 +414,16 @@ pub(crate) fn optimise_impl(
         };
         per_budget.insert(k, s);
     }
-    per_budget.insert(rc.max_moves, main);
+    per_budget.insert(max_moves, main);
     monotone(&mut per_budget);
-    let solution = per_budget[&rc.max_moves].clone();
+    let solution = per_budget[&max_moves].clone();
     // The mean-RTT view of a plan: exact for the mean RTT, else the plan's own mean RTT and
     // the trivial bound.
     let mean_rtt = *objective == Objective::MeanRtt;
     let trivial = if mean_rtt {
         0.0
     } else {
-        Problem::new(&instance, &constraints_for(rc.max_moves))?.trivial_bound()
+        Problem::new(&instance, &constraints_for(max_moves))?.trivial_bound()
     };
     let mean_of = |s: &Solution| {
         if mean_rtt {
@@ -451,7 +481,7 @@ pub(crate) fn optimise_impl(
         });
         prev_mean = after;
     }
-    let curve = (0..=rc.max_moves)
+    let curve = (0..=max_moves)
         .filter_map(|k| {
             let s = per_budget.get(&k)?;
             Some(CurvePoint {

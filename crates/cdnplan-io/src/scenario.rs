@@ -393,7 +393,7 @@ pub struct ReassignInput {
     /// Whether `plan` adds the reassignment (only when `[network] topology` is given).
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Per-bag calls per `utility.batch`.
+    /// Per-bag calls per group of the checklist (each call is its own transaction).
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
     /// When the topology lists no bags, assume this many channel bags on every operated
@@ -453,6 +453,15 @@ impl ReassignInput {
             return Err(Error::Config(
                 "[reassign] batch_size = 0: must be at least 1".into(),
             ));
+        }
+        if let Some(n) = self.assume_bags
+            && n > cdnplan_core::reassign::MAX_ASSUMED_BAGS
+        {
+            return Err(Error::Config(format!(
+                "[reassign] assume_bags = {n}: at most {} bags can be assumed (each is \
+                 replayed call by call; import the real bags from an indexer instead)",
+                cdnplan_core::reassign::MAX_ASSUMED_BAGS
+            )));
         }
         for (id, gb) in &self.cache_gb {
             if !(gb.is_finite() && *gb > 0.0) {
@@ -792,11 +801,14 @@ impl Scenario {
             _ => {}
         }
         self.latency.model()?;
-        if !(self.solver.time_limit_s.is_finite() && self.solver.time_limit_s > 0.0) {
+        let t = self.solver.time_limit_s;
+        if t.is_nan() || t <= 0.0 {
             return Err(Error::Config(format!(
-                "[solver] time_limit_s = {}: must be a positive number of seconds",
-                self.solver.time_limit_s
+                "[solver] time_limit_s = {t}: must be a positive number of seconds"
             )));
+        }
+        if let Err(e) = cdnplan_core::solve::time_limit_from_secs(t) {
+            return Err(Error::Config(format!("[solver] time_limit_s = {e}")));
         }
         self.reassign.check()?;
         self.objective.to_core()?;
@@ -825,8 +837,11 @@ impl Scenario {
     }
 
     /// The solve time limit.
+    /// A value outside what [`Scenario::validate`] accepts saturates at
+    /// [`MAX_TIME_LIMIT`](cdnplan_core::solve::MAX_TIME_LIMIT) (or zero).
     pub fn time_limit(&self) -> std::time::Duration {
-        std::time::Duration::from_secs_f64(self.solver.time_limit_s)
+        let max = cdnplan_core::solve::MAX_TIME_LIMIT;
+        std::time::Duration::try_from_secs_f64(self.solver.time_limit_s).map_or(max, |t| t.min(max))
     }
 
     fn resolve_paths(&mut self, base: &Path) {

@@ -103,14 +103,19 @@ pub fn plan_reassignment(
     })
 }
 
+/// The most bags [`assume_bags`] creates: every assumed bag is replayed call by call, so a
+/// million of them would take gigabytes; larger what-ifs are refused up front.
+pub const MAX_ASSUMED_BAGS: u64 = 100_000;
+
 /// Fills a topology that has no bag data with `count` assumed channel bags
 /// (`dynamic:channel:1..=count`), each held by every distributing bucket that has an ACTIVE
 /// operator — the layout a policy of one bucket per operated family produces — and sets the
 /// Channel policy and the per-bag limit to match. Bags get `size_bytes` each when given.
-/// Does nothing when the topology already has bags. For what-if plans on snapshots whose bag
+/// Does nothing when the topology already has bags; creates at most [`MAX_ASSUMED_BAGS`]. For what-if plans on snapshots whose bag
 /// list is unknown (such as the shipped January 2023 mainnet topology); say so in any report.
 pub fn assume_bags(topology: &mut Topology, count: u64, size_bytes: Option<u64>) {
     use crate::topology::{Bag, BagId, DynamicBagType, OperatorStatus};
+    let count = count.min(MAX_ASSUMED_BAGS);
     if !topology.bags.is_empty() || count == 0 {
         return;
     }

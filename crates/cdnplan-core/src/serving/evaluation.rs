@@ -164,9 +164,9 @@ struct Group<'a> {
 
 impl<'a> Group<'a> {
     fn add(&mut self, cell: &crate::demand::DemandCell, s: &'a CellService) {
-        self.requests += cell.requests;
-        self.bytes += cell.bytes;
-        self.unique_clients += cell.unique_clients;
+        self.requests = self.requests.saturating_add(cell.requests);
+        self.bytes = self.bytes.saturating_add(cell.bytes);
+        self.unique_clients = self.unique_clients.saturating_add(cell.unique_clients);
         self.weight += s.weight;
         self.weighted_rtt += s.weight * s.rtt_ms;
         self.cells += 1;

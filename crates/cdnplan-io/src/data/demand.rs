@@ -57,9 +57,9 @@ pub fn load_demand(path: &Path) -> Result<Demand> {
             location: r.point()?,
             country: r.opt_country("country")?,
             continent,
-            requests: r.u64("requests")?,
-            bytes: r.opt_u64("bytes")?.unwrap_or(0),
-            unique_clients: r.opt_u64("unique_clients")?.unwrap_or(0),
+            requests: count(r, "requests")?.unwrap_or(0),
+            bytes: count(r, "bytes")?.unwrap_or(0),
+            unique_clients: count(r, "unique_clients")?.unwrap_or(0),
         })
     })?;
     let kind = infer_kind(&cells);
@@ -67,6 +67,24 @@ pub fn load_demand(path: &Path) -> Result<Demand> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A count column: a whole number up to [`MAX_COUNT`](cdnplan_core::demand::MAX_COUNT);
+/// `requests` must be present.
+fn count(r: &table::Row<'_>, field: &str) -> Result<Option<u64>> {
+    let v = if field == "requests" {
+        Some(r.u64(field)?)
+    } else {
+        r.opt_u64(field)?
+    };
+    match v {
+        Some(v) if v > cdnplan_core::demand::MAX_COUNT => Err(r.error(
+            field,
+            "must be at most 9007199254740992 (2^53, where counts stop being exact)",
+            &v.to_string(),
+        )),
+        v => Ok(v),
+    }
 }
 
 fn infer_kind(cells: &[DemandCell]) -> CellKind {

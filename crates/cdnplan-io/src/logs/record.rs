@@ -240,7 +240,21 @@ fn parse_timestamp(c: Option<&Cap<'_>>) -> Result<i64, Bad> {
     }
 }
 
+/// A response size: a whole number of bytes up to [`MAX_COUNT`](cdnplan_core::demand::MAX_COUNT)
+/// (a larger one is no real response and would overflow the sums).
 fn parse_bytes(c: Option<&Cap<'_>>) -> Result<Option<u64>, Bad> {
+    let bytes = parse_byte_count(c)?;
+    match (bytes, c) {
+        (Some(b), Some(c)) if b > cdnplan_core::demand::MAX_COUNT => Err(Bad::new(
+            Slot::Bytes,
+            "a byte count above 2^53 (9 PB in one response)",
+            Some(c.show()),
+        )),
+        _ => Ok(bytes),
+    }
+}
+
+fn parse_byte_count(c: Option<&Cap<'_>>) -> Result<Option<u64>, Bad> {
     let bad = |c: &Cap<'_>| Bad::new(Slot::Bytes, "not a byte count", Some(c.show()));
     match c {
         None => Ok(None),

@@ -1,0 +1,150 @@
+//! Absurd sizes, times and counts: refused up front with the limit named, clamped where the
+//! meaning is plain, never a panic, an overflow or an out-of-memory kill.
+
+use crate::util::{default_scenario, gzip_lines, snapshot_lines};
+
+clitest!(
+    a_huge_time_limit_flag_is_refused_not_a_panic,
+    |_dir, cmd| {
+        let run = cmd
+            .args(["plan", "--time-limit", "1e30", "--no-reassign"])
+            .fails();
+        contains!(
+            run.error(),
+            "--time-limit 1000000000000000000000000000000: expected a number of seconds from 0 to 604800 (a week)"
+        );
+    }
+);
+
+clitest!(
+    a_huge_time_limit_in_the_scenario_names_the_setting,
+    |dir, cmd| {
+        dir.create(
+            "scenario.toml",
+            default_scenario(|t| t.replace("time_limit_s = 60", "time_limit_s = 1e30")),
+        );
+        let run = cmd.args(["plan", "scenario.toml"]).fails();
+        contains!(
+            run.error(),
+            "[solver] time_limit_s = 1000000000000000000000000000000: expected a number of seconds from 0 to 604800"
+        );
+    }
+);
+
+clitest!(a_bench_time_limit_beyond_a_week_is_refused, |_dir, cmd| {
+    let run = cmd
+        .args(["bench", "synthetic", "--time-limit", "inf"])
+        .fails();
+    contains!(
+        run.error(),
+        "--time-limit inf: expected a number of seconds"
+    );
+});
+
+clitest!(
+    a_count_above_two_to_the_53_in_a_demand_csv_names_line_and_field,
+    |dir, cmd| {
+        dir.create(
+            "demand.csv",
+            "id,lat,lon,requests\nDE,51,10,10\nFR,46,2,18446744073709551615\n",
+        );
+        let run = cmd.args(["evaluate", "--demand", "demand.csv"]).fails();
+        contains!(run.error(), "demand.csv:3");
+        contains!(run.error(), "requests");
+        contains!(run.error(), "at most 9007199254740992");
+    }
+);
+
+clitest!(
+    a_response_size_of_u64_max_in_a_log_is_a_bad_field,
+    |dir, cmd| {
+        let mut lines = snapshot_lines(5);
+        lines[2] = lines[2].replacen(
+            r#""content-length":"#,
+            r#""content-length":"18446744073709551615","x":"#,
+            1,
+        );
+        dir.create("big.ndjson.gz", gzip_lines(&lines));
+        let run = cmd.args(["demand", "big.ndjson.gz"]).fails();
+        contains!(run.error(), "big.ndjson.gz:3");
+        contains!(run.error(), "above 2^53");
+    }
+);
+
+clitest!(
+    more_moves_than_nodes_means_every_node_may_move,
+    |dir, cmd| {
+        // u64::MAX moves used to collect 0..max_moves into memory (an OOM kill).
+        let run = cmd
+            .args(["plan", "--method", "heuristic", "--no-reassign"])
+            .args(["--max-moves", "18446744073709551615", "--time-limit", "5"])
+            .args(["--out", "many"])
+            .ok();
+        contains!(run.stdout, "Moving");
+        assert!(dir.join("many/plan.json").is_file());
+    }
+);
+
+clitest!(assumed_bags_beyond_the_cap_are_refused, |_dir, cmd| {
+    let run = cmd.args(["reassign", "--assume-bags", "1000000"]).fails();
+    contains!(run.error(), "assume_bags = 1000000: at most 100000 bags");
+});
+
+clitest!(
+    a_synthetic_instance_beyond_memory_is_refused_with_the_size,
+    |_dir, cmd| {
+        let run = cmd
+            .args([
+                "bench",
+                "synthetic",
+                "--clients",
+                "100000000",
+                "--sites",
+                "100000",
+            ])
+            .fails();
+        contains!(
+            run.error(),
+            "100000000 clients × 100000 sites would need about"
+        );
+        contains!(run.error(), "GB");
+    }
+);
+
+clitest!(
+    forbidding_every_provider_says_no_site_is_left,
+    |_dir, cmd| {
+        let sites = std::fs::read_to_string(crate::util::data("sites.csv")).unwrap();
+        let mut providers: Vec<&str> = sites
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(1))
+            .collect();
+        providers.sort_unstable();
+        providers.dedup();
+        cmd.args(["plan", "--no-reassign"]);
+        for p in providers {
+            cmd.args(["--forbid-provider", p]);
+        }
+        let run = cmd.fails();
+        contains!(run.error(), "no candidate site is left");
+    }
+);
+
+clitest!(
+    a_redundancy_k_above_the_node_count_is_refused,
+    |_dir, cmd| {
+        let run = cmd
+            .args(["plan", "--no-reassign", "--objective", "redundancy"])
+            .args(["--threshold-ms", "150", "--redundancy-k", "100"])
+            .fails();
+        contains!(run.error(), "redundancy k = 100");
+    }
+);
+
+clitest!(pinning_an_inactive_node_is_refused, |_dir, cmd| {
+    let run = cmd
+        .args(["plan", "--no-reassign", "--pin", "worker-6"])
+        .fails();
+    contains!(run.error(), "node worker-6 is pinned but inactive");
+});
