@@ -128,7 +128,7 @@ pub(crate) fn write_families(out: &mut String, r: &ReassignmentSummary) -> std::
     )?;
     writeln!(
         out,
-        "| Bags moved | {} of {}{} ({} per-bag calls in {} batches) |",
+        "| Bags moved | {} of {}{} ({} per-bag calls in {} groups) |",
         c.bags_moved,
         r.bags,
         match r.assumed_bags {
@@ -226,7 +226,7 @@ mod tests {
             report.contains("1 changes family: `nbg.example`"),
             "{report}"
         );
-        assert!(report.contains("| Bags moved | 5 of 5, 5 assumed: the topology lists none (10 per-bag calls in 2 batches) |"), "{report}");
+        assert!(report.contains("| Bags moved | 5 of 5, 5 assumed: the topology lists none (10 per-bag calls in 2 groups) |"), "{report}");
         // The section is the only difference.
         let base = report_markdown(&plan, &demand);
         let start = report.find("## Families and buckets").unwrap();

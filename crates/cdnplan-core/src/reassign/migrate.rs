@@ -28,7 +28,9 @@ use super::sim::Chain;
 use crate::error::{Error, Result};
 use crate::topology::{BagId, BucketId, FamilyId, Topology};
 
-/// Default number of per-bag calls in one `utility.batch` (Colossus uses 100).
+/// Default number of per-bag calls in one group of the checklist. Groups pace and review the
+/// work; they are not batched on chain: `joystream-distributor leader:update-bag` submits one
+/// transaction per call.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 /// The phases of a migration, in order.
@@ -103,9 +105,10 @@ pub struct Cost {
     pub operator_calls: usize,
     /// Of the lead's calls, the per-bag `update_distribution_buckets_for_bag` calls.
     pub per_bag_calls: usize,
-    /// Batches the per-bag calls are grouped into.
+    /// Groups the per-bag calls are listed in (for pacing and review, not on-chain batches).
     pub batches: usize,
-    /// Transactions the lead submits when each batch is one `utility.batch`.
+    /// Transactions the lead submits: one per call, as the distributor CLI sends each command
+    /// as its own extrinsic.
     pub lead_transactions: usize,
     /// Bags whose set of buckets changes.
     pub bags_moved: usize,
@@ -126,12 +129,12 @@ impl Cost {
     /// let c = Cost { lead_calls: 26, operator_calls: 2, lead_transactions: 26, ..Cost::default() };
     /// assert_eq!(
     ///     c.calls_summary(),
-    ///     "28 calls: 26 by the lead (0 per-bag calls in 0 batches; 26 lead transactions), 2 by operators"
+    ///     "28 calls: 26 by the lead (0 per-bag calls in 0 groups; 26 lead transactions, one per call), 2 by operators"
     /// );
     /// ```
     pub fn calls_summary(&self) -> String {
         format!(
-            "{} calls: {} by the lead ({} per-bag calls in {} batches; {} lead transactions), {} by operators",
+            "{} calls: {} by the lead ({} per-bag calls in {} groups; {} lead transactions, one per call), {} by operators",
             self.calls(),
             self.lead_calls,
             self.per_bag_calls,
@@ -682,7 +685,8 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
             cost.per_bag_calls += 1;
         }
     }
-    cost.lead_transactions = cost.lead_calls - cost.per_bag_calls + cost.batches;
+    // `leader:update-bag` and every other distributor command submit one extrinsic each.
+    cost.lead_transactions = cost.lead_calls;
     Ok(Migration {
         items: b.items,
         batch_size,

@@ -25,7 +25,7 @@ pub fn markdown(r: &Reassignment, title: &str) -> String {
     let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
-        "{}; batches of up to {} calls, each one `utility.batch` transaction. {}. Replayed on the runtime-rules simulator: every call legal, no bag lost a region it was served in ({} bag–region pairs checked after each call), end state equals the target.\n",
+        "{}; per-bag calls listed in groups of up to {} (each `leader:update-bag` is its own transaction: nothing is batched on chain). {}. Replayed on the runtime-rules simulator: every call legal, no bag lost a region it was served in ({} bag–region pairs checked after each call), end state equals the target.\n",
         c.calls_summary(),
         r.migration.batch_size,
         c.bags_summary(),
@@ -104,7 +104,7 @@ pub fn markdown(r: &Reassignment, title: &str) -> String {
                             .iter()
                             .filter(|i| matches!(i, Item::Call { batch: Some(x), .. } if x == n))
                             .count();
-                        let _ = writeln!(s, "- batch {n} ({size} calls, one `utility.batch`):");
+                        let _ = writeln!(s, "- group {n} ({size} calls, one transaction each):");
                     }
                     batch = *b;
                 }

@@ -457,7 +457,14 @@ impl Chain {
                 if add.is_empty() && remove.is_empty() {
                     return Err(E::DistributionBucketIdCollectionsAreEmpty.into());
                 }
-                let state = self.bags.get(bag).ok_or(E::DynamicBagDoesntExist)?;
+                // The runtime checks only dynamic bags for existence: a static bag always
+                // exists, with no buckets until its first update creates the record.
+                let unseen = BagState::default();
+                let state = match self.bags.get(bag) {
+                    Some(state) => state,
+                    None if !bag.is_dynamic() => &unseen,
+                    None => return Err(E::DynamicBagDoesntExist.into()),
+                };
                 if !self.families.contains_key(family) {
                     return Err(E::DistributionBucketFamilyDoesntExist.into());
                 }
@@ -487,7 +494,7 @@ impl Chain {
                         return Err(E::DistributionBucketIsBoundToBag.into());
                     }
                 }
-                let state = self.bags.get_mut(bag).ok_or(E::DynamicBagDoesntExist)?;
+                let state = self.bags.entry(bag.clone()).or_default();
                 for i in remove {
                     state.buckets.remove(&BucketId::new(family.0, *i));
                 }
@@ -693,6 +700,16 @@ mod tests {
             *bag = BagId::Channel(42);
         }
         fails(&mut c, other, E::DynamicBagDoesntExist);
+        // A static bag the chain has never touched exists, with no buckets.
+        let mut wg = bag_update(0, &[0], &[]);
+        if let Call::UpdateDistributionBucketsForBag { bag, .. } = &mut wg {
+            *bag = BagId::WorkingGroup("storageWorkingGroup".into());
+        }
+        c.apply(&wg).unwrap();
+        assert_eq!(
+            c.bags[&BagId::WorkingGroup("storageWorkingGroup".into())].buckets,
+            BTreeSet::from([BucketId::new(0, 0)])
+        );
         c.apply(&bag_update(1, &[0], &[])).unwrap();
         c.apply(&Call::UpdateDistributionBucketsPerBagLimit { limit: 1 })
             .unwrap();

@@ -47,7 +47,8 @@ use crate::topology::{
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ReassignOptions {
-    /// Per-bag calls per `utility.batch` (default 100).
+    /// Per-bag calls per group of the checklist (default 100; each call is its own
+    /// transaction).
     pub batch_size: usize,
     /// Delete buckets that have no active operator and no pending invitation (default true).
     pub delete_idle_buckets: bool,
