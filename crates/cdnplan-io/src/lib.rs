@@ -11,6 +11,7 @@
 //! * [`data`]: the shipped data (sites, countries, Joystream topologies, snapshots).
 //! * [`scenario`]: TOML scenario files; [`capacity`]: their `[capacity]` section.
 //! * [`output`]: atomic file writing.
+//! * [`redact`]: the one redaction of URLs, server answers and secrets in messages.
 //! * [`synth`]: deterministic synthetic request logs (benchmarks, the shipped snapshot).
 
 #![deny(missing_docs)]
@@ -25,7 +26,10 @@ pub mod geoip;
 pub mod graphql;
 pub mod logs;
 pub mod output;
+pub mod redact;
 pub mod scenario;
 pub mod synth;
+#[cfg(test)]
+mod testserver;
 
 pub use error::{Error, Result};

@@ -17,8 +17,9 @@ use elasticsearch::http::{Method, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::config::{EsAuth, EsConnection, scrub};
+use super::config::{EsAuth, EsConnection};
 use super::error::EsError;
+use crate::redact::Redactor;
 
 /// Which search engine answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,10 +99,11 @@ pub(crate) struct Stats {
 pub(crate) struct Inner {
     transport: Transport,
     pub(crate) display: String,
-    secrets: Vec<String>,
+    pub(crate) redactor: Redactor,
     retries: u32,
     backoff_ms: u64,
     timeout: Duration,
+    max_body_bytes: u64,
     pub(crate) stats: Stats,
 }
 
@@ -132,10 +134,11 @@ impl EsClient {
         let inner = Arc::new(Inner {
             transport,
             display: conn.display(),
-            secrets: conn.secrets(),
+            redactor: conn.redactor(),
             retries: conn.retries,
             backoff_ms: conn.backoff_ms.max(1),
             timeout: Duration::from_secs_f64(conn.timeout_secs.clamp(0.05, 3600.0)),
+            max_body_bytes: conn.max_body_bytes.max(1),
             stats: Stats::default(),
         });
         let root = rt.block_on(inner.call_json(Method::Get, "/", &[], None, true))?;
@@ -218,7 +221,8 @@ impl EsClient {
 }
 
 fn build_transport(conn: &EsConnection) -> Result<Transport, EsError> {
-    let err = |e: &dyn std::fmt::Display| EsError::Config(scrub(&e.to_string(), &conn.secrets()));
+    let redactor = conn.redactor();
+    let err = |e: &dyn std::fmt::Display| EsError::Config(redactor.redact(&e.to_string()));
     let mut builder = if let Some(id) = &conn.cloud_id {
         TransportBuilder::new(CloudConnectionPool::new(id).map_err(|e| err(&e))?)
     } else {
@@ -261,7 +265,7 @@ fn build_transport(conn: &EsConnection) -> Result<Transport, EsError> {
             EsError::Config(format!(
                 "{}: not a PEM certificate: {}",
                 path.display(),
-                scrub(&e.to_string(), &conn.secrets())
+                redactor.redact(&e.to_string())
             ))
         })?;
         builder = builder.cert_validation(CertificateValidation::Full(cert));
@@ -300,11 +304,27 @@ impl Inner {
     }
 
     pub(crate) fn json(&self, bytes: &[u8], method: &str, path: &str) -> Result<Value, EsError> {
-        serde_json::from_slice(bytes).map_err(|e| EsError::Protocol {
+        serde_json::from_slice(bytes)
+            .map_err(|e| self.unreadable(bytes, method, path, &format!("not JSON: {e}")))
+    }
+
+    /// [`EsError::Protocol`] for an answer that cannot be read: why, and a short redacted
+    /// excerpt of it.
+    pub(crate) fn unreadable(
+        &self,
+        bytes: &[u8],
+        method: &str,
+        path: &str,
+        why: &dyn std::fmt::Display,
+    ) -> EsError {
+        EsError::Protocol {
             url: self.display.clone(),
             request: format!("{method} {path}"),
-            reason: format!("not JSON: {e}"),
-        })
+            reason: format!(
+                "unreadable answer ({why}); it begins {:?}",
+                self.redactor.excerpt(bytes, 200)
+            ),
+        }
     }
 
     /// Sends a request and returns the answer's body, retrying 429, 5xx, timeouts and dropped
@@ -364,7 +384,7 @@ impl Inner {
             )
             .await;
         let transport_failure = |e: &elasticsearch::Error| {
-            let why = scrub(&error_chain(e), &self.secrets);
+            let why = self.redactor.redact(&error_chain(e));
             let why = if e.is_timeout() {
                 format!("timed out after {:?} ({why})", self.timeout)
             } else {
@@ -381,10 +401,28 @@ impl Inner {
             Err(e) => return transport_failure(&e),
         };
         let status = resp.status_code().as_u16();
+        let too_large = || {
+            Attempt::Fail(EsError::TooLarge {
+                url: self.display.clone(),
+                request: format!("{} {path}", method_name(method)),
+                limit: self.max_body_bytes,
+            })
+        };
+        // A declared length over the cap fails before a byte is read; an undeclared one
+        // (chunked or compressed) is checked once read, within the request timeout.
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body_bytes)
+        {
+            return too_large();
+        }
         let bytes = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => return transport_failure(&e),
         };
+        if bytes.len() as u64 > self.max_body_bytes {
+            return too_large();
+        }
         self.stats
             .bytes_received
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -392,7 +430,7 @@ impl Inner {
             return Attempt::Done(bytes.to_vec());
         }
         let (ty, reason) = error_reason(&bytes);
-        let reason = scrub(&reason, &self.secrets);
+        let reason = self.redactor.redact(&reason);
         if status == 429 || status == 503 || (idempotent && matches!(status, 500 | 502 | 504)) {
             return Attempt::Retry(format!("{status} {reason}"));
         }
@@ -553,6 +591,94 @@ mod tests {
             let d = backoff(200, attempt).as_secs_f64() * 1000.0;
             let full = (200.0 * 2f64.powi(attempt as i32 - 1)).min(10_000.0);
             assert!(d >= full * 0.5 - 1e-6 && d < full + 1e-6, "{attempt}: {d}");
+        }
+    }
+
+    use crate::es::Secret;
+    use crate::redact::base64;
+    use crate::testserver::{reply, serve};
+    use std::io::Write;
+
+    /// Row 8 of issue 15: a 401 whose body echoes the `Authorization` header shows no
+    /// credential, in none of the forms it travels in.
+    #[test]
+    fn a_401_echoing_the_credentials_is_redacted() {
+        let url = serve(|req, s| {
+            let auth = req.header("authorization").unwrap_or_default();
+            let reason = format!("unable to authenticate with [{auth}]");
+            let body =
+                serde_json::json!({"error": {"type": "security_exception", "reason": reason}});
+            reply(s, 401, &body.to_string());
+        });
+        let basic = EsAuth::Basic {
+            username: "elastic".into(),
+            password: Secret::new("hunter2pw"),
+        };
+        let pair = "keyid:k3ysecret";
+        for (auth, leaks) in [
+            (
+                basic,
+                vec!["hunter2pw".to_string(), base64(b"elastic:hunter2pw")],
+            ),
+            (
+                EsAuth::ApiKey(Secret::new(pair)),
+                vec!["k3ysecret".into(), base64(pair.as_bytes())],
+            ),
+            (
+                EsAuth::ApiKey(Secret::new(base64(pair.as_bytes()))),
+                vec!["k3ysecret".into(), base64(pair.as_bytes())],
+            ),
+            (
+                EsAuth::Bearer(Secret::new("t0kenvalue")),
+                vec!["t0kenvalue".into()],
+            ),
+        ] {
+            let conn = EsConnection::url(&url).unwrap().auth(auth).retries(0);
+            let e = EsClient::connect(&conn).unwrap_err().to_string();
+            assert!(e.contains("401 unauthorized") && e.contains("***"), "{e}");
+            for leak in leaks {
+                assert!(!e.contains(&leak), "{leak} in {e}");
+            }
+        }
+    }
+
+    /// Row 11: an answer over `max_body_bytes` fails naming the limit: a declared length
+    /// before a byte of the body is read, an undeclared one once read.
+    #[test]
+    fn oversized_answers_fail_naming_the_limit() {
+        let declared = serve(|_, s| {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\n");
+            let spaces = vec![b' '; 1 << 16];
+            while s.write_all(&spaces).is_ok() {}
+        });
+        let chunked = serve(|_, s| {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+            let chunk = format!("10000\r\n{}\r\n", " ".repeat(1 << 16));
+            for _ in 0..32 {
+                if s.write_all(chunk.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            let _ = s.write_all(b"0\r\n\r\n");
+        });
+        for url in [declared, chunked] {
+            let conn = EsConnection::url(&url)
+                .unwrap()
+                .max_body_bytes(1 << 20)
+                .retries(0);
+            let e = EsClient::connect(&conn).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    EsError::TooLarge {
+                        limit: 1_048_576,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+            let e = e.to_string();
+            assert!(e.contains("GET /") && e.contains("`max_body_bytes`"), "{e}");
         }
     }
 

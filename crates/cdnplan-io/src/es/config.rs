@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::error::EsError;
+use crate::redact::{Redactor, percent_decode};
 
 /// A credential that never prints.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -99,7 +100,13 @@ pub struct EsConnection {
     pub retries: u32,
     /// First retry delay, milliseconds; doubles per retry up to 10 s, with jitter (default 200).
     pub backoff_ms: u64,
+    /// The largest answer read, bytes (default [`DEFAULT_MAX_BODY_BYTES`], 256 MiB): a
+    /// larger one fails with [`EsError::TooLarge`] instead of filling memory.
+    pub max_body_bytes: u64,
 }
+
+/// The default cap on one answer's size: 256 MiB, some 50 times a 10,000-document page.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 << 20;
 
 impl Default for EsConnection {
     fn default() -> Self {
@@ -112,6 +119,7 @@ impl Default for EsConnection {
             timeout_secs: 30.0,
             retries: 6,
             backoff_ms: 200,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -138,28 +146,6 @@ fn split_userinfo(url: &str) -> Result<(String, Option<(String, Secret)>), EsErr
     let _ = u.set_username("");
     let _ = u.set_password(None);
     Ok((u.to_string(), creds))
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        if b[i] == b'%'
-            && let Some(v) = hex
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl EsConnection {
@@ -223,6 +209,12 @@ impl EsConnection {
     /// Sets the first retry delay in milliseconds.
     pub fn backoff_ms(mut self, ms: u64) -> Self {
         self.backoff_ms = ms;
+        self
+    }
+
+    /// Sets the largest answer read, in bytes.
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.max_body_bytes = bytes;
         self
     }
 
@@ -302,16 +294,23 @@ impl EsConnection {
             .join(",")
     }
 
-    /// The secret strings, to scrub from any text that leaves the library.
-    pub(crate) fn secrets(&self) -> Vec<String> {
-        let mut v = Vec::new();
+    /// The redaction of any text that leaves the library: the credentials in every form
+    /// they travel in (as written, percent-encoded, inside an `Authorization` header).
+    pub fn redactor(&self) -> Redactor {
+        let mut r = Redactor::new();
         match &self.auth {
             EsAuth::None => {}
-            EsAuth::Basic { password, .. } => v.push(password.0.clone()),
-            EsAuth::ApiKey(k) | EsAuth::Bearer(k) => v.push(k.0.clone()),
+            EsAuth::Basic { username, password } => {
+                r.basic(username, &password.0);
+            }
+            EsAuth::ApiKey(k) => {
+                r.api_key(&k.0);
+            }
+            EsAuth::Bearer(t) => {
+                r.secret(&t.0);
+            }
         }
-        v.retain(|s| s.len() >= 3);
-        v
+        r
     }
 }
 
@@ -326,17 +325,6 @@ pub(crate) fn display_url(url: &str) -> String {
         ),
         Err(_) => "<bad URL>".into(),
     }
-}
-
-/// Replaces every secret in `text` with `***`.
-pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut t = text.to_string();
-    for s in secrets {
-        if t.contains(s.as_str()) {
-            t = t.replace(s.as_str(), "***");
-        }
-    }
-    t
 }
 
 #[cfg(test)]
@@ -394,6 +382,5 @@ mod tests {
             Err(EsError::Config(_))
         ));
         assert!(matches!(EsConnection::url(" , "), Err(EsError::Config(_))));
-        assert_eq!(scrub("a hunter2 b", &["hunter2".into()]), "a *** b");
     }
 }

@@ -95,6 +95,18 @@ pub enum EsError {
         /// Whole runs tried.
         attempts: u32,
     },
+    /// An answer larger than the connection's `max_body_bytes` (default 256 MiB).
+    #[error(
+        "{url}: the answer to {request} is larger than {limit} bytes (the `max_body_bytes` limit); lower the page size, or raise the limit if the cluster is trusted"
+    )]
+    TooLarge {
+        /// Scheme, host and port.
+        url: String,
+        /// What was asked.
+        request: String,
+        /// The limit, bytes.
+        limit: u64,
+    },
     /// The cluster answered something this client cannot read.
     #[error("{url}: unexpected answer to {request}: {reason}")]
     Protocol {

@@ -80,29 +80,50 @@ impl FieldCaps {
     /// Asks `_field_caps` for every field of `index`.
     ///
     /// # Errors
-    /// [`EsError::IndexNotFound`] when the pattern matches nothing, and the client's errors.
+    /// [`EsError::IndexNotFound`] when the pattern matches nothing, [`EsError::Protocol`]
+    /// (with a redacted excerpt) when the answer is not a `_field_caps` answer, and the
+    /// client's errors.
     pub(crate) async fn fetch(inner: &Inner, index: &str) -> Result<FieldCaps, EsError> {
         let path = format!("/{index}/_field_caps");
-        let v = inner
-            .call_json(Method::Get, &path, &[("fields", "*".into())], None, true)
+        let bytes = inner
+            .call_raw(Method::Get, &path, &[("fields", "*".into())], None, true)
             .await?;
+        let v = inner.json(&bytes, "GET", &path)?;
+        // A cluster's answer always has a `fields` object (empty when nothing matches); an
+        // answer without one is not from a cluster that understood the question.
+        let Some(obj) = v.get("fields").and_then(Value::as_object) else {
+            return Err(inner.unreadable(
+                &bytes,
+                "GET",
+                &path,
+                &"no `fields` object: not a _field_caps answer",
+            ));
+        };
+        let shape = if v.get("indices").is_some_and(|i| !i.is_array()) {
+            Some("`indices` is not a list")
+        } else if obj.values().any(|t| !t.is_object()) {
+            Some("a field's types are not an object")
+        } else {
+            None
+        };
+        if let Some(why) = shape {
+            return Err(inner.unreadable(&bytes, "GET", &path, &why));
+        }
         let mut fields = BTreeMap::new();
-        if let Some(obj) = v.get("fields").and_then(Value::as_object) {
-            for (name, types) in obj {
-                if name.starts_with('_') {
-                    continue;
-                }
-                let Some(types) = types.as_object() else {
-                    continue;
-                };
-                let tys: Vec<String> = types
-                    .keys()
-                    .filter(|t| t.as_str() != "object" && t.as_str() != "nested")
-                    .cloned()
-                    .collect();
-                if !tys.is_empty() {
-                    fields.insert(name.clone(), tys);
-                }
+        for (name, types) in obj {
+            if name.starts_with('_') {
+                continue;
+            }
+            let Some(types) = types.as_object() else {
+                continue;
+            };
+            let tys: Vec<String> = types
+                .keys()
+                .filter(|t| t.as_str() != "object" && t.as_str() != "nested")
+                .cloned()
+                .collect();
+            if !tys.is_empty() {
+                fields.insert(name.clone(), tys);
             }
         }
         let no_indices = v
@@ -233,6 +254,61 @@ mod tests {
             fields,
             indices: vec!["logs".into()],
         }
+    }
+
+    /// Row 17 of issue 15: an answer that is not a `_field_caps` answer is reported as such,
+    /// with a redacted excerpt, not as "no index matches".
+    #[test]
+    fn garbage_field_caps_is_an_unreadable_answer() {
+        use crate::es::{EsAuth, EsClient, EsConnection, Secret};
+        use crate::testserver::{reply, serve};
+        let answers = [
+            ("<html>proxy error: hunter2pw</html>", "not JSON"),
+            (r#"{"hello":"world"}"#, "no `fields` object"),
+            (
+                r#"{"fields":{"a":1},"indices":["x"]}"#,
+                "types are not an object",
+            ),
+            (r#"{"fields":{},"indices":"x"}"#, "`indices` is not a list"),
+        ];
+        for (answer, why) in answers {
+            let url = serve(move |req, s| {
+                if !req.path.contains("_field_caps") {
+                    reply(s, 200, r#"{"version":{"number":"8.15.0"}}"#);
+                } else {
+                    reply(s, 200, answer);
+                }
+            });
+            let auth = EsAuth::Basic {
+                username: "u".into(),
+                password: Secret::new("hunter2pw"),
+            };
+            let conn = EsConnection::url(&url).unwrap().auth(auth).retries(0);
+            let client = EsClient::connect(&conn).unwrap();
+            let e = client
+                .block_on(FieldCaps::fetch(client.inner(), "logs"))
+                .unwrap_err();
+            assert!(matches!(e, EsError::Protocol { .. }), "{e}");
+            let e = e.to_string();
+            assert!(
+                e.contains("GET /logs/_field_caps: unreadable answer") && e.contains(why),
+                "{e}"
+            );
+            assert!(!e.contains("hunter2pw") && !e.contains("no index"), "{e}");
+        }
+        // A cluster's answer for a pattern that matches nothing is still that.
+        let url = serve(|req, s| {
+            if !req.path.contains("_field_caps") {
+                reply(s, 200, r#"{"version":{"number":"8.15.0"}}"#);
+            } else {
+                reply(s, 200, r#"{"indices":[],"fields":{}}"#);
+            }
+        });
+        let client = EsClient::connect(&EsConnection::url(&url).unwrap()).unwrap();
+        let e = client
+            .block_on(FieldCaps::fetch(client.inner(), "logs"))
+            .unwrap_err();
+        assert!(matches!(e, EsError::IndexNotFound { .. }), "{e}");
     }
 
     #[test]

@@ -62,7 +62,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use client::{ClusterInfo, Engine, EsClient};
-pub use config::{EsAuth, EsConnection, Secret};
+pub use config::{DEFAULT_MAX_BODY_BYTES, EsAuth, EsConnection, Secret};
 pub use error::EsError;
 
 use crate::error::{Error, Result};

@@ -257,10 +257,10 @@ impl Slice {
     }
 
     fn head(&self, bytes: &[u8], request: &str) -> Result<PageHead, EsError> {
-        serde_json::from_slice(bytes).map_err(|e| EsError::Protocol {
-            url: self.inner.display.clone(),
-            request: request.to_string(),
-            reason: format!("not a _search page: {e}"),
+        serde_json::from_slice(bytes).map_err(|e| {
+            let why = format!("not a _search page: {e}");
+            let (method, path) = request.split_once(' ').unwrap_or(("", request));
+            self.inner.unreadable(bytes, method, path, &why)
         })
     }
 
