@@ -189,6 +189,44 @@ pub struct ElasticsearchInput {
     pub insecure: bool,
 }
 
+/// True when `v` reads as an environment variable's name rather than a credential: letters,
+/// digits and `_`, not starting with a digit, and either with a `_` or in upper case
+/// (`ELASTICSEARCH_API_KEY`, `es_key`, `TOKEN`, but not `aWQ6a2V5` or `deadbeef42`).
+fn looks_like_env_name(v: &str) -> bool {
+    let chars_ok = !v.is_empty()
+        && v.len() <= 100
+        && !v.starts_with(|c: char| c.is_ascii_digit())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    chars_ok && (v.contains('_') || !v.chars().any(|c| c.is_ascii_lowercase()))
+}
+
+/// Values in scenario text that may be credentials written by mistake, to redact from
+/// messages that quote the text: string values of keys naming a password, key, token or
+/// secret, and `*_env` values that are no variable's name.
+fn inline_secrets(text: &str) -> crate::redact::Redactor {
+    let mut r = crate::redact::Redactor::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim().trim_matches('"').to_ascii_lowercase();
+        let value = value.trim().trim_matches(['"', '\'']);
+        let secret_key = [
+            "password", "passwd", "secret", "token", "api_key", "apikey", "bearer",
+        ]
+        .iter()
+        .any(|k| key.contains(k));
+        if secret_key && !(key.ends_with("_env") && looks_like_env_name(value)) {
+            r.secret(value);
+            r.api_key(value);
+        }
+        if let Some(u) = value.split_whitespace().find(|u| u.contains("://")) {
+            r.url(u);
+        }
+    }
+    r
+}
+
 fn default_es_mode() -> String {
     "auto".into()
 }
@@ -285,6 +323,22 @@ impl ElasticsearchInput {
             return bad(
                 "`username`, `api_key_env` and `bearer_env` are alternatives; give one".into(),
             );
+        }
+        for (key, value) in [
+            ("api_key_env", &self.api_key_env),
+            ("bearer_env", &self.bearer_env),
+            ("password_env", &self.password_env),
+        ] {
+            // The value itself is never echoed: it may be the credential, written by mistake.
+            if let Some(v) = value
+                && !looks_like_env_name(v)
+            {
+                return bad(format!(
+                    "{key} does not name an environment variable (letters, digits and `_`, \
+                     such as ELASTICSEARCH_API_KEY): is it the credential itself? Never write \
+                     credentials in a scenario; put it in a variable and name that"
+                ));
+            }
         }
         if self.password_env.is_some() && self.username.is_none() {
             return bad("`password_env` needs `username`".into());
@@ -745,8 +799,9 @@ impl Scenario {
     /// # Errors
     /// [`Error::Config`] naming the position and key of the problem.
     pub fn parse(text: &str) -> Result<Scenario> {
+        // TOML errors quote the offending line: redact what may be a credential in it.
         let s: Scenario = toml::from_str(text)
-            .map_err(|e| Error::Config(e.to_string().trim_end().to_string()))?;
+            .map_err(|e| Error::Config(inline_secrets(text).redact(e.to_string().trim_end())))?;
         s.check()?;
         Ok(s)
     }
@@ -1355,6 +1410,48 @@ countries = "countries.csv"
             let e = Scenario::parse(&text).unwrap_err().to_string();
             assert!(!e.contains("hunter2"), "{e}");
             assert!(e.contains("elasticsearch") || e.contains("password"), "{e}");
+        }
+    }
+
+    /// Row 8 of issue 15: a credential written into the scenario by mistake (an inline
+    /// `password`, a key where a variable's name belongs) is refused without being echoed.
+    #[cfg(feature = "es")]
+    #[test]
+    fn inline_credentials_never_reach_a_message() {
+        let key = "aWQ6a2V5LXNlY3JldA";
+        for (edit, secret) in [
+            (
+                "password_env = \"hunter2pw\"\npassword = \"hunter2pw\"",
+                "hunter2pw",
+            ),
+            (&*format!("password_env = \"{key}\""), key),
+            ("password_env = \"p@ss word!\"", "p@ss word!"),
+        ] {
+            let text = CLUSTER.replace("password_env = \"PLANNER_ES_PASSWORD\"", edit);
+            let e = match Scenario::parse(&text) {
+                Err(e) => e,
+                Ok(s) => s
+                    .elasticsearch
+                    .unwrap()
+                    .connection_from(|_| None)
+                    .unwrap_err(),
+            };
+            let e = e.to_string();
+            assert!(!e.contains(secret), "{secret} in {e}");
+            assert!(e.contains("password"), "{e}");
+        }
+        let mut k = ElasticsearchInput::new("http://a:9200", "x");
+        k.api_key_env = Some(key.into());
+        let e = k.connection_from(|_| None).unwrap_err().to_string();
+        assert!(
+            !e.contains(key) && e.contains("api_key_env does not name an environment variable"),
+            "{e}"
+        );
+        for name in ["ELASTICSEARCH_API_KEY", "es_key", "TOKEN"] {
+            assert!(looks_like_env_name(name), "{name}");
+        }
+        for value in ["aWQ6a2V5", "deadbeef42", "1ABC", "a-b", ""] {
+            assert!(!looks_like_env_name(value), "{value}");
         }
     }
 
