@@ -377,6 +377,10 @@ pub struct TopologySource {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub page_size: usize,
 
+    /// Longest silence from a live indexer before giving up, in seconds [default: 30].
+    #[arg(long, value_name = "SECS", requires = "graphql")]
+    pub read_timeout: Option<f64>,
+
     /// Save the live responses here, for replay with --graphql-file.
     #[arg(long, value_name = "FILE", requires = "graphql")]
     pub save_pages: Option<PathBuf>,

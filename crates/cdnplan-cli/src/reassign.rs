@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, bail};
 use cdnplan_core::reassign::{self, Assessed, ReassignOptions, ReassignRequest};
 use cdnplan_core::topology::{Topology, check::check};
-use cdnplan_io::graphql::{self, Indexer};
+use cdnplan_io::graphql::{self, FetchLimits, Indexer};
 use cdnplan_io::output::{write_atomic, write_reassignment};
 use cdnplan_io::scenario::Scenario;
 
@@ -20,8 +20,24 @@ use crate::progress::Bars;
 fn load_topology(ctx: &Context, src: &TopologySource, fallback: Option<&Path>) -> Result<Topology> {
     if let Some(url) = &src.graphql {
         let indexer: Indexer = src.indexer.parse()?;
-        let (t, saved) = graphql::fetch(url, indexer, src.page_size)
-            .with_context(|| format!("cannot import the topology from {url}"))?;
+        let mut limits = FetchLimits::default();
+        if let Some(secs) = src.read_timeout {
+            let d = std::time::Duration::try_from_secs_f64(secs)
+                .ok()
+                .filter(|d| !d.is_zero() && secs <= 86_400.0)
+                .with_context(|| {
+                    format!(
+                        "--read-timeout {secs}: give a number of seconds above 0, at most 86400"
+                    )
+                })?;
+            limits = limits
+                .read_timeout(d)
+                .request_deadline(limits.request_deadline.max(d));
+        }
+        // The URL may carry user information (basic auth): never print it.
+        let shown = cdnplan_io::redact::strip_userinfo(url);
+        let (t, saved) = graphql::fetch_with(url, indexer, src.page_size, &limits)
+            .with_context(|| format!("cannot import the topology from {shown}"))?;
         if let Some(p) = &src.save_pages {
             write_atomic(p, saved.as_bytes())?;
             info!("saved the indexer's responses to {}", p.display());

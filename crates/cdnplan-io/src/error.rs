@@ -48,6 +48,27 @@ pub enum Error {
     /// A configuration value is wrong (unknown preset, bad mapping, bad scenario key).
     #[error("{0}")]
     Config(String),
+    /// A remote service (a GraphQL indexer) failed, answered an error or something unusable,
+    /// or passed a limit. `url` never carries credentials, and `reason` is redacted.
+    #[error("{url}: {reason}")]
+    Remote {
+        /// The URL, without user information.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A remote service did not answer in time.
+    #[error("{what} {url} within {secs} s (raise the `{setting}` setting if the server is slow)")]
+    Timeout {
+        /// What did not happen ("no answer from", "no connection to", …).
+        what: &'static str,
+        /// The URL, without user information.
+        url: String,
+        /// The limit that ran out, seconds.
+        secs: f64,
+        /// The setting holding that limit (`read_timeout`, `request_deadline`, …).
+        setting: &'static str,
+    },
     /// A core-model error, with the file it came from.
     #[error("{}", path.display())]
     Core {

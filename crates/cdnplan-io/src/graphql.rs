@@ -22,11 +22,10 @@
 //!
 //! Coordinates are `latitude`/`longitude` as published. Operator status `ACTIVE` or `INVITED`.
 
+mod http;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::time::Duration;
 
 use cdnplan_core::geo::{Continent, CountryCode, GeoPoint};
 use cdnplan_core::topology::{
@@ -37,6 +36,8 @@ use cdnplan_core::topology::{
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use http::Endpoint;
+pub use http::FetchLimits;
 
 /// Which indexer a document or a URL speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,31 +396,80 @@ pub fn bags_query(indexer: Indexer, limit: usize, offset: usize) -> String {
     }
 }
 
+/// Queries a live indexer over plain HTTP with the default [`FetchLimits`]; see
+/// [`fetch_with`].
+///
+/// # Errors
+/// As [`fetch_with`].
+pub fn fetch(url: &str, indexer: Indexer, page_size: usize) -> Result<(Topology, String)> {
+    fetch_with(url, indexer, page_size, &FetchLimits::default())
+}
+
 /// Queries a live indexer over plain HTTP: the families query, then the bag pages of
 /// `page_size` until a short page. Returns the topology and the saved document (a JSON array
 /// of the responses, for [`load_graphql`] to replay).
 ///
+/// User information in the URL (`http://user:pass@host/graphql`) is sent as basic auth and
+/// never appears in a message. Each request is bounded by `limits` (connect and read
+/// timeouts, a deadline, a size cap); the import as a whole by a page count and a total size,
+/// and a page that repeats the previous one (a server that ignores `offset`) stops it.
+///
 /// # Errors
 /// [`Error::Config`] for an unsupported URL (only `http://` is spoken: reach an `https://`
-/// indexer through a local proxy, or save its responses and import the file); [`Error::Format`]
-/// (naming the URL) for an HTTP error status or a malformed response.
-pub fn fetch(url: &str, indexer: Indexer, page_size: usize) -> Result<(Topology, String)> {
+/// indexer through a local proxy, or save its responses and import the file);
+/// [`Error::Timeout`] naming the setting that ran out; [`Error::Remote`] (naming the URL
+/// without credentials) for a refused connection, an HTTP error status, a limit exceeded or a
+/// malformed response; [`Error::Format`] or [`Error::Core`] when the responses do not make a
+/// valid topology.
+pub fn fetch_with(
+    url: &str,
+    indexer: Indexer,
+    page_size: usize,
+    limits: &FetchLimits,
+) -> Result<(Topology, String)> {
+    let ep = Endpoint::parse(url)?;
     let page_size = page_size.max(1);
-    let mut pages: Vec<Value> = Vec::new();
-    let first = post_json(url, families_query(indexer))?;
-    pages.push(first);
+    let mut total = 0u64;
+    let mut post = |query: &str| -> Result<Value> {
+        let (v, n) = ep.post_json(query, limits)?;
+        total = total.saturating_add(n);
+        if total > limits.max_total_bytes {
+            return Err(ep.remote(format!(
+                "the answers together are larger than {} bytes (the `max_total_bytes` limit)",
+                limits.max_total_bytes
+            )));
+        }
+        Ok(v)
+    };
+    let mut pages: Vec<Value> = vec![post(families_query(indexer))?];
     let key = match indexer {
         Indexer::Hydra => "storageBags",
         Indexer::Squid => "distributionBucketBags",
     };
     let mut offset = 0;
-    loop {
-        let page = post_json(url, &bags_query(indexer, page_size, offset))?;
-        let n = page
+    let mut previous: Option<u64> = None;
+    for page_no in 0.. {
+        if page_no >= limits.max_pages {
+            return Err(ep.remote(format!(
+                "more than {} pages of `{key}` (the `max_pages` limit); raise it or the page size",
+                limits.max_pages
+            )));
+        }
+        let page = post(&bags_query(indexer, page_size, offset))?;
+        let list = page
             .get("data")
             .and_then(|d| d.get(key))
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
+            .and_then(Value::as_array);
+        let n = list.map_or(0, Vec::len);
+        if let Some(list) = list.filter(|l| !l.is_empty()) {
+            let digest = digest(list);
+            if previous == Some(digest) {
+                return Err(ep.remote(format!(
+                    "the page of `{key}` at offset {offset} repeats the previous page: the server ignores `offset`"
+                )));
+            }
+            previous = Some(digest);
+        }
         pages.push(page);
         if n < page_size {
             break;
@@ -427,93 +477,26 @@ pub fn fetch(url: &str, indexer: Indexer, page_size: usize) -> Result<(Topology,
         offset += n;
     }
     let saved = serde_json::to_string_pretty(&Value::Array(pages)).unwrap_or_default() + "\n";
-    let t = parse_graphql(&saved, Path::new(url))?;
+    let t = parse_graphql(&saved, Path::new(&ep.display))?;
     Ok((t, saved))
 }
 
-/// POSTs `{"query": …}` to an `http://` URL and parses the JSON response.
-fn post_json(url: &str, query: &str) -> Result<Value> {
-    let fail = |reason: String| Error::Format {
-        path: url.into(),
-        reason,
-    };
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        Error::Config(format!(
-            "{url}: only http:// URLs are queried live; for an https:// indexer save the responses (e.g. with curl) and import the file"
-        ))
-    })?;
-    let (hostport, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let addr = if hostport.contains(':') {
-        hostport.to_string()
-    } else {
-        format!("{hostport}:80")
-    };
-    let body = serde_json::json!({ "query": query }).to_string();
-    let mut stream =
-        TcpStream::connect(&addr).map_err(|e| Error::io(url, "cannot connect to", e))?;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(req.as_bytes())
-        .map_err(|e| Error::io(url, "cannot send a query to", e))?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| Error::io(url, "cannot read the response of", e))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| fail("malformed HTTP response (no header end)".into()))?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut body = raw[split + 4..].to_vec();
-    let status = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| fail(format!("malformed status line: {:?}", head.lines().next())))?;
-    if head.lines().any(|l| {
-        l.to_ascii_lowercase().starts_with("transfer-encoding:")
-            && l.to_ascii_lowercase().contains("chunked")
-    }) {
-        body = dechunk(&body).ok_or_else(|| fail("malformed chunked body".into()))?;
+/// A fingerprint of a page's list, to notice a page served twice.
+fn digest(list: &[Value]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    list.len().hash(&mut h);
+    for v in list {
+        v.to_string().hash(&mut h);
     }
-    if !(200..300).contains(&status) {
-        return Err(fail(format!(
-            "HTTP {status}: {}",
-            String::from_utf8_lossy(&body)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        )));
-    }
-    serde_json::from_slice(&body).map_err(|e| fail(format!("response is not JSON: {e}")))
-}
-
-fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let eol = b.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&b[..eol]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        b = &b[eol + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(b.get(..size)?);
-        b = b.get(size + 2..)?;
-    }
+    h.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::dechunk;
+    use std::io::{Read, Write};
 
     #[test]
     fn chunked_bodies_are_joined() {
