@@ -107,3 +107,78 @@ clitest!(reassign_takes_batch_size_from_the_scenario, |dir, cmd| {
     assert_eq!(doc["cost"]["bags_moved"], 50);
     assert_eq!(doc["cost"]["batches"], 6, "20 per batch");
 });
+
+/// A loopback indexer: each connection's request head goes to `answer`, whose reply is sent
+/// (`None`: hold the connection without a word for five seconds). Returns `127.0.0.1:PORT`.
+fn indexer(answer: fn(&str) -> Option<String>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { return };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut b = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&b[..n]),
+                    }
+                }
+                match answer(&String::from_utf8_lossy(&head)) {
+                    Some(reply) => {
+                        let _ = s.write_all(reply.as_bytes());
+                    }
+                    None => std::thread::sleep(std::time::Duration::from_secs(5)),
+                }
+            });
+        }
+    });
+    addr
+}
+
+// Issue 15 row 7: the user information of a `--graphql` URL is sent as basic auth and
+// printed nowhere, not even where the server echoes the header.
+clitest!(r15_graphql_url_credentials_never_print, |_dir, cmd| {
+    let addr = indexer(|head| {
+        let auth = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Authorization: "))
+            .unwrap_or("none");
+        let body = format!("{{\"error\":\"rejected Authorization: {auth}\"}}");
+        Some(format!(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ))
+    });
+    let run = cmd
+        .args(["topology", "--graphql"])
+        .arg(format!("http://planner:s3cretpw@{addr}/graphql"))
+        .fails();
+    contains!(
+        run.error(),
+        &format!("http://{addr}/graphql"),
+        "HTTP 401",
+        "Basic ***"
+    );
+    for leak in ["s3cretpw", "cGxhbm5lcjpzM2NyZXRwdw==", "planner:"] {
+        assert!(!run.stderr.contains(leak), "{leak} printed\n{run}");
+    }
+});
+
+// Issue 15 row 18: an indexer that never answers is a timeout naming the URL and the
+// setting, not "Resource temporarily unavailable".
+clitest!(r15_a_silent_indexer_is_a_timeout, |_dir, cmd| {
+    let addr = indexer(|_| None);
+    let run = cmd
+        .args(["topology", "--read-timeout", "0.3", "--graphql"])
+        .arg(format!("http://{addr}/graphql"))
+        .fails();
+    contains!(
+        run.error(),
+        &format!("no answer from http://{addr}/graphql within 0.3 s"),
+        "`read_timeout`"
+    );
+    assert!(!run.stderr.contains("os error"), "{run}");
+});
