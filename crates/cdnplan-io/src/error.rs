@@ -45,6 +45,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An output directory holds files cdnplan did not write, so it is not replaced (see
+    /// [`crate::output::OutputDir`]). Move them away, or write to another directory.
+    #[error("{}", foreign_message(path, entries))]
+    Foreign {
+        /// The output directory.
+        path: PathBuf,
+        /// The entries cdnplan did not write, relative to `path`; directories end in `/`.
+        entries: Vec<String>,
+    },
     /// A configuration value is wrong (unknown preset, bad mapping, bad scenario key).
     #[error("{0}")]
     Config(String),
@@ -85,6 +94,25 @@ pub enum Error {
     /// A core-model error not tied to one file.
     #[error(transparent)]
     Model(#[from] cdnplan_core::Error),
+}
+
+/// The message of [`Error::Foreign`]: the first few entries, then how many more.
+fn foreign_message(path: &std::path::Path, entries: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut list = entries
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if entries.len() > SHOWN {
+        list.push_str(&format!(" and {} more", entries.len() - SHOWN));
+    }
+    format!(
+        "{}: holds files cdnplan did not write ({list}); cdnplan replaces an output directory \
+         as a whole, so move them away or choose another directory",
+        path.display()
+    )
 }
 
 impl Error {
