@@ -2,19 +2,22 @@
 //!
 //! A thin layer over the `cdnplan-core` and `cdnplan-io` libraries: parse arguments, call the
 //! library, print or write. Results go to stdout, progress and warnings to stderr. Exit codes:
-//! 0 success, 2 error (the whole cause chain is printed).
+//! 0 success, 2 error (the whole cause chain is printed), 130/143 interrupted by SIGINT/SIGTERM
+//! (outputs left as they were before the run; see [`signals`]).
 
 mod args;
 mod bench;
 mod demand;
 mod es;
 mod evaluate;
+mod hooks;
 mod inputs;
 mod messages;
 mod objective;
 mod plan;
 mod progress;
 mod reassign;
+mod signals;
 mod synth;
 mod text;
 
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     messages::set_level(cli.quiet, cli.verbose);
+    signals::install();
     let bars = progress::Bars::new(cli.quiet || cli.json);
     let ctx = inputs::Context::new(cli.data_dir.clone(), cli.json);
     match cli.command {

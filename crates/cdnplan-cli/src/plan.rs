@@ -8,6 +8,7 @@ use cdnplan_core::geo::CountryCode;
 use cdnplan_core::plan::{self, PlanExtras, PlanRequest, ReassignmentSummary};
 use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
 use cdnplan_core::solve::SolveOptions;
+use cdnplan_io::output::{self, OutputDir};
 use cdnplan_io::scenario::{Inputs, Scenario};
 
 use crate::args::PlanArgs;
@@ -75,6 +76,7 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     let out_dir: PathBuf = a.out.clone().unwrap_or_else(|| s.output_dir.clone());
     // Fail before the long part when the outputs cannot be written.
     check_out_dir(&out_dir)?;
+    output::check_dir(&out_dir).context("cannot write the plan")?;
 
     let inputs = ctx.load(&s, bars)?;
     check_names(&s, &inputs)?;
@@ -120,13 +122,17 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         None => (plan, None),
     };
     let elapsed = started.elapsed();
-    let mut written = cdnplan_io::output::write_plan(&out_dir, &plan, &inputs.demand)
+    // The whole set is one transaction: the previous set stays until the new one is complete.
+    let mut out = OutputDir::begin(&out_dir).context("cannot write the plan")?;
+    crate::hooks::fail_write(&mut out);
+    let mut written = output::write_plan_into(&mut out, &plan, &inputs.demand)
         .context("cannot write the plan")?;
     if !plan.node_curve.is_empty() {
-        let path = out_dir.join("node-curve.csv");
-        cdnplan_io::output::write_atomic(&path, plan::node_curve_csv(&plan.node_curve).as_bytes())
-            .context("cannot write the node curve")?;
-        written.push(path);
+        let curve = plan::node_curve_csv(&plan.node_curve);
+        written.push(
+            out.write(output::NODE_CURVE_FILE, curve.as_bytes())
+                .context("cannot write the node curve")?,
+        );
     }
     if let Some(a) = &reassigned {
         let title = format!(
@@ -134,12 +140,14 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
             s.name.trim()
         );
         written.extend(
-            cdnplan_io::output::write_reassignment(&out_dir, a, &title)
+            output::write_reassignment_into(&mut out, a, &title)
                 .context("cannot write the reassignment")?
                 .into_iter()
                 .filter(|p| p.parent() == Some(out_dir.as_path())),
         );
     }
+    crate::hooks::pause_before_commit();
+    out.commit().context("cannot write the plan")?;
     // Timings and paths are not results: stdout stays the same from run to run.
     info!(
         "solved in {:.1} s; wrote {} to {}",

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use cdnplan_core::reassign::{self, Assessed, ReassignOptions, ReassignRequest};
 use cdnplan_core::topology::{Topology, check::check};
 use cdnplan_io::graphql::{self, FetchLimits, Indexer};
-use cdnplan_io::output::{write_atomic, write_reassignment};
+use cdnplan_io::output::{OutputDir, write_atomic, write_reassignment_into};
 use cdnplan_io::scenario::Scenario;
 
 use crate::args::{InputArgs, ReassignArgs, TopologyArgs, TopologySource};
@@ -155,6 +155,8 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     s.reassign
         .check()
         .context("invalid reassignment settings after applying the command-line overrides")?;
+    // Fail before the long part when the outputs cannot be written.
+    cdnplan_io::output::check_dir(&a.out).context("cannot write the reassignment")?;
     let mut topology = load_topology(ctx, &a.source, s.network.topology.as_deref())?;
     let inputs = ctx.load(&s, bars)?;
     for f in check(&topology, &inputs.countries, &inputs.sites) {
@@ -265,7 +267,8 @@ pub fn options(s: &Scenario, topology: &Topology) -> Result<ReassignOptions> {
     Ok(s.reassign.options(&nodes, s.objective.weighting))
 }
 
-/// Writes the reassignment's files into `dir`.
+/// Writes the reassignment's files as the whole content of `dir` (see
+/// [`cdnplan_io::output::OutputDir`]).
 pub fn write_outputs(dir: &Path, a: &Assessed, title: &str) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         bail!(
@@ -273,7 +276,12 @@ pub fn write_outputs(dir: &Path, a: &Assessed, title: &str) -> Result<()> {
             dir.display()
         );
     }
-    write_reassignment(dir, a, title).context("cannot write the reassignment")?;
+    // One transaction: the previous set stays until the new one is complete.
+    let mut out = OutputDir::begin(dir).context("cannot write the reassignment")?;
+    crate::hooks::fail_write(&mut out);
+    write_reassignment_into(&mut out, a, title).context("cannot write the reassignment")?;
+    crate::hooks::pause_before_commit();
+    out.commit().context("cannot write the reassignment")?;
     info!(
         "wrote reassign.md, reassign.json, reassign.sh, target-topology.json and metadata/ to {}",
         dir.display()
