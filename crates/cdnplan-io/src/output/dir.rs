@@ -50,7 +50,7 @@ const MANIFEST_HEADER: &str = "\
 /// out.write("metadata/a.json", b"{}\n")?;
 /// let written = out.commit()?;
 /// assert_eq!(written, [dir.join("plan.json"), dir.join("metadata/a.json")]);
-/// # Ok::<(), cdnplan_io::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct OutputDir {
