@@ -14,6 +14,7 @@ mod osmem;
 mod util;
 
 mod capacity;
+mod cells;
 mod demand;
 mod errors;
 mod es;

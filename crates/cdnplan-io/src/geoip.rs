@@ -94,6 +94,13 @@ impl GeoIp {
         &self.reader.metadata().database_type
     }
 
+    /// True when the database has city-level records (its type names a city database, as
+    /// `GeoLite2-City`, `DBIP-City-Lite` or `city ipv4` do); country databases place every
+    /// client at its country.
+    pub fn has_cities(&self) -> bool {
+        self.database_type().to_ascii_lowercase().contains("city")
+    }
+
     /// True when the database holds IPv6 networks (IPv4 ones are then reachable too).
     pub fn is_ipv6(&self) -> bool {
         self.reader.metadata().ip_version == 6
@@ -113,6 +120,8 @@ impl GeoIp {
 
     /// The lookup result of `ip` when the database has a record for it.
     fn raw_lookup(&self, ip: IpAddr) -> Result<Option<maxminddb::LookupResult<'_, Vec<u8>>>> {
+        // An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 client.
+        let ip = ip.to_canonical();
         if ip.is_ipv6() && !self.is_ipv6() {
             return Ok(None);
         }

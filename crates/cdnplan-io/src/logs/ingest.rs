@@ -170,6 +170,7 @@ pub fn ingest(
     if paths.is_empty() {
         return Err(Error::Config("no log files given".into()));
     }
+    check_cells_against(geoip, options.cells)?;
     let mut total = 0u64;
     for p in paths {
         let m = std::fs::metadata(p).map_err(|e| Error::io(p, "cannot open log file", e))?;
@@ -192,6 +193,25 @@ pub fn ingest(
     progress.end();
     let (states, reader_err) = ran?;
     finish(&shared, states, reader_err, false)
+}
+
+/// City cells need a city-level database: a country one would name every cell `CC/?` and
+/// put it at the country's point.
+///
+/// # Errors
+/// [`Error::Config`] naming the database, its type and the fix.
+pub fn check_cells_against(geoip: &GeoIp, cells: CellKind) -> Result<()> {
+    if cells == CellKind::City && !geoip.has_cities() {
+        return Err(Error::Config(format!(
+            "[demand] cells = \"city\" needs a city-level GeoIP database, but {} is a {:?} \
+             database without cities (every client would land at its country's point as \
+             `CC/?`); give a MaxMind-format city database (GeoLite2-City, DB-IP City Lite) as \
+             `geoip`, or use country or geotile cells",
+            geoip.path().display(),
+            geoip.database_type()
+        )));
+    }
+    Ok(())
 }
 
 /// Runs the workers on the configured pool with `producer` feeding them.
@@ -232,6 +252,7 @@ pub(crate) fn ingest_responses<F>(
 where
     F: FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) -> Result<()> + Send,
 {
+    check_cells_against(geoip, options.cells)?;
     let mut opts = options.clone();
     opts.format = LogFormat::EsHits;
     let shared = Shared {

@@ -30,6 +30,8 @@ pub(super) enum Placed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Unlocated {
     NoRecord,
+    /// An IPv6 client and a database that holds IPv4 networks only.
+    Ipv6OnIpv4Database,
     Private,
     NoCountry,
     UnknownCountry(CountryCode),
@@ -39,6 +41,9 @@ impl Unlocated {
     pub(super) fn key(self) -> String {
         match self {
             Unlocated::NoRecord => "no GeoIP record".into(),
+            Unlocated::Ipv6OnIpv4Database => {
+                "IPv6 address, but the GeoIP database holds IPv4 networks only".into()
+            }
             Unlocated::Private => "private or reserved address".into(),
             Unlocated::NoCountry => "GeoIP record without a country".into(),
             Unlocated::UnknownCountry(c) => format!("country {c} not in the country table"),
@@ -359,26 +364,29 @@ impl<'s, 'g> Worker<'s, 'g> {
         let city = agrees.and_then(|l| l.city.clone());
         let continent = agrees.and_then(|l| l.continent);
         if country.is_none() && point.is_none() && db.is_none() {
-            return Ok(Placed::Unlocated(if is_private(r.ip) {
-                Unlocated::Private
-            } else {
-                Unlocated::NoRecord
-            }));
+            return Ok(Placed::Unlocated(self.why_no_record(r.ip)));
         }
         Ok(self.place(country, point, city.as_deref(), continent))
     }
 
     fn locate(&mut self, ip: IpAddr) -> Result<Placed> {
         let Some(l) = self.geo.lookup(ip)? else {
-            return Ok(Placed::Unlocated(if is_private(ip) {
-                Unlocated::Private
-            } else {
-                Unlocated::NoRecord
-            }));
+            return Ok(Placed::Unlocated(self.why_no_record(ip)));
         };
         let (country, location, continent) = (l.country, l.location, l.continent);
         let city = l.city.clone();
         Ok(self.place(country, location, city.as_deref(), continent))
+    }
+
+    /// Why the database has no record for `ip`.
+    fn why_no_record(&self, ip: IpAddr) -> Unlocated {
+        if is_private(ip) {
+            Unlocated::Private
+        } else if ip.to_canonical().is_ipv6() && !self.geo.geoip().is_ipv6() {
+            Unlocated::Ipv6OnIpv4Database
+        } else {
+            Unlocated::NoRecord
+        }
     }
 
     fn place(
