@@ -892,7 +892,7 @@ impl Scenario {
     }
 
     /// The solve time limit.
-    /// A value outside what [`Scenario::validate`] accepts saturates at
+    /// A value outside what [`Scenario::check`] accepts saturates at
     /// [`MAX_TIME_LIMIT`](cdnplan_core::solve::MAX_TIME_LIMIT) (or zero).
     pub fn time_limit(&self) -> std::time::Duration {
         let max = cdnplan_core::solve::MAX_TIME_LIMIT;

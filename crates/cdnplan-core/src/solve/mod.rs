@@ -366,7 +366,15 @@ pub fn solve(
             ),
         });
     }
-    let incumbent = options.multistart().run(&problem, deadline, progress);
+    // The incumbent search may use at most half the time when a bound follows, so that a
+    // time limit always leaves a Lagrangian bound (not just the trivial one) in the answer.
+    let incumbent_deadline = match options.method {
+        Method::Exact => deadline,
+        _ => started.checked_add(options.time_limit / 2),
+    };
+    let incumbent = options
+        .multistart()
+        .run(&problem, incumbent_deadline, progress);
     let mut run = Run {
         problem: &problem,
         options,
@@ -459,7 +467,9 @@ impl Run<'_, '_> {
 
     /// The engine's proof: Lagrangian branch-and-bound from the incumbent.
     fn branch_and_bound(&mut self, progress: &dyn Progress) {
-        if self.cut || self.proven() {
+        // Runs even when the incumbent search was cut short: the bound is valid whatever the
+        // incumbent, and the ascent's inner solutions may improve it.
+        if self.proven() {
             return;
         }
         let proof = BranchAndBound::default().solve(

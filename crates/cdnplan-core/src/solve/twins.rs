@@ -11,7 +11,7 @@
 //! them leaves the optimum unchanged as long as at least `p` allowed sites remain: any open
 //! set holding a dropped twin `d` of a kept site `r` either lacks `r` (swap `d` for `r`: same
 //! cost, no more closures) or holds it (swap `d` for any kept site outside the set: no higher
-//! cost, no more closures). [`solve`](super::solve()) applies this before the proof and maps
+//! cost, no more closures). [`solve`](crate::solve::solve()) applies this before the proof and maps
 //! nothing back: the answer's indices are the original ones.
 //!
 //! Only the p-median (and the objectives that reduce to one) may merge: for the redundancy

@@ -6,7 +6,7 @@
 //!   The module [`dir`]'s docs give the rule.
 //! * One output file (`-o FILE`) is replaced by a rename, or written through when it is a
 //!   device or a FIFO; a symbolic link is followed and stays ([`write_atomic`]; the module
-//!   [`file`]'s docs give the rule).
+//!   [`mod@file`]'s docs give the rule).
 //! * On SIGINT or SIGTERM a program calls [`abandon_temporaries`] before exiting: the
 //!   temporaries of an unfinished write go and the previous outputs stay.
 
