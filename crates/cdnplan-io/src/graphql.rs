@@ -89,22 +89,18 @@ pub fn parse_graphql(text: &str, path: &Path) -> Result<Topology> {
     };
     let mut data: serde_json::Map<String, Value> = serde_json::Map::new();
     for (i, p) in pages.iter().enumerate() {
-        if let Some(errs) = p.get("errors").and_then(Value::as_array)
-            && !errs.is_empty()
-        {
-            return Err(bad(format!(
-                "page {i}: the indexer returned errors: {}",
-                errs[0]
-            )));
+        if let Some(m) = graphql_errors(p) {
+            return Err(bad(format!("page {i}: {m}")));
         }
         let Some(d) = p.get("data").and_then(Value::as_object) else {
             return Err(bad(format!("page {i}: no `data` object")));
         };
         for (k, v) in d {
-            match (data.get_mut(k), v) {
-                (Some(Value::Array(a)), Value::Array(b)) => a.extend(b.iter().cloned()),
-                _ => {
-                    data.insert(k.clone(), v.clone());
+            let (k, v) = (k.clone(), v.clone());
+            match (data.get_mut(&k), v) {
+                (Some(Value::Array(a)), Value::Array(b)) => a.extend(b),
+                (_, v) => {
+                    data.insert(k, v);
                 }
             }
         }
@@ -118,6 +114,25 @@ pub fn parse_graphql(text: &str, path: &Path) -> Result<Topology> {
 }
 
 type R<T> = std::result::Result<T, String>;
+
+/// The first of a GraphQL answer's `errors` as a message: its `message` (or the whole error
+/// when it has none) and how many more there are; `None` without errors.
+pub(crate) fn graphql_errors(answer: &Value) -> Option<String> {
+    let errs = answer.get("errors")?.as_array()?;
+    let first = errs.first()?;
+    let message = first
+        .get("message")
+        .and_then(Value::as_str)
+        .map_or_else(|| first.to_string(), str::to_string);
+    let more = match errs.len() - 1 {
+        0 => String::new(),
+        1 => " (and 1 more error)".to_string(),
+        n => format!(" (and {n} more errors)"),
+    };
+    Some(format!(
+        "the indexer answered with GraphQL errors: {message}{more}"
+    ))
+}
 
 fn field<'a>(v: &'a Value, at: &str, name: &str) -> R<&'a Value> {
     v.get(name)
@@ -402,7 +417,10 @@ mod tests {
         let e = parse_graphql(r#"{"errors":[{"message":"boom"}]}"#, Path::new("t.json"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("boom"), "{e}");
+        assert!(
+            e.ends_with("page 0: the indexer answered with GraphQL errors: boom"),
+            "{e}"
+        );
     }
 
     const HYDRA: &str = include_str!("../tests/fixtures/hydra-topology.json");

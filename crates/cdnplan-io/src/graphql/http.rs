@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::graphql_errors;
 use crate::error::{Error, Result};
 use crate::redact::{Redactor, base64, percent_decode};
 
@@ -258,10 +259,13 @@ impl Endpoint {
             body = dechunk(&body).ok_or_else(|| self.remote("malformed chunked body"))?;
         }
         if !(200..300).contains(&status) {
-            return Err(self.remote(format!(
-                "HTTP {status}: {}",
-                self.redactor.excerpt(&body, 200)
-            )));
+            // A GraphQL server may refuse a query with an error status and `errors` (Apollo
+            // answers 400 to a query its schema does not validate): show the message.
+            let why = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| graphql_errors(&v))
+                .map_or_else(|| self.redactor.excerpt(&body, 200), |m| self.short(&m));
+            return Err(self.remote(format!("HTTP {status}: {why}")));
         }
         let v: Value = serde_json::from_slice(&body).map_err(|e| {
             self.remote(format!(
@@ -269,18 +273,15 @@ impl Endpoint {
                 self.redactor.excerpt(&body, 200)
             ))
         })?;
-        if let Some(first) = v
-            .get("errors")
-            .and_then(Value::as_array)
-            .and_then(|e| e.first())
-        {
-            let text = first.to_string();
-            return Err(self.remote(format!(
-                "the indexer returned errors: {}",
-                self.redactor.excerpt(text.as_bytes(), 300)
-            )));
+        if let Some(m) = graphql_errors(&v) {
+            return Err(self.remote(self.short(&m)));
         }
         Ok((v, received))
+    }
+
+    /// A server's text cut short for a message, redacted.
+    fn short(&self, text: &str) -> String {
+        self.redactor.excerpt(text.as_bytes(), 300)
     }
 
     /// Reads the whole answer, within the read timeout between bytes, the request deadline
@@ -428,6 +429,27 @@ mod tests {
         assert!(
             !e.contains("s3cretpw") && e.contains(&addr.to_string()),
             "{e}"
+        );
+    }
+
+    /// Issue 14 item 4: GraphQL `errors` in a 200 answer fail with the URL (no credentials)
+    /// and the first message, not the error object's JSON.
+    #[test]
+    fn graphql_errors_name_the_url_and_the_first_message() {
+        let base = serve(|_, s| {
+            reply(
+                s,
+                200,
+                r#"{"data":null,"errors":[{"message":"Cannot query field \"x\"","locations":[{"line":1}]},{"message":"second"}]}"#,
+            );
+        });
+        let url = base.replace("http://", "http://me:s3cretpw@") + "/graphql";
+        let e = fetch(&url, Indexer::Hydra, 10).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                r#"{base}/graphql: the indexer answered with GraphQL errors: Cannot query field "x" (and 1 more error)"#
+            )
         );
     }
 
