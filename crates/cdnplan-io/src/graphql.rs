@@ -14,6 +14,9 @@
 //!   `bags { id objectsSize }`.
 //! * `distributionBucketBags` — Subsquid's bag ↔ bucket links `{ distributionBucket { id } bag { id } }`.
 //! * `storageBags` — `{ id objectsSize? distributionBuckets { id }? }` (Hydra; sizes).
+//!   Any `…Connection { edges { node } }` page (`storageBagsConnection`, say) is read as the
+//!   list of its nodes, so files saved with `storageBags` pages and with cursor pages both
+//!   replay.
 //! * `storageDataObjects` — `{ id size storageBag { id } }`: the object → bag map, and bag
 //!   sizes where `objectsSize` is missing (Subsquid has none).
 //! * `distributionBucketsPerBagLimit` (number) and `dynamicBagCreationPolicies`
@@ -96,7 +99,13 @@ pub fn parse_graphql(text: &str, path: &Path) -> Result<Topology> {
             return Err(bad(format!("page {i}: no `data` object")));
         };
         for (k, v) in d {
-            let (k, v) = (k.clone(), v.clone());
+            let (k, v) = match connection_nodes(k, v) {
+                Some((list, nodes)) => (
+                    list.to_string(),
+                    nodes.map_err(|e| bad(format!("page {i}: {e}")))?,
+                ),
+                None => (k.clone(), v.clone()),
+            };
             match (data.get_mut(&k), v) {
                 (Some(Value::Array(a)), Value::Array(b)) => a.extend(b),
                 (_, v) => {
@@ -132,6 +141,24 @@ pub(crate) fn graphql_errors(answer: &Value) -> Option<String> {
     Some(format!(
         "the indexer answered with GraphQL errors: {message}{more}"
     ))
+}
+
+/// A Relay connection page (`xsConnection { edges { node } }`, what a live Hydra import
+/// saves) as the list `xs` of its nodes; `None` for any other key.
+fn connection_nodes<'a>(key: &'a str, v: &Value) -> Option<(&'a str, R<Value>)> {
+    let list = key.strip_suffix("Connection")?;
+    let edges = v.get("edges")?.as_array()?;
+    let nodes = edges
+        .iter()
+        .enumerate()
+        .map(|(j, e)| {
+            e.get("node")
+                .filter(|n| n.is_object())
+                .cloned()
+                .ok_or_else(|| format!("{key}.edges[{j}]: missing object `node`"))
+        })
+        .collect::<R<Vec<Value>>>();
+    Some((list, nodes.map(Value::Array)))
 }
 
 fn field<'a>(v: &'a Value, at: &str, name: &str) -> R<&'a Value> {
@@ -419,6 +446,46 @@ mod tests {
             .to_string();
         assert!(
             e.ends_with("page 0: the indexer answered with GraphQL errors: boom"),
+            "{e}"
+        );
+    }
+
+    /// Issue 14 item 4: a file saved by an older version (`storageBags` pages) and one saved
+    /// now (`storageBagsConnection` cursor pages) replay to the same topology.
+    #[test]
+    fn saved_bag_pages_of_old_and_new_versions_replay() {
+        let bag = |i: u64| {
+            serde_json::json!({"id": format!("dynamic:channel:{i}"), "objectsSize": (i * 10).to_string(),
+                "distributionBuckets": [{"id": "0:0"}]})
+        };
+        let families = r#"{"data":{"distributionBucketFamilies":[{"id":"0","buckets":[{"bucketIndex":"0","acceptingNewBags":true,"distributing":true,"operators":[]}]}]}}"#;
+        let families: Value = serde_json::from_str(families).unwrap();
+        let old =
+            serde_json::json!([families, {"data": {"storageBags": [bag(1), bag(2), bag(3)]}}]);
+        let page = |bags: Vec<Value>, more: bool| {
+            let edges: Vec<Value> = bags
+                .into_iter()
+                .map(|b| serde_json::json!({"node": b}))
+                .collect();
+            serde_json::json!({"data": {"storageBagsConnection": {"edges": edges,
+                "pageInfo": {"hasNextPage": more, "endCursor": "c"}}}})
+        };
+        let new = serde_json::json!([
+            families,
+            page(vec![bag(1), bag(2)], true),
+            page(vec![bag(3)], false)
+        ]);
+        let old = parse_graphql(&old.to_string(), Path::new("old.json")).unwrap();
+        let new = parse_graphql(&new.to_string(), Path::new("new.json")).unwrap();
+        assert_eq!(new.bags.len(), 3, "{:?}", new.bags);
+        assert_eq!(new.bags[2].size_bytes, Some(30));
+        assert_eq!(old, new);
+        let broken = serde_json::json!([families, {"data": {"storageBagsConnection": {"edges": [{"cursor": "c"}]}}}]);
+        let e = parse_graphql(&broken.to_string(), Path::new("b.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("page 1: storageBagsConnection.edges[0]: missing object `node`"),
             "{e}"
         );
     }
