@@ -373,7 +373,7 @@ pub struct TopologySource {
     #[arg(long, value_name = "KIND", default_value = "hydra")]
     pub indexer: String,
 
-    /// Bag links per page for live queries.
+    /// Bags (hydra) or bag links (squid) per page for live queries.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub page_size: usize,
 

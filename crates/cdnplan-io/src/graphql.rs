@@ -14,9 +14,10 @@
 //!   `bags { id objectsSize }`.
 //! * `distributionBucketBags` — Subsquid's bag ↔ bucket links `{ distributionBucket { id } bag { id } }`.
 //! * `storageBags` — `{ id objectsSize? distributionBuckets { id }? }` (Hydra; sizes).
-//!   Any `…Connection { edges { node } }` page (`storageBagsConnection`, say) is read as the
-//!   list of its nodes, so files saved with `storageBags` pages and with cursor pages both
-//!   replay.
+//!   A live Hydra import saves `storageBagsConnection { edges { node { … } } pageInfo }`
+//!   pages (see [`hydra_bags_query`]); any `…Connection { edges { node } }` is read as the
+//!   list of its nodes, so files saved by older versions (`storageBags` pages) and newer
+//!   ones both replay.
 //! * `storageDataObjects` — `{ id size storageBag { id } }`: the object → bag map, and bag
 //!   sizes where `objectsSize` is missing (Subsquid has none).
 //! * `distributionBucketsPerBagLimit` (number) and `dynamicBagCreationPolicies`
@@ -40,7 +41,7 @@ use cdnplan_core::topology::{
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-pub use fetch::{bags_query, families_query, fetch, fetch_with};
+pub use fetch::{families_query, fetch, fetch_with, hydra_bags_query, squid_links_query};
 pub use http::FetchLimits;
 
 /// Which indexer a document or a URL speaks.
