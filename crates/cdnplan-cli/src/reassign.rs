@@ -92,6 +92,7 @@ pub fn run_topology(ctx: &Context, a: TopologyArgs) -> Result<()> {
             t.nodes().len(),
             active,
             t.buckets_per_bag_limit
+                .map_or_else(|| "unknown".to_string(), |l| l.to_string())
         );
         for f in &t.families {
             let desc = f

@@ -265,6 +265,7 @@ fn build(data: &serde_json::Map<String, Value>) -> R<Topology> {
         .and_then(Value::as_array)
         .ok_or("data: missing list `distributionBucketFamilies`")?;
     let mut bags: BTreeMap<BagId, (Option<u64>, Vec<BucketId>)> = BTreeMap::new();
+    let mut saw_bags = false;
     for (fi, f) in families.iter().enumerate() {
         let at = format!("distributionBucketFamilies[{fi}]");
         let id = FamilyId(u64_field(f, &at, "id")?);
@@ -322,7 +323,9 @@ fn build(data: &serde_json::Map<String, Value>) -> R<Topology> {
                 accepting_new_bags: flag("acceptingNewBags")?,
                 distributing: flag("distributing")?,
                 operators,
+                assigned_bags: None,
             });
+            saw_bags |= b.get("bags").is_some_and(Value::is_array);
             for (gi, g) in list(b, "bags").iter().enumerate() {
                 let gat = format!("{bat}.bags[{gi}]");
                 let id = bag_id(&str_field(g, &gat, "id")?, &gat)?;
@@ -340,6 +343,13 @@ fn build(data: &serde_json::Map<String, Value>) -> R<Topology> {
             metadata,
             next_bucket_index: next,
         });
+    }
+    // The response carries bag links: the bag list is known (even when empty).
+    saw_bags |= ["distributionBucketBags", "storageBags"]
+        .iter()
+        .any(|k| data.get(*k).is_some_and(Value::is_array));
+    if saw_bags {
+        t.bags_known = Some(true);
     }
     for (i, l) in list_of(data, "distributionBucketBags").iter().enumerate() {
         let at = format!("distributionBucketBags[{i}]");
@@ -393,16 +403,17 @@ fn build(data: &serde_json::Map<String, Value>) -> R<Topology> {
         })
         .collect();
     if let Some(l) = data.get("distributionBucketsPerBagLimit") {
-        t.buckets_per_bag_limit = l
-            .as_u64()
-            .and_then(|l| u32::try_from(l).ok())
-            .ok_or("distributionBucketsPerBagLimit: expected a whole number")?;
+        t.buckets_per_bag_limit = Some(
+            l.as_u64()
+                .and_then(|l| u32::try_from(l).ok())
+                .ok_or("distributionBucketsPerBagLimit: expected a whole number")?,
+        );
     }
     if let Some(p) = data.get("dynamicBagCreationPolicies") {
         let policies: BTreeMap<DynamicBagType, DynamicBagPolicy> =
             serde_json::from_value(p.clone())
                 .map_err(|e| format!("dynamicBagCreationPolicies: {e}"))?;
-        t.policies = policies;
+        t.policies = Some(policies);
     }
     t.families.sort_by_key(|f| f.id);
     t.buckets.sort_by_key(|b| b.id);

@@ -344,24 +344,30 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
     }
 
     // --- 1. prepare
+    // Bag updates and limit changes need the current limit (lib.rs:3919-3972, 2711-2730 @
+    // Joystream/joystream 3862e7e); the limit is never lowered.
     let mut limit = from.buckets_per_bag_limit;
     if bags_moved > 0 {
-        if peak as u32 > limit {
-            limit = peak as u32;
+        let (Some(current), Some(final_limit)) = (limit, to.buckets_per_bag_limit) else {
+            return Err(Error::Contradiction(
+                "bags move, but the per-bag limit is unknown: bag updates depend on it".into(),
+            ));
+        };
+        if peak as u32 > current {
+            limit = Some(peak as u32);
             b.call(
                 Phase::Prepare,
-                Call::UpdateDistributionBucketsPerBagLimit { limit },
+                Call::UpdateDistributionBucketsPerBagLimit { limit: peak as u32 },
             );
         }
-        if !(1..=from.limits.max_buckets_per_bag).contains(&to.buckets_per_bag_limit)
+        if !(1..=from.limits.max_buckets_per_bag).contains(&final_limit)
             || to
                 .bags
                 .values()
-                .any(|x| x.buckets.len() > to.buckets_per_bag_limit as usize)
+                .any(|x| x.buckets.len() > final_limit as usize)
         {
             return Err(Error::Contradiction(format!(
-                "target per-bag limit {} must be in 1..=51 and hold every bag's buckets",
-                to.buckets_per_bag_limit
+                "target per-bag limit {final_limit} must be in 1..=51 and hold every bag's buckets"
             )));
         }
     }
@@ -547,10 +553,14 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
     }
 
     // --- 6. policy
+    // Only a policy that was read is restated (the call replaces it wholesale).
+    let known_from = from.policies.clone().unwrap_or_default();
     let policy_changes: Vec<Call> = to
         .policies
         .iter()
-        .filter(|(ty, p)| from.policies.get(ty).map(|q| &q.families) != Some(&p.families))
+        .filter(|_| from.policies.is_some())
+        .flatten()
+        .filter(|(ty, p)| known_from.get(ty).map(|q| &q.families) != Some(&p.families))
         .map(|(ty, p)| Call::UpdateFamiliesInDynamicBagCreationPolicy {
             bag_type: *ty,
             families: p.families.clone(),
@@ -658,12 +668,14 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
             );
         }
     }
-    if limit != to.buckets_per_bag_limit {
+    // Back to the target's, which is never below today's (a temporary raise is undone).
+    if let (Some(now), Some(end)) = (limit, to.buckets_per_bag_limit)
+        && now != end
+        && from.buckets_per_bag_limit.is_some_and(|l| end >= l)
+    {
         b.call(
             Phase::Cleanup,
-            Call::UpdateDistributionBucketsPerBagLimit {
-                limit: to.buckets_per_bag_limit,
-            },
+            Call::UpdateDistributionBucketsPerBagLimit { limit: end },
         );
     }
 

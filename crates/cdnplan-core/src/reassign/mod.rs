@@ -53,16 +53,18 @@ pub mod render;
 pub mod replay;
 pub mod sim;
 pub mod target;
+pub mod unknown;
 
 pub use assess::{Assessed, ReassignRequest, reassign_after_moves};
 pub use cache::{CacheFill, cache_fill};
 pub use call::{Actor, Call};
 pub use migrate::{Cost, Item, Migration, Phase, migrate};
 pub use replay::{ReplayError, ReplayReport, replay};
-pub use sim::{CallError, Chain, RuleError, RuntimeError};
+pub use sim::{CallError, Chain, RuleError, RuntimeError, Unknown};
 pub use target::{
     FamilyAction, FamilyDecision, Layout, NodeDecision, ReassignOptions, target_layout,
 };
+pub use unknown::{KeptBucket, KeptWhy, Unknowns};
 
 use serde::{Deserialize, Serialize};
 
@@ -140,9 +142,17 @@ pub fn assume_bags(topology: &mut Topology, count: u64, size_bytes: Option<u64>)
             buckets: holders.clone(),
         })
         .collect();
-    topology.buckets_per_bag_limit = topology.buckets_per_bag_limit.max(holders.len() as u32);
+    topology.bags_known = Some(true);
+    // Assumed too, like the bags (a what-if): at least room for every assumed holder.
+    topology.buckets_per_bag_limit = Some(
+        topology
+            .buckets_per_bag_limit
+            .unwrap_or(0)
+            .max(holders.len() as u32),
+    );
     let p = topology
         .policies
+        .get_or_insert_with(Default::default)
         .entry(DynamicBagType::Channel)
         .or_default();
     p.families = holders.iter().map(|b| (b.family, 1)).collect();

@@ -34,13 +34,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::unknown::{KeptBucket, KeptWhy, Unknowns};
 use crate::demand::{Demand, Weighting};
 use crate::error::Result;
 use crate::geo::CountryCode;
 use crate::topology::regions::{self, Region, region_of_country, regions_named_in};
 use crate::topology::{
-    Bucket, BucketId, DynamicBagType, Family, FamilyId, FamilyMetadata, GeographicalArea, Operator,
-    OperatorMetadata, OperatorStatus, Topology, WorkerId, endpoint_host,
+    BagsUnknown, Bucket, BucketId, DynamicBagType, Family, FamilyId, FamilyMetadata,
+    GeographicalArea, Operator, OperatorMetadata, OperatorStatus, Topology, WorkerId,
+    endpoint_host,
 };
 
 /// Options of the reassignment planner.
@@ -169,6 +171,9 @@ pub struct Layout {
     pub families: Vec<FamilyDecision>,
     /// One row per node, by id.
     pub nodes: Vec<NodeDecision>,
+    /// What the layout was planned without, and the buckets it leaves in place therefore.
+    #[serde(default)]
+    pub unknowns: Unknowns,
 }
 
 #[derive(Debug, Clone)]
@@ -256,6 +261,22 @@ pub fn target_layout(
             None => pinned.extend(members.iter().map(|m| m.bucket.family)),
         }
     }
+
+    // Unknown means unknown: a bucket whose bags are unknown is never drained, switched off,
+    // stripped of an operator or deleted; without the per-bag limit no bag moves, so buckets
+    // holding bags stay too (issue 14; runtime rules: Joystream/joystream
+    // runtime-modules/storage/src/lib.rs:2611-2640, 3919-3972 @ 3862e7e).
+    let unknown_bags: BTreeMap<BucketId, BagsUnknown> =
+        t.buckets_with_unknown_bags().into_iter().collect();
+    let bags_move = t.buckets_per_bag_limit.is_some();
+    let kept_why = |b: BucketId| -> Option<KeptWhy> {
+        if let Some(u) = unknown_bags.get(&b) {
+            return Some(KeptWhy::BagsUnknown { unknown: *u });
+        }
+        let n = bags_in.get(&b).copied().unwrap_or(0);
+        (!bags_move && n > 0).then_some(KeptWhy::LimitUnknown { bags: n as u64 })
+    };
+    let mut kept: BTreeMap<BucketId, (KeptWhy, Vec<String>)> = BTreeMap::new();
 
     // --- region → family, greedily by cost
     let move_cost = |node: &str, family: Option<FamilyId>| -> usize {
@@ -380,6 +401,8 @@ pub fn target_layout(
                         accepting_new_bags: true,
                         distributing: true,
                         operators: Vec::new(),
+                        // A new bucket holds no bag; without bag data, say so explicitly.
+                        assigned_bags: (!t.bags_are_known()).then_some(0),
                     });
                     dest = Some(id);
                     id
@@ -402,21 +425,33 @@ pub fn target_layout(
                 .iter_mut()
                 .find(|b| b.id == m.bucket)
                 .expect("old bucket exists");
-            ob.operators
-                .retain(|o| !(o.worker == m.worker && o.status == OperatorStatus::Active));
-            for bag in &mut target.bags {
-                if bag.buckets.contains(&m.bucket) && !bag.buckets.contains(&d) {
-                    bag.buckets.push(d);
+            if let Some(why) = kept_why(m.bucket) {
+                kept.entry(m.bucket).or_insert((why, Vec::new())).1.push(format!(
+                    "removing worker {} (its node also operates {d}), then switching it off and deleting it",
+                    m.worker
+                ));
+            } else {
+                ob.operators
+                    .retain(|o| !(o.worker == m.worker && o.status == OperatorStatus::Active));
+            }
+            if bags_move {
+                for bag in &mut target.bags {
+                    if bag.buckets.contains(&m.bucket) && !bag.buckets.contains(&d) {
+                        bag.buckets.push(d);
+                    }
                 }
             }
         }
         let mut to: Vec<BucketId> = members
             .iter()
-            .map(|m| {
+            .flat_map(|m| {
                 if m.bucket.family == fam {
-                    m.bucket
+                    vec![m.bucket]
+                } else if kept.contains_key(&m.bucket) {
+                    // It keeps its old bucket too.
+                    vec![m.bucket, dest.unwrap_or(m.bucket)]
                 } else {
-                    dest.unwrap_or(m.bucket)
+                    vec![dest.unwrap_or(m.bucket)]
                 }
             })
             .collect();
@@ -451,6 +486,16 @@ pub fn target_layout(
                 && t.bucket(b.id).is_some()
         })
         .map(|b| b.id)
+        .filter(|b| match kept_why(*b) {
+            Some(why) => {
+                kept.entry(*b)
+                    .or_insert((why, Vec::new()))
+                    .1
+                    .push("deleting it (no active operator left)".to_string());
+                false
+            }
+            None => true,
+        })
         .collect();
     target.buckets.retain(|b| !drop.contains(&b.id));
     for bag in &mut target.bags {
@@ -480,13 +525,25 @@ pub fn target_layout(
         .filter(|b| serving_bucket(b))
         .map(|b| b.id.family)
         .collect();
-    let keep_policies = policy_families.is_empty() || policy_families.len() > 51;
+    // Restating a policy replaces it wholesale and goes with making every bag reachable in
+    // every named family: both need the current policies and the per-bag limit.
+    let keep_policies = policy_families.is_empty()
+        || policy_families.len() > 51
+        || t.policies.is_none()
+        || !bags_move;
     if keep_policies {
-        // No policy can be restated: keep the families today's policies name.
-        for p in t.policies.values() {
-            for f in p.families.keys() {
-                deleted.remove(f);
+        // No policy can be restated: keep the families today's policies name (all of them
+        // when the policies are unknown: deleting a family a policy names fails,
+        // lib.rs:2495-2525 @ 3862e7e).
+        match &t.policies {
+            Some(ps) => {
+                for p in ps.values() {
+                    for f in p.families.keys() {
+                        deleted.remove(f);
+                    }
+                }
             }
+            None => deleted.clear(),
         }
     }
     target.families.retain(|f| !deleted.contains(&f.id));
@@ -558,16 +615,34 @@ pub fn target_layout(
                 b.accepting_new_bags = true;
             }
         }
-        let mut types: BTreeSet<DynamicBagType> = t.policies.keys().copied().collect();
-        types.insert(DynamicBagType::Channel);
-        for ty in types {
-            let p = target.policies.entry(ty).or_default();
-            p.families = policy_families.iter().map(|f| (*f, 1)).collect();
+        if let Some(ps) = target.policies.as_mut() {
+            let mut types: BTreeSet<DynamicBagType> = ps.keys().copied().collect();
+            types.insert(DynamicBagType::Channel);
+            for ty in types {
+                let p = ps.entry(ty).or_default();
+                p.families = policy_families.iter().map(|f| (*f, 1)).collect();
+            }
         }
     }
     for bag in &mut target.bags {
         bag.buckets.sort();
         bag.buckets.dedup();
+    }
+    // On-chain counters read for today follow the bag changes, as the runtime's do.
+    for b in &mut target.buckets {
+        if let Some(n) = b.assigned_bags.as_mut()
+            && t.bucket(b.id).is_some()
+        {
+            let (now, after) = (
+                t.listed_bags(b.id),
+                target
+                    .bags
+                    .iter()
+                    .filter(|g| g.buckets.contains(&b.id))
+                    .count() as u64,
+            );
+            *n = (*n + after).saturating_sub(now);
+        }
     }
     target.buckets.sort_by_key(|b| b.id);
     target.families.sort_by_key(|f| f.id);
@@ -584,7 +659,8 @@ pub fn target_layout(
             .map(|b| b.buckets.len())
             .max()
             .unwrap_or(0) as u32;
-        target.buckets_per_bag_limit = t.buckets_per_bag_limit.max(most).max(1);
+        // Never below today's (lowering leaves bags above it: lib.rs:2711-2730 @ 3862e7e).
+        target.buckets_per_bag_limit = t.buckets_per_bag_limit.map(|l| l.max(most).max(1));
     }
 
     // --- metadata: region names and areas from demand
@@ -664,10 +740,20 @@ pub fn target_layout(
             nodes: nodes_in.get(&id).cloned().unwrap_or_default(),
         });
     }
+    let mut unknowns = Unknowns::of(t);
+    unknowns.kept = kept
+        .into_iter()
+        .map(|(bucket, (why, instead))| KeptBucket {
+            bucket,
+            why,
+            instead_of: instead.join("; "),
+        })
+        .collect();
     Ok(Layout {
         target,
         families: family_rows,
         nodes: node_rows,
+        unknowns,
     })
 }
 

@@ -326,6 +326,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, operators)| Bucket {
+                    assigned_bags: None,
                     id: BucketId::new(0, i as u64),
                     accepting_new_bags: true,
                     distributing: true,

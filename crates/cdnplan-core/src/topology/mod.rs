@@ -23,8 +23,9 @@ pub use check::{Finding, FindingKind};
 pub use ids::{BagId, BucketId, FamilyId, WorkerId};
 pub(crate) use model::endpoint_host;
 pub use model::{
-    Bag, Bucket, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata, GeographicalArea,
-    NodeLocation, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits, Topology,
+    Bag, BagsUnknown, Bucket, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata,
+    GeographicalArea, NodeLocation, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits,
+    Topology,
 };
 pub use moves::MovesApplied;
 pub(crate) use moves::node_id;

@@ -154,6 +154,12 @@ pub struct Bucket {
     /// Operators and pending invitations.
     #[serde(default)]
     pub operators: Vec<Operator>,
+    /// The runtime's `assigned_bags` counter (`DistributionBucketRecord.assigned_bags`, which
+    /// `delete_distribution_bucket` requires to be 0 — Joystream/joystream
+    /// runtime-modules/storage/src/lib.rs:2619-2620 @ 3862e7e). No indexer exposes it; `None`
+    /// when not read from chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_bags: Option<u64>,
 }
 
 /// A bag of content and the buckets distributing it.
@@ -205,15 +211,33 @@ pub struct Topology {
     pub families: Vec<Family>,
     /// Buckets, by id.
     pub buckets: Vec<Bucket>,
-    /// Bags (may be empty when the snapshot has no bag data).
+    /// Bags (may be empty when the snapshot has no bag data: see [`Topology::bags_known`]).
     #[serde(default)]
     pub bags: Vec<Bag>,
-    /// `DistributionBucketsPerBagLimit` (0 until the lead sets it).
-    #[serde(default)]
-    pub buckets_per_bag_limit: u32,
-    /// Dynamic bag creation policies.
-    #[serde(default)]
-    pub policies: BTreeMap<DynamicBagType, DynamicBagPolicy>,
+    /// Whether `bags` is the complete bag list (`true`: imported from an indexer, even when
+    /// empty). `None` in files that do not say: then the list counts as known exactly when it
+    /// is not empty ([`Topology::bags_are_known`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bags_known: Option<bool>,
+    /// `DistributionBucketsPerBagLimit`; `None` when not known (no indexer holds it). A `0` in
+    /// a file reads as not known: it is the runtime's value before any lead set it, and files
+    /// written before this field could be absent wrote `0` for "not known".
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "limit_or_unknown"
+    )]
+    pub buckets_per_bag_limit: Option<u32>,
+    /// Dynamic bag creation policies (`DynamicBagCreationPolicies`); `None` when not known (no
+    /// indexer holds them). When known, a type without an entry has the runtime's default
+    /// (no families). An empty map `{}` in a file reads as not known, as older files wrote it
+    /// for "not known".
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "policies_or_unknown"
+    )]
+    pub policies: Option<BTreeMap<DynamicBagType, DynamicBagPolicy>>,
     /// Worker handles (member names) for reports.
     #[serde(default)]
     pub worker_handles: BTreeMap<WorkerId, String>,
@@ -227,7 +251,89 @@ pub struct Topology {
     pub objects: BTreeMap<String, BagId>,
 }
 
+fn limit_or_unknown<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(Option::<u32>::deserialize(d)?.filter(|l| *l > 0))
+}
+
+type Policies = BTreeMap<DynamicBagType, DynamicBagPolicy>;
+
+fn policies_or_unknown<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Policies>, D::Error> {
+    Ok(Option::<Policies>::deserialize(d)?.filter(|p| !p.is_empty()))
+}
+
+/// Why the planner may not drain, switch off or delete a bucket: what is unknown about its
+/// bags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BagsUnknown {
+    /// The topology has no bag data at all.
+    NoBagData,
+    /// The on-chain counter disagrees with the bags listed for the bucket.
+    CounterDisagrees {
+        /// The on-chain `assigned_bags`.
+        counter: u64,
+        /// Bags the topology lists on the bucket.
+        listed: u64,
+    },
+}
+
+impl std::fmt::Display for BagsUnknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BagsUnknown::NoBagData => {
+                write!(f, "its bags are unknown (the topology has no bag data)")
+            }
+            BagsUnknown::CounterDisagrees { counter, listed } => write!(
+                f,
+                "its on-chain bag counter ({counter}) disagrees with the {listed} bags listed"
+            ),
+        }
+    }
+}
+
 impl Topology {
+    /// Whether the bag list is complete: [`Topology::bags_known`] when given, else whether any
+    /// bag is listed.
+    pub fn bags_are_known(&self) -> bool {
+        self.bags_known.unwrap_or(!self.bags.is_empty())
+    }
+
+    /// Bags listed on `bucket`.
+    pub fn listed_bags(&self, bucket: BucketId) -> u64 {
+        self.bags
+            .iter()
+            .filter(|b| b.buckets.contains(&bucket))
+            .count() as u64
+    }
+
+    /// What is unknown about the bags of `bucket`, or `None` when its list is known (the
+    /// topology has bag data and the bucket's counter, when given, matches it).
+    pub fn bags_unknown(&self, bucket: &Bucket) -> Option<BagsUnknown> {
+        if !self.bags_are_known() {
+            return Some(BagsUnknown::NoBagData);
+        }
+        let listed = self.listed_bags(bucket.id);
+        match bucket.assigned_bags {
+            Some(counter) if counter != listed => {
+                Some(BagsUnknown::CounterDisagrees { counter, listed })
+            }
+            _ => None,
+        }
+    }
+
+    /// The buckets whose bags are unknown, with why, by id.
+    pub fn buckets_with_unknown_bags(&self) -> Vec<(BucketId, BagsUnknown)> {
+        let mut v: Vec<_> = self
+            .buckets
+            .iter()
+            .filter_map(|b| Some((b.id, self.bags_unknown(b)?)))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    }
+
     /// Checks references and limits.
     ///
     /// # Errors
@@ -408,6 +514,7 @@ mod tests {
             ],
             buckets: vec![
                 Bucket {
+                    assigned_bags: None,
                     id: BucketId::new(0, 0),
                     accepting_new_bags: true,
                     distributing: true,
@@ -420,6 +527,7 @@ mod tests {
                     )],
                 },
                 Bucket {
+                    assigned_bags: None,
                     id: BucketId::new(1, 0),
                     accepting_new_bags: true,
                     distributing: false,

@@ -16,96 +16,11 @@ use crate::topology::{
     FamilyMetadata, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits, Topology, WorkerId,
 };
 
-/// The runtime's error names for the distribution calls (`Error<T>` of the storage pallet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[non_exhaustive]
-#[allow(missing_docs)] // each variant is the runtime's error of the same name
-pub enum RuntimeError {
-    #[error("MaxDistributionBucketFamilyNumberLimitExceeded")]
-    MaxDistributionBucketFamilyNumberLimitExceeded,
-    #[error("DistributionBucketFamilyDoesntExist")]
-    DistributionBucketFamilyDoesntExist,
-    #[error("DistributionBucketDoesntExist")]
-    DistributionBucketDoesntExist,
-    #[error("DistributionBucketIdCollectionsAreEmpty")]
-    DistributionBucketIdCollectionsAreEmpty,
-    #[error("DistributionBucketDoesntAcceptNewBags")]
-    DistributionBucketDoesntAcceptNewBags,
-    #[error("MaxDistributionBucketNumberPerBagLimitExceeded")]
-    MaxDistributionBucketNumberPerBagLimitExceeded,
-    #[error("DistributionBucketIsNotBoundToBag")]
-    DistributionBucketIsNotBoundToBag,
-    #[error("DistributionBucketIsBoundToBag")]
-    DistributionBucketIsBoundToBag,
-    #[error("DistributionBucketsPerBagLimitTooLow")]
-    DistributionBucketsPerBagLimitTooLow,
-    #[error("DistributionBucketsPerBagLimitTooHigh")]
-    DistributionBucketsPerBagLimitTooHigh,
-    #[error("DistributionProviderOperatorDoesntExist")]
-    DistributionProviderOperatorDoesntExist,
-    #[error("DistributionProviderOperatorAlreadyInvited")]
-    DistributionProviderOperatorAlreadyInvited,
-    #[error("DistributionProviderOperatorSet")]
-    DistributionProviderOperatorSet,
-    #[error("NoDistributionBucketInvitation")]
-    NoDistributionBucketInvitation,
-    #[error("MustBeDistributionProviderOperatorForBucket")]
-    MustBeDistributionProviderOperatorForBucket,
-    #[error("MaxNumberOfPendingInvitationsLimitForDistributionBucketReached")]
-    MaxNumberOfPendingInvitationsLimitForDistributionBucketReached,
-    #[error("MaxNumberOfOperatorsPerDistributionBucketReached")]
-    MaxNumberOfOperatorsPerDistributionBucketReached,
-    #[error("DistributionFamilyBoundToBagCreationPolicy")]
-    DistributionFamilyBoundToBagCreationPolicy,
-    #[error("NumberOfDistributionBucketsOutsideOfAllowedContraints")]
-    NumberOfDistributionBucketsOutsideOfAllowedContraints,
-    #[error("DynamicBagDoesntExist")]
-    DynamicBagDoesntExist,
-}
+mod error;
+#[cfg(test)]
+mod tests;
 
-/// A call the runtime would accept but that breaks a rule of sound plans (the runtime does not
-/// check these; the plan must).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[non_exhaustive]
-pub enum RuleError {
-    /// A create call expected another id than the runtime hands out.
-    #[error("expected the new {what} to get id {expected}, the runtime hands out {actual}")]
-    UnexpectedId {
-        /// "family" or "bucket".
-        what: &'static str,
-        /// What the plan expected.
-        expected: String,
-        /// What the runtime gives.
-        actual: String,
-    },
-    /// A family was deleted while buckets of it remain (the runtime does not remove them:
-    /// delete buckets before families).
-    #[error("family {family} deleted while its buckets {buckets} remain (delete buckets first)")]
-    FamilyHasBuckets {
-        /// The family.
-        family: FamilyId,
-        /// Its remaining buckets.
-        buckets: String,
-    },
-}
-
-/// Why a call fails in the simulator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[non_exhaustive]
-pub enum CallError {
-    /// The runtime rejects it, with this error.
-    #[error("runtime error {0}")]
-    Runtime(RuntimeError),
-    /// The runtime accepts it, but it breaks a rule of sound plans.
-    #[error("{0}")]
-    Rule(RuleError),
-}
-
-impl From<RuntimeError> for CallError {
-    fn from(e: RuntimeError) -> Self {
-        CallError::Runtime(e)
-    }
-}
+pub use error::{CallError, RuleError, RuntimeError, Unknown};
 
 /// A bucket's state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -118,6 +33,10 @@ pub struct BucketState {
     pub operators: BTreeMap<WorkerId, Option<OperatorMetadata>>,
     /// `pending_invitations`.
     pub invited: BTreeSet<WorkerId>,
+    /// The runtime's `assigned_bags` counter; `None` when not known (no bag data and no
+    /// counter read from chain). Kept apart from the bag list: the runtime checks the counter
+    /// (lib.rs:2619-2620 @ 3862e7e), and a list can miss bags.
+    pub assigned_bags: Option<u64>,
 }
 
 /// A family's state.
@@ -147,10 +66,14 @@ pub struct Chain {
     pub buckets: BTreeMap<BucketId, BucketState>,
     /// Bags.
     pub bags: BTreeMap<BagId, BagState>,
-    /// `DistributionBucketsPerBagLimit`.
-    pub buckets_per_bag_limit: u32,
-    /// Dynamic bag creation policies.
-    pub policies: BTreeMap<DynamicBagType, DynamicBagPolicy>,
+    /// Whether the bag list is complete ([`Topology::bags_are_known`]).
+    pub bags_known: bool,
+    /// `DistributionBucketsPerBagLimit`; `None` when not known.
+    pub buckets_per_bag_limit: Option<u32>,
+    /// The per-bag limit before the plan: no call may set a lower one.
+    pub limit_floor: Option<u32>,
+    /// Dynamic bag creation policies; `None` when not known.
+    pub policies: Option<BTreeMap<DynamicBagType, DynamicBagPolicy>>,
     /// `NextDistributionBucketFamilyId`.
     pub next_family_id: u64,
     /// Workers of the distribution working group (those that may be invited).
@@ -162,9 +85,14 @@ pub struct Chain {
 impl Chain {
     /// The state a topology describes. Workers are those the topology names (operators,
     /// invitations, handles). Policy entries with zero buckets are dropped, as the runtime does.
+    /// A bucket's counter is its `assigned_bags` when given, else the number of bags listed on
+    /// it when the bag list is known, else unknown.
     pub fn from_topology(t: &Topology) -> Chain {
+        let bags_known = t.bags_are_known();
         let mut c = Chain {
+            bags_known,
             buckets_per_bag_limit: t.buckets_per_bag_limit,
+            limit_floor: t.buckets_per_bag_limit,
             next_family_id: t.expected_next_family_id(),
             limits: RuntimeLimits::MAINNET,
             ..Chain::default()
@@ -182,6 +110,9 @@ impl Chain {
             let mut s = BucketState {
                 accepting_new_bags: b.accepting_new_bags,
                 distributing: b.distributing,
+                assigned_bags: b
+                    .assigned_bags
+                    .or_else(|| bags_known.then(|| t.listed_bags(b.id))),
                 ..BucketState::default()
             };
             for op in &b.operators {
@@ -211,11 +142,15 @@ impl Chain {
                 },
             );
         }
-        for (ty, p) in &t.policies {
-            let mut p = p.clone();
-            p.families.retain(|_, n| *n > 0);
-            c.policies.insert(*ty, p);
-        }
+        c.policies = t.policies.as_ref().map(|ps| {
+            ps.iter()
+                .map(|(ty, p)| {
+                    let mut p = p.clone();
+                    p.families.retain(|_, n| *n > 0);
+                    (*ty, p)
+                })
+                .collect()
+        });
         c
     }
 
@@ -240,6 +175,7 @@ impl Chain {
                     id: *id,
                     accepting_new_bags: b.accepting_new_bags,
                     distributing: b.distributing,
+                    assigned_bags: b.assigned_bags,
                     operators: b
                         .operators
                         .iter()
@@ -265,6 +201,7 @@ impl Chain {
                     buckets: b.buckets.iter().copied().collect(),
                 })
                 .collect(),
+            bags_known: Some(self.bags_known),
             buckets_per_bag_limit: self.buckets_per_bag_limit,
             policies: self.policies.clone(),
             worker_handles: base.worker_handles.clone(),
@@ -310,7 +247,7 @@ impl Chain {
             .or_else(|| {
                 (self.buckets_per_bag_limit != other.buckets_per_bag_limit).then(|| {
                     format!(
-                        "per-bag limit {} / {}",
+                        "per-bag limit {:?} / {:?}",
                         self.buckets_per_bag_limit, other.buckets_per_bag_limit
                     )
                 })
@@ -326,12 +263,43 @@ impl Chain {
             })
     }
 
-    /// Number of bags bound to `bucket` (the runtime's `assigned_bags`).
-    pub fn assigned_bags(&self, bucket: BucketId) -> usize {
+    /// Bags the simulator's list binds to `bucket`.
+    pub fn listed_bags(&self, bucket: BucketId) -> u64 {
         self.bags
             .values()
             .filter(|b| b.buckets.contains(&bucket))
-            .count()
+            .count() as u64
+    }
+
+    /// The runtime's `assigned_bags` of `bucket`, when known.
+    pub fn assigned_bags(&self, bucket: BucketId) -> Option<u64> {
+        self.buckets.get(&bucket).and_then(|b| b.assigned_bags)
+    }
+
+    /// True when every bag on `bucket` is known: its counter is known and equals the bags
+    /// listed on it.
+    pub fn bags_confirmed(&self, bucket: BucketId) -> bool {
+        self.assigned_bags(bucket) == Some(self.listed_bags(bucket))
+    }
+
+    /// Fails unless `bucket`'s counter is known to be 0 (`delete_distribution_bucket` and
+    /// `delete_distribution_bucket_family` check it: lib.rs:2619-2620, 4107-4110 @ 3862e7e).
+    fn ensure_no_bags(&self, bucket: BucketId) -> Result<(), CallError> {
+        match self.assigned_bags(bucket) {
+            Some(0) => Ok(()),
+            Some(_) => Err(RuntimeError::DistributionBucketIsBoundToBag.into()),
+            None => Err(CallError::Rule(RuleError::DependsOnUnknown(
+                Unknown::AssignedBags(bucket),
+            ))),
+        }
+    }
+
+    fn known_policies(&self) -> Result<&BTreeMap<DynamicBagType, DynamicBagPolicy>, CallError> {
+        self.policies
+            .as_ref()
+            .ok_or(CallError::Rule(RuleError::DependsOnUnknown(
+                Unknown::Policies,
+            )))
     }
 
     fn bucket_mut(&mut self, id: BucketId) -> Result<&mut BucketState, RuntimeError> {
@@ -374,11 +342,11 @@ impl Chain {
                     .filter(|b| b.family == *family)
                     .copied()
                     .collect();
-                if in_family.iter().any(|b| self.assigned_bags(*b) > 0) {
-                    return Err(E::DistributionBucketIsBoundToBag.into());
+                for b in &in_family {
+                    self.ensure_no_bags(*b)?;
                 }
                 if self
-                    .policies
+                    .known_policies()?
                     .values()
                     .any(|p| p.families.get(family).is_some_and(|n| *n > 0))
                 {
@@ -423,6 +391,7 @@ impl Chain {
                     BucketState {
                         accepting_new_bags: *accepting_new_bags,
                         distributing: true,
+                        assigned_bags: Some(0),
                         ..BucketState::default()
                     },
                 );
@@ -434,16 +403,21 @@ impl Chain {
             Call::UpdateDistributionBucketMode {
                 bucket,
                 distributing,
-            } => self.bucket_mut(*bucket)?.distributing = *distributing,
+            } => {
+                self.bucket_mut(*bucket)?;
+                if !*distributing && !self.bags_confirmed(*bucket) {
+                    return Err(CallError::Rule(RuleError::BucketBagsUnknown(*bucket)));
+                }
+                self.bucket_mut(*bucket)?.distributing = *distributing;
+            }
             Call::DeleteDistributionBucket { bucket } => {
                 let b = self
                     .buckets
                     .get(bucket)
                     .ok_or(E::DistributionBucketDoesntExist)?;
-                if self.assigned_bags(*bucket) > 0 {
-                    return Err(E::DistributionBucketIsBoundToBag.into());
-                }
-                if !b.operators.is_empty() {
+                let has_operators = !b.operators.is_empty();
+                self.ensure_no_bags(*bucket)?;
+                if has_operators {
                     return Err(E::DistributionProviderOperatorSet.into());
                 }
                 self.buckets.remove(bucket);
@@ -468,8 +442,11 @@ impl Chain {
                 if !self.families.contains_key(family) {
                     return Err(E::DistributionBucketFamilyDoesntExist.into());
                 }
+                let limit = self.buckets_per_bag_limit.ok_or(CallError::Rule(
+                    RuleError::DependsOnUnknown(Unknown::PerBagLimit),
+                ))?;
                 let new_len = state.buckets.len() + add.len();
-                if new_len.saturating_sub(remove.len()) > self.buckets_per_bag_limit as usize {
+                if new_len.saturating_sub(remove.len()) > limit as usize {
                     return Err(E::MaxDistributionBucketNumberPerBagLimitExceeded.into());
                 }
                 for i in remove {
@@ -501,6 +478,20 @@ impl Chain {
                 for i in add {
                     state.buckets.insert(BucketId::new(family.0, *i));
                 }
+                // The counters follow (lib.rs:4050-4081 @ 3862e7e).
+                for (idx, up) in remove
+                    .iter()
+                    .map(|i| (i, false))
+                    .chain(add.iter().map(|i| (i, true)))
+                {
+                    if let Some(n) = self
+                        .buckets
+                        .get_mut(&BucketId::new(family.0, *idx))
+                        .and_then(|b| b.assigned_bags.as_mut())
+                    {
+                        *n = if up { *n + 1 } else { n.saturating_sub(1) };
+                    }
+                }
             }
             Call::UpdateDistributionBucketsPerBagLimit { limit } => {
                 if *limit < self.limits.min_buckets_per_bag {
@@ -509,7 +500,24 @@ impl Chain {
                 if *limit > self.limits.max_buckets_per_bag {
                     return Err(E::DistributionBucketsPerBagLimitTooHigh.into());
                 }
-                self.buckets_per_bag_limit = *limit;
+                // The runtime does not check existing bags against a lower limit
+                // (lib.rs:2711-2730 @ 3862e7e); a sound plan never lowers it, and cannot
+                // know whether it does when the current limit is unknown.
+                match (self.buckets_per_bag_limit, self.limit_floor) {
+                    (None, _) | (_, None) => {
+                        return Err(CallError::Rule(RuleError::DependsOnUnknown(
+                            Unknown::PerBagLimit,
+                        )));
+                    }
+                    (Some(_), Some(current)) if *limit < current => {
+                        return Err(CallError::Rule(RuleError::LimitLowered {
+                            current,
+                            new: *limit,
+                        }));
+                    }
+                    _ => {}
+                }
+                self.buckets_per_bag_limit = Some(*limit);
             }
             Call::UpdateFamiliesInDynamicBagCreationPolicy { bag_type, families } => {
                 let kept: BTreeMap<FamilyId, u32> = families
@@ -526,7 +534,12 @@ impl Chain {
                 if kept.keys().any(|f| !self.families.contains_key(f)) {
                     return Err(E::DistributionBucketFamilyDoesntExist.into());
                 }
-                self.policies.entry(*bag_type).or_default().families = kept;
+                // The call replaces the family map wholesale (lib.rs:2796-2799 @ 3862e7e):
+                // restating a policy that was never read is a guess.
+                self.known_policies()?;
+                if let Some(ps) = self.policies.as_mut() {
+                    ps.entry(*bag_type).or_default().families = kept;
+                }
             }
             Call::InviteDistributionBucketOperator { bucket, worker } => {
                 let known = self.workers.contains(worker);
@@ -555,6 +568,10 @@ impl Chain {
                 }
             }
             Call::RemoveDistributionBucketOperator { bucket, worker } => {
+                self.bucket_mut(*bucket)?;
+                if !self.bags_confirmed(*bucket) {
+                    return Err(CallError::Rule(RuleError::BucketBagsUnknown(*bucket)));
+                }
                 let b = self.bucket_mut(*bucket)?;
                 if b.operators.remove(worker).is_none() {
                     return Err(E::MustBeDistributionProviderOperatorForBucket.into());
@@ -586,320 +603,5 @@ impl Chain {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use RuntimeError as E;
-
-    /// Family 0 with bucket 0:0 (accepting, worker 1 active, worker 2 invited) and 0:1 (not
-    /// accepting); family 1 with bucket 1:0; bag council in 0:0; limit 2.
-    fn chain() -> Chain {
-        let t: Topology = serde_json::from_str(
-            r#"{"families":[{"id":0,"nextBucketIndex":2},{"id":1,"nextBucketIndex":1}],
-            "buckets":[
-              {"id":"0:0","acceptingNewBags":true,"distributing":true,
-               "operators":[{"worker":1,"status":"ACTIVE"},{"worker":2,"status":"INVITED"}]},
-              {"id":"0:1","acceptingNewBags":false,"distributing":true},
-              {"id":"1:0","acceptingNewBags":true,"distributing":true}],
-            "bags":[{"id":"static:council","buckets":["0:0"]}],
-            "bucketsPerBagLimit":2,
-            "workerHandles":{"3":"carol"}}"#,
-        )
-        .unwrap();
-        Chain::from_topology(&t)
-    }
-
-    fn fails(c: &mut Chain, call: Call, want: RuntimeError) {
-        let before = c.clone();
-        assert_eq!(c.apply(&call), Err(CallError::Runtime(want)), "{call:?}");
-        assert_eq!(*c, before, "a failed call changes nothing");
-    }
-
-    fn bag_update(family: u64, add: &[u64], remove: &[u64]) -> Call {
-        Call::UpdateDistributionBucketsForBag {
-            bag: BagId::Council,
-            family: FamilyId(family),
-            add: add.iter().copied().collect(),
-            remove: remove.iter().copied().collect(),
-        }
-    }
-
-    #[test]
-    fn family_number_is_limited_to_200() {
-        let mut c = chain();
-        c.limits.max_families = 2;
-        fails(
-            &mut c,
-            Call::CreateDistributionBucketFamily {
-                expected: FamilyId(2),
-            },
-            E::MaxDistributionBucketFamilyNumberLimitExceeded,
-        );
-        assert_eq!(RuntimeLimits::MAINNET.max_families, 200);
-    }
-
-    #[test]
-    fn calls_on_missing_families_and_buckets_fail() {
-        let mut c = chain();
-        fails(
-            &mut c,
-            Call::CreateDistributionBucket {
-                family: FamilyId(9),
-                accepting_new_bags: true,
-                expected_index: 0,
-            },
-            E::DistributionBucketFamilyDoesntExist,
-        );
-        fails(
-            &mut c,
-            Call::DeleteDistributionBucket {
-                bucket: BucketId::new(0, 7),
-            },
-            E::DistributionBucketDoesntExist,
-        );
-        fails(
-            &mut c,
-            bag_update(9, &[0], &[]),
-            E::DistributionBucketFamilyDoesntExist,
-        );
-        fails(
-            &mut c,
-            bag_update(0, &[5], &[]),
-            E::DistributionBucketDoesntExist,
-        );
-    }
-
-    #[test]
-    fn bag_updates_follow_the_runtime() {
-        let mut c = chain();
-        fails(
-            &mut c,
-            bag_update(0, &[], &[]),
-            E::DistributionBucketIdCollectionsAreEmpty,
-        );
-        fails(
-            &mut c,
-            bag_update(0, &[1], &[]),
-            E::DistributionBucketDoesntAcceptNewBags,
-        );
-        fails(
-            &mut c,
-            bag_update(0, &[0], &[]),
-            E::DistributionBucketIsBoundToBag,
-        );
-        fails(
-            &mut c,
-            bag_update(1, &[], &[0]),
-            E::DistributionBucketIsNotBoundToBag,
-        );
-        let mut other = bag_update(0, &[0], &[]);
-        if let Call::UpdateDistributionBucketsForBag { bag, .. } = &mut other {
-            *bag = BagId::Channel(42);
-        }
-        fails(&mut c, other, E::DynamicBagDoesntExist);
-        // A static bag the chain has never touched exists, with no buckets.
-        let mut wg = bag_update(0, &[0], &[]);
-        if let Call::UpdateDistributionBucketsForBag { bag, .. } = &mut wg {
-            *bag = BagId::WorkingGroup("storageWorkingGroup".into());
-        }
-        c.apply(&wg).unwrap();
-        assert_eq!(
-            c.bags[&BagId::WorkingGroup("storageWorkingGroup".into())].buckets,
-            BTreeSet::from([BucketId::new(0, 0)])
-        );
-        c.apply(&bag_update(1, &[0], &[])).unwrap();
-        c.apply(&Call::UpdateDistributionBucketsPerBagLimit { limit: 1 })
-            .unwrap();
-        c.buckets
-            .get_mut(&BucketId::new(0, 1))
-            .unwrap()
-            .accepting_new_bags = true;
-        fails(
-            &mut c,
-            bag_update(0, &[1], &[]),
-            E::MaxDistributionBucketNumberPerBagLimitExceeded,
-        );
-    }
-
-    #[test]
-    fn per_bag_limit_stays_within_1_and_51() {
-        let mut c = chain();
-        fails(
-            &mut c,
-            Call::UpdateDistributionBucketsPerBagLimit { limit: 0 },
-            E::DistributionBucketsPerBagLimitTooLow,
-        );
-        fails(
-            &mut c,
-            Call::UpdateDistributionBucketsPerBagLimit { limit: 52 },
-            E::DistributionBucketsPerBagLimitTooHigh,
-        );
-    }
-
-    #[test]
-    fn deletion_rules() {
-        let mut c = chain();
-        let del = |b| Call::DeleteDistributionBucket {
-            bucket: BucketId::new(0, b),
-        };
-        fails(&mut c, del(0), E::DistributionBucketIsBoundToBag);
-        c.apply(&bag_update(0, &[], &[0])).unwrap();
-        fails(&mut c, del(0), E::DistributionProviderOperatorSet);
-        fails(
-            &mut c,
-            Call::DeleteDistributionBucketFamily {
-                family: FamilyId(7),
-            },
-            E::DistributionBucketFamilyDoesntExist,
-        );
-        // A family with a bag in one of its buckets cannot go.
-        c.apply(&bag_update(1, &[0], &[])).unwrap();
-        fails(
-            &mut c,
-            Call::DeleteDistributionBucketFamily {
-                family: FamilyId(1),
-            },
-            E::DistributionBucketIsBoundToBag,
-        );
-        // Nor one a policy names.
-        c.apply(&Call::UpdateFamiliesInDynamicBagCreationPolicy {
-            bag_type: DynamicBagType::Channel,
-            families: [(FamilyId(0), 1)].into(),
-        })
-        .unwrap();
-        fails(
-            &mut c,
-            Call::DeleteDistributionBucketFamily {
-                family: FamilyId(0),
-            },
-            E::DistributionFamilyBoundToBagCreationPolicy,
-        );
-    }
-
-    #[test]
-    fn family_with_buckets_left_is_a_rule_error() {
-        let mut c = chain();
-        c.apply(&bag_update(0, &[], &[0])).unwrap();
-        let e = c
-            .apply(&Call::DeleteDistributionBucketFamily {
-                family: FamilyId(0),
-            })
-            .unwrap_err();
-        assert!(
-            matches!(e, CallError::Rule(RuleError::FamilyHasBuckets { .. })),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn policy_rules() {
-        let mut c = chain();
-        let policy = |m: &[(u64, u32)]| Call::UpdateFamiliesInDynamicBagCreationPolicy {
-            bag_type: DynamicBagType::Channel,
-            families: m.iter().map(|(f, n)| (FamilyId(*f), *n)).collect(),
-        };
-        fails(
-            &mut c,
-            policy(&[(0, 0)]),
-            E::NumberOfDistributionBucketsOutsideOfAllowedContraints,
-        );
-        fails(
-            &mut c,
-            policy(&[(0, 30), (1, 22)]),
-            E::NumberOfDistributionBucketsOutsideOfAllowedContraints,
-        );
-        fails(
-            &mut c,
-            policy(&[(5, 1)]),
-            E::DistributionBucketFamilyDoesntExist,
-        );
-        c.apply(&policy(&[(0, 1), (1, 0)])).unwrap();
-        assert_eq!(
-            c.policies[&DynamicBagType::Channel].families,
-            [(FamilyId(0), 1)].into(),
-            "zero entries dropped, whole map replaced"
-        );
-    }
-
-    #[test]
-    fn operator_rules() {
-        let mut c = chain();
-        let b00 = BucketId::new(0, 0);
-        let invite = |w| Call::InviteDistributionBucketOperator {
-            bucket: b00,
-            worker: WorkerId(w),
-        };
-        fails(
-            &mut c,
-            invite(99),
-            E::DistributionProviderOperatorDoesntExist,
-        );
-        fails(
-            &mut c,
-            invite(2),
-            E::DistributionProviderOperatorAlreadyInvited,
-        );
-        fails(&mut c, invite(1), E::DistributionProviderOperatorSet);
-        c.limits.max_pending_invitations = 1;
-        fails(
-            &mut c,
-            invite(3),
-            E::MaxNumberOfPendingInvitationsLimitForDistributionBucketReached,
-        );
-        fails(
-            &mut c,
-            Call::AcceptDistributionBucketInvitation {
-                worker: WorkerId(3),
-                bucket: b00,
-            },
-            E::NoDistributionBucketInvitation,
-        );
-        fails(
-            &mut c,
-            Call::CancelDistributionBucketOperatorInvite {
-                bucket: b00,
-                worker: WorkerId(3),
-            },
-            E::NoDistributionBucketInvitation,
-        );
-        c.limits.max_operators_per_bucket = 1;
-        fails(
-            &mut c,
-            Call::AcceptDistributionBucketInvitation {
-                worker: WorkerId(2),
-                bucket: b00,
-            },
-            E::MaxNumberOfOperatorsPerDistributionBucketReached,
-        );
-        fails(
-            &mut c,
-            Call::SetDistributionOperatorMetadata {
-                worker: WorkerId(2),
-                bucket: b00,
-                metadata: OperatorMetadata::default(),
-            },
-            E::MustBeDistributionProviderOperatorForBucket,
-        );
-        fails(
-            &mut c,
-            Call::RemoveDistributionBucketOperator {
-                bucket: b00,
-                worker: WorkerId(2),
-            },
-            E::MustBeDistributionProviderOperatorForBucket,
-        );
-    }
-
-    #[test]
-    fn topology_round_trips_through_the_chain() {
-        let c = chain();
-        let t = c.to_topology(&Topology::default());
-        let mut back = Chain::from_topology(&t);
-        back.workers = c.workers.clone();
-        assert_eq!(back, c);
-        assert!(back.same_state(&c));
     }
 }

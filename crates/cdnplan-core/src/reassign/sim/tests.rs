@@ -1,0 +1,313 @@
+//! Tests of the runtime-rules simulator.
+
+use super::*;
+use RuntimeError as E;
+
+/// Family 0 with bucket 0:0 (accepting, worker 1 active, worker 2 invited) and 0:1 (not
+/// accepting); family 1 with bucket 1:0; bag council in 0:0; limit 2.
+fn chain() -> Chain {
+    let t: Topology = serde_json::from_str(
+        r#"{"families":[{"id":0,"nextBucketIndex":2},{"id":1,"nextBucketIndex":1}],
+        "buckets":[
+          {"id":"0:0","acceptingNewBags":true,"distributing":true,
+           "operators":[{"worker":1,"status":"ACTIVE"},{"worker":2,"status":"INVITED"}]},
+          {"id":"0:1","acceptingNewBags":false,"distributing":true},
+          {"id":"1:0","acceptingNewBags":true,"distributing":true}],
+        "bags":[{"id":"static:council","buckets":["0:0"]}],
+        "bucketsPerBagLimit":2,
+        "policies":{"Member":{"numberOfStorageBuckets":5,"families":{}}},
+        "workerHandles":{"3":"carol"}}"#,
+    )
+    .unwrap();
+    Chain::from_topology(&t)
+}
+
+fn fails(c: &mut Chain, call: Call, want: RuntimeError) {
+    let before = c.clone();
+    assert_eq!(c.apply(&call), Err(CallError::Runtime(want)), "{call:?}");
+    assert_eq!(*c, before, "a failed call changes nothing");
+}
+
+fn bag_update(family: u64, add: &[u64], remove: &[u64]) -> Call {
+    Call::UpdateDistributionBucketsForBag {
+        bag: BagId::Council,
+        family: FamilyId(family),
+        add: add.iter().copied().collect(),
+        remove: remove.iter().copied().collect(),
+    }
+}
+
+#[test]
+fn family_number_is_limited_to_200() {
+    let mut c = chain();
+    c.limits.max_families = 2;
+    fails(
+        &mut c,
+        Call::CreateDistributionBucketFamily {
+            expected: FamilyId(2),
+        },
+        E::MaxDistributionBucketFamilyNumberLimitExceeded,
+    );
+    assert_eq!(RuntimeLimits::MAINNET.max_families, 200);
+}
+
+#[test]
+fn calls_on_missing_families_and_buckets_fail() {
+    let mut c = chain();
+    fails(
+        &mut c,
+        Call::CreateDistributionBucket {
+            family: FamilyId(9),
+            accepting_new_bags: true,
+            expected_index: 0,
+        },
+        E::DistributionBucketFamilyDoesntExist,
+    );
+    fails(
+        &mut c,
+        Call::DeleteDistributionBucket {
+            bucket: BucketId::new(0, 7),
+        },
+        E::DistributionBucketDoesntExist,
+    );
+    fails(
+        &mut c,
+        bag_update(9, &[0], &[]),
+        E::DistributionBucketFamilyDoesntExist,
+    );
+    fails(
+        &mut c,
+        bag_update(0, &[5], &[]),
+        E::DistributionBucketDoesntExist,
+    );
+}
+
+#[test]
+fn bag_updates_follow_the_runtime() {
+    let mut c = chain();
+    fails(
+        &mut c,
+        bag_update(0, &[], &[]),
+        E::DistributionBucketIdCollectionsAreEmpty,
+    );
+    fails(
+        &mut c,
+        bag_update(0, &[1], &[]),
+        E::DistributionBucketDoesntAcceptNewBags,
+    );
+    fails(
+        &mut c,
+        bag_update(0, &[0], &[]),
+        E::DistributionBucketIsBoundToBag,
+    );
+    fails(
+        &mut c,
+        bag_update(1, &[], &[0]),
+        E::DistributionBucketIsNotBoundToBag,
+    );
+    let mut other = bag_update(0, &[0], &[]);
+    if let Call::UpdateDistributionBucketsForBag { bag, .. } = &mut other {
+        *bag = BagId::Channel(42);
+    }
+    fails(&mut c, other, E::DynamicBagDoesntExist);
+    // A static bag the chain has never touched exists, with no buckets.
+    let mut wg = bag_update(0, &[0], &[]);
+    if let Call::UpdateDistributionBucketsForBag { bag, .. } = &mut wg {
+        *bag = BagId::WorkingGroup("storageWorkingGroup".into());
+    }
+    c.apply(&wg).unwrap();
+    assert_eq!(
+        c.bags[&BagId::WorkingGroup("storageWorkingGroup".into())].buckets,
+        BTreeSet::from([BucketId::new(0, 0)])
+    );
+    c.apply(&bag_update(1, &[0], &[])).unwrap();
+    c.buckets_per_bag_limit = Some(1);
+    c.buckets
+        .get_mut(&BucketId::new(0, 1))
+        .unwrap()
+        .accepting_new_bags = true;
+    fails(
+        &mut c,
+        bag_update(0, &[1], &[]),
+        E::MaxDistributionBucketNumberPerBagLimitExceeded,
+    );
+}
+
+#[test]
+fn per_bag_limit_stays_within_1_and_51() {
+    let mut c = chain();
+    fails(
+        &mut c,
+        Call::UpdateDistributionBucketsPerBagLimit { limit: 0 },
+        E::DistributionBucketsPerBagLimitTooLow,
+    );
+    fails(
+        &mut c,
+        Call::UpdateDistributionBucketsPerBagLimit { limit: 52 },
+        E::DistributionBucketsPerBagLimitTooHigh,
+    );
+}
+
+#[test]
+fn deletion_rules() {
+    let mut c = chain();
+    let del = |b| Call::DeleteDistributionBucket {
+        bucket: BucketId::new(0, b),
+    };
+    fails(&mut c, del(0), E::DistributionBucketIsBoundToBag);
+    c.apply(&bag_update(0, &[], &[0])).unwrap();
+    fails(&mut c, del(0), E::DistributionProviderOperatorSet);
+    fails(
+        &mut c,
+        Call::DeleteDistributionBucketFamily {
+            family: FamilyId(7),
+        },
+        E::DistributionBucketFamilyDoesntExist,
+    );
+    // A family with a bag in one of its buckets cannot go.
+    c.apply(&bag_update(1, &[0], &[])).unwrap();
+    fails(
+        &mut c,
+        Call::DeleteDistributionBucketFamily {
+            family: FamilyId(1),
+        },
+        E::DistributionBucketIsBoundToBag,
+    );
+    // Nor one a policy names.
+    c.apply(&Call::UpdateFamiliesInDynamicBagCreationPolicy {
+        bag_type: DynamicBagType::Channel,
+        families: [(FamilyId(0), 1)].into(),
+    })
+    .unwrap();
+    fails(
+        &mut c,
+        Call::DeleteDistributionBucketFamily {
+            family: FamilyId(0),
+        },
+        E::DistributionFamilyBoundToBagCreationPolicy,
+    );
+}
+
+#[test]
+fn family_with_buckets_left_is_a_rule_error() {
+    let mut c = chain();
+    c.apply(&bag_update(0, &[], &[0])).unwrap();
+    let e = c
+        .apply(&Call::DeleteDistributionBucketFamily {
+            family: FamilyId(0),
+        })
+        .unwrap_err();
+    assert!(
+        matches!(e, CallError::Rule(RuleError::FamilyHasBuckets { .. })),
+        "{e}"
+    );
+}
+
+#[test]
+fn policy_rules() {
+    let mut c = chain();
+    let policy = |m: &[(u64, u32)]| Call::UpdateFamiliesInDynamicBagCreationPolicy {
+        bag_type: DynamicBagType::Channel,
+        families: m.iter().map(|(f, n)| (FamilyId(*f), *n)).collect(),
+    };
+    fails(
+        &mut c,
+        policy(&[(0, 0)]),
+        E::NumberOfDistributionBucketsOutsideOfAllowedContraints,
+    );
+    fails(
+        &mut c,
+        policy(&[(0, 30), (1, 22)]),
+        E::NumberOfDistributionBucketsOutsideOfAllowedContraints,
+    );
+    fails(
+        &mut c,
+        policy(&[(5, 1)]),
+        E::DistributionBucketFamilyDoesntExist,
+    );
+    c.apply(&policy(&[(0, 1), (1, 0)])).unwrap();
+    assert_eq!(
+        c.policies.as_ref().unwrap()[&DynamicBagType::Channel].families,
+        [(FamilyId(0), 1)].into(),
+        "zero entries dropped, whole map replaced"
+    );
+}
+
+#[test]
+fn operator_rules() {
+    let mut c = chain();
+    let b00 = BucketId::new(0, 0);
+    let invite = |w| Call::InviteDistributionBucketOperator {
+        bucket: b00,
+        worker: WorkerId(w),
+    };
+    fails(
+        &mut c,
+        invite(99),
+        E::DistributionProviderOperatorDoesntExist,
+    );
+    fails(
+        &mut c,
+        invite(2),
+        E::DistributionProviderOperatorAlreadyInvited,
+    );
+    fails(&mut c, invite(1), E::DistributionProviderOperatorSet);
+    c.limits.max_pending_invitations = 1;
+    fails(
+        &mut c,
+        invite(3),
+        E::MaxNumberOfPendingInvitationsLimitForDistributionBucketReached,
+    );
+    fails(
+        &mut c,
+        Call::AcceptDistributionBucketInvitation {
+            worker: WorkerId(3),
+            bucket: b00,
+        },
+        E::NoDistributionBucketInvitation,
+    );
+    fails(
+        &mut c,
+        Call::CancelDistributionBucketOperatorInvite {
+            bucket: b00,
+            worker: WorkerId(3),
+        },
+        E::NoDistributionBucketInvitation,
+    );
+    c.limits.max_operators_per_bucket = 1;
+    fails(
+        &mut c,
+        Call::AcceptDistributionBucketInvitation {
+            worker: WorkerId(2),
+            bucket: b00,
+        },
+        E::MaxNumberOfOperatorsPerDistributionBucketReached,
+    );
+    fails(
+        &mut c,
+        Call::SetDistributionOperatorMetadata {
+            worker: WorkerId(2),
+            bucket: b00,
+            metadata: OperatorMetadata::default(),
+        },
+        E::MustBeDistributionProviderOperatorForBucket,
+    );
+    fails(
+        &mut c,
+        Call::RemoveDistributionBucketOperator {
+            bucket: b00,
+            worker: WorkerId(2),
+        },
+        E::MustBeDistributionProviderOperatorForBucket,
+    );
+}
+
+#[test]
+fn topology_round_trips_through_the_chain() {
+    let c = chain();
+    let t = c.to_topology(&Topology::default());
+    let mut back = Chain::from_topology(&t);
+    back.workers = c.workers.clone();
+    assert_eq!(back, c);
+    assert!(back.same_state(&c));
+}
