@@ -183,6 +183,26 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
                 if r.assumed_bags.is_some() { " (bags assumed)" } else { "" },
                 r.report
             ));
+            if let Some(a) = &reassigned {
+                let u = &a.reassignment.layout.unknowns;
+                if !u.kept.is_empty() || u.limit_unknown || u.policies_unknown {
+                    t.push_str(&format!(
+                        "  planned without chain data ({}): {} buckets left in place; see {} for what it needs\n",
+                        [
+                            (u.bags_unknown, "bags"),
+                            (u.limit_unknown, "per-bag limit"),
+                            (u.policies_unknown, "policies"),
+                        ]
+                        .iter()
+                        .filter(|x| x.0)
+                        .map(|x| x.1)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                        u.kept.len(),
+                        r.report
+                    ));
+                }
+            }
         }
         t
     };
@@ -203,7 +223,7 @@ fn reassignment(
     let mut topology = cdnplan_io::data::load_topology(path).context("cannot load the topology")?;
     let assumed = crate::reassign::assume_bags(&mut topology, s.reassign.assume_bags, false);
     let options = crate::reassign::options(s, &topology)?;
-    let a = reassign::reassign_after_moves(&ReassignRequest {
+    let mut a = reassign::reassign_after_moves(&ReassignRequest {
         topology: &topology,
         moves: &plan.moves,
         sites: &inputs.sites,
@@ -213,6 +233,7 @@ fn reassignment(
         options: &options,
     })
     .context("cannot plan the family ↔ bucket reassignment after the moves (leave it out with --no-reassign)")?;
+    a.reassignment.layout.unknowns.assumed_bags = assumed;
     Ok(Some((
         ReassignmentSummary::new(&a, "reassign.md", assumed),
         a,

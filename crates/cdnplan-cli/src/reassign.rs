@@ -163,9 +163,9 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     for f in check(&topology, &inputs.countries, &inputs.sites) {
         warning!("{f}");
     }
-    assume_bags(&mut topology, s.reassign.assume_bags, true);
+    let assumed = assume_bags(&mut topology, s.reassign.assume_bags, true);
     let options = options(&s, &topology)?;
-    let assessed = reassign::reassign_after_moves(&ReassignRequest {
+    let mut assessed = reassign::reassign_after_moves(&ReassignRequest {
         topology: &topology,
         moves: &[],
         sites: &inputs.sites,
@@ -175,6 +175,7 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
         options: &options,
     })
     .context("cannot plan the reassignment")?;
+    assessed.reassignment.layout.unknowns.assumed_bags = assumed;
     write_outputs(&a.out, &assessed, "Family ↔ bucket reassignment")?;
     let (r, before, after) = (&assessed.reassignment, &assessed.today, &assessed.after);
     let c = &r.migration.cost;
@@ -186,6 +187,25 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         let mut t = String::new();
+        let u = &r.layout.unknowns;
+        if let Some(n) = u.assumed_bags {
+            let _ = writeln!(
+                t,
+                "what-if: {n} bags assumed (--assume-bags), not the real ones"
+            );
+        }
+        if u.bags_unknown {
+            let _ = writeln!(t, "planned without bag data: the topology lists no bags");
+        }
+        for k in &u.kept {
+            let _ = writeln!(t, "left in place: bucket {} — {}", k.bucket, k.why);
+        }
+        for w in u.withheld() {
+            let _ = writeln!(t, "not emitted: {w}");
+        }
+        for n in u.needs() {
+            let _ = writeln!(t, "needs: {n}");
+        }
         let _ = writeln!(t, "{}", c.calls_summary());
         let _ = writeln!(
             t,

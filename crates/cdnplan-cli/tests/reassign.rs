@@ -30,9 +30,15 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
     let run = cmd.args(["reassign", "--out"]).arg(dir.join("out")).ok();
     contains!(
         run.stdout,
-        "move joystream.koalva.io (Nuremberg, DE): 0:0 → 1:1",
+        // Without bag data Nuremberg keeps 0:0 (its bags are unknown) besides its new 1:1.
+        "move joystream.koalva.io (Nuremberg, DE): 0:0 → 0:0,1:1",
         "family 5: Relabel (Eastern Asia → Southern Asia)",
-        "no coverage gap, end state = target"
+        "no coverage gap, end state = target",
+        "planned without bag data",
+        "left in place: bucket 0:0 — its bags are unknown",
+        "needs: the per-bag limit and the Channel/Member policies: read them from chain",
+        "`bucketsPerBagLimit` / `policies`",
+        "cdnplan topology --graphql"
     );
     let md = dir.read("out/reassign.md");
     contains!(
@@ -50,6 +56,18 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
         !sh.contains("run operator:"),
         "operator calls are not the lead's"
     );
+    // Issue 14: nothing unknown is guessed, nothing with unknown bags is stripped or deleted.
+    for never in [
+        "set-buckets-per-bag-limit",
+        "update-dynamic-bag-policy",
+        "delete-bucket",
+        "update-bucket-mode",
+        "remove-bucket-operator",
+        "update-bucket-status",
+    ] {
+        assert!(!sh.contains(never), "{never} emitted:\n{sh}");
+    }
+    contains!(md, "## Planned without chain data", "Buckets left in place");
     let meta = dir.read("out/metadata/operator-1-1-3.json");
     contains!(meta, "\"latitude\": 49.45421");
     let doc: serde_json::Value = serde_json::from_str(&dir.read("out/reassign.json")).unwrap();
@@ -182,3 +200,49 @@ clitest!(r15_a_silent_indexer_is_a_timeout, |_dir, cmd| {
     );
     assert!(!run.stderr.contains("os error"), "{run}");
 });
+
+clitest!(
+    reassign_with_limit_policies_and_bags_emits_the_full_migration,
+    |dir, cmd| {
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/joystream/mainnet-2023-01.json");
+        let mut t: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
+        t["bags"] = serde_json::json!([
+            {"id": "dynamic:channel:1", "buckets": ["0:0", "1:0"]},
+            {"id": "dynamic:channel:2", "buckets": ["0:0", "2:0", "12:0"]}
+        ]);
+        t["bagsKnown"] = serde_json::json!(true);
+        t["bucketsPerBagLimit"] = serde_json::json!(3);
+        t["policies"] = serde_json::json!({
+            "Channel": {"numberOfStorageBuckets": 5, "families": {"0": 1, "1": 1}},
+            "Member": {"numberOfStorageBuckets": 5, "families": {}}
+        });
+        std::fs::write(dir.join("t.json"), t.to_string()).unwrap();
+        let run = cmd
+            .args(["reassign", "--topology"])
+            .arg(dir.join("t.json"))
+            .arg("--out")
+            .arg(dir.join("out"))
+            .ok();
+        contains!(run.stdout, "move dp.0x2bc.com (Paris, FR): 1:0 → 0:1");
+        assert!(!run.stdout.contains("needs:"), "{}", run.stdout);
+        let sh = dir.read("out/reassign.sh");
+        contains!(
+            sh,
+            "run leader:update-dynamic-bag-policy -t Channel",
+            "run leader:update-bucket-mode -B 1:0 -d off",
+            "run leader:remove-bucket-operator -B 1:0",
+            "run leader:delete-bucket -B 1:0",
+            "run leader:delete-bucket-family",
+            "run leader:update-bag"
+        );
+        // Never below today's limit of 3.
+        for l in ["-l 1", "-l 2"] {
+            assert!(
+                !sh.contains(&format!("set-buckets-per-bag-limit {l}")),
+                "{sh}"
+            );
+        }
+    }
+);

@@ -548,9 +548,9 @@ mod tests {
             assert_eq!(ch1.buckets, [BucketId::new(0, 0), BucketId::new(12, 0)]);
             assert_eq!(ch1.size_bytes, Some(3500), "summed from storageDataObjects");
             assert_eq!(t.objects["201"], BagId::Channel(2));
-            assert_eq!(t.buckets_per_bag_limit, 3);
+            assert_eq!(t.buckets_per_bag_limit, Some(3));
             assert_eq!(
-                t.policies[&DynamicBagType::Channel].families,
+                t.policies.as_ref().unwrap()[&DynamicBagType::Channel].families,
                 [(FamilyId(0), 1), (FamilyId(12), 1)].into()
             );
             let op = &t.bucket(BucketId::new(12, 0)).unwrap().operators[0];

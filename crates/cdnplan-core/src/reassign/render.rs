@@ -31,6 +31,7 @@ pub fn markdown(r: &Reassignment, title: &str) -> String {
         c.bags_summary(),
         r.replay.covered_pairs,
     );
+    s.push_str(&r.layout.unknowns.markdown());
     let _ = writeln!(s, "## Families\n");
     let _ = writeln!(s, "| Family | Action | Before | After | Nodes after |");
     let _ = writeln!(s, "|---|---|---|---|---|");

@@ -311,3 +311,57 @@ fn topology_round_trips_through_the_chain() {
     assert_eq!(back, c);
     assert!(back.same_state(&c));
 }
+
+#[test]
+fn unknown_chain_state_is_never_guessed() {
+    // Issue 14: delete counts the runtime's counter, not the simulator's list.
+    let mut c = chain();
+    let b10 = BucketId::new(1, 0);
+    c.buckets.get_mut(&b10).unwrap().assigned_bags = None;
+    let e = c
+        .apply(&Call::DeleteDistributionBucket { bucket: b10 })
+        .unwrap_err();
+    assert_eq!(
+        e,
+        CallError::Rule(RuleError::DependsOnUnknown(Unknown::AssignedBags(b10)))
+    );
+    c.buckets.get_mut(&b10).unwrap().assigned_bags = Some(4);
+    fails(
+        &mut c,
+        Call::DeleteDistributionBucket { bucket: b10 },
+        E::DistributionBucketIsBoundToBag,
+    );
+    // Its list says no bags, the counter says 4: it may not be switched off.
+    let off = c.apply(&Call::UpdateDistributionBucketMode {
+        bucket: b10,
+        distributing: false,
+    });
+    assert_eq!(off, Err(CallError::Rule(RuleError::BucketBagsUnknown(b10))));
+    // The limit is never lowered, nor set or relied on when unknown.
+    let e = c
+        .apply(&Call::UpdateDistributionBucketsPerBagLimit { limit: 1 })
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        CallError::Rule(RuleError::LimitLowered { current: 2, new: 1 })
+    ));
+    c.buckets_per_bag_limit = None;
+    c.limit_floor = None;
+    assert!(c.apply(&bag_update(1, &[0], &[])).is_err());
+    assert!(
+        c.apply(&Call::UpdateDistributionBucketsPerBagLimit { limit: 5 })
+            .is_err()
+    );
+    // Policies unknown: no restatement, no family deletion.
+    c.policies = None;
+    let e = c
+        .apply(&Call::UpdateFamiliesInDynamicBagCreationPolicy {
+            bag_type: DynamicBagType::Channel,
+            families: [(FamilyId(1), 1)].into(),
+        })
+        .unwrap_err();
+    assert_eq!(
+        e,
+        CallError::Rule(RuleError::DependsOnUnknown(Unknown::Policies))
+    );
+}
