@@ -32,6 +32,12 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // A write refused because a signal abandoned the outputs: the signal handler is
+        // exiting with the signal's status (130 or 143); let it, rather than race it with 2.
+        Err(_) if cdnplan_io::output::abandoned() => {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            ExitCode::from(130)
+        }
         Err(e) => {
             messages::stderr(&format!("cdnplan: error: {e:#}\n"));
             ExitCode::from(2)

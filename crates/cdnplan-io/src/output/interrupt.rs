@@ -83,6 +83,12 @@ pub fn abandon_temporaries() -> usize {
     paths.len()
 }
 
+/// Whether [`abandon_temporaries`] ran: a write failing afterwards failed because of the
+/// interrupt, and the handler that called it is about to exit with the signal's status.
+pub fn abandoned() -> bool {
+    registry().abandoned
+}
+
 fn remove(path: &Path) {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => {

@@ -24,7 +24,7 @@ mod interrupt;
 
 pub use dir::{MANIFEST, OutputDir, check_dir};
 pub use file::{write_atomic, write_atomic_with};
-pub use interrupt::abandon_temporaries;
+pub use interrupt::{abandon_temporaries, abandoned};
 
 /// The files [`write_plan`] writes, in order.
 pub const PLAN_FILES: [&str; 7] = [
