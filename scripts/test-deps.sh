@@ -11,5 +11,9 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "python3 is needed to install osmem-server for the Elasticsearch tests" >&2
   exit 1
 fi
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "python3 lacks the venv module (Debian/Ubuntu: apt-get install python3-venv); it is needed to install osmem-server for the Elasticsearch tests" >&2
+  exit 1
+fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check osmem-server==0.1.6
