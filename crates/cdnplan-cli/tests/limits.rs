@@ -148,3 +148,39 @@ clitest!(pinning_an_inactive_node_is_refused, |_dir, cmd| {
         .fails();
     contains!(run.error(), "node worker-6 is pinned but inactive");
 });
+
+clitest!(
+    measured_rtt_rows_naming_unknown_ids_are_refused,
+    |dir, cmd| {
+        dir.create(
+            "rtt.csv",
+            "cell,facility,rtt_ms\nDE,dp.0x2bc.com,12\nXX-nowhere,dp.0x2bc.com,40\n",
+        );
+        dir.create(
+            "scenario.toml",
+            default_scenario(|t| {
+                t.replace(
+                    "# measured = \"rtt.csv\"",
+                    &format!("measured = \"{}\"", dir.join("rtt.csv").display()),
+                )
+            }),
+        );
+        let run = cmd.args(["plan", "scenario.toml", "--no-reassign"]).fails();
+        contains!(run.error(), "rtt.csv");
+        contains!(
+            run.error(),
+            "1 measured RTT row(s) name ids that are not in the inputs"
+        );
+        contains!(run.error(), "cell \"XX-nowhere\"");
+    }
+);
+
+clitest!(an_unknown_country_in_a_demand_csv_is_named, |dir, cmd| {
+    dir.create(
+        "demand.csv",
+        "id,country,lat,lon,requests\nDE,DE,51,10,10\nUK,UK,52,0,5\n",
+    );
+    let run = cmd.args(["evaluate", "--demand", "demand.csv"]).fails();
+    contains!(run.error(), "demand.csv");
+    contains!(run.error(), "unknown country code UK");
+});

@@ -988,7 +988,13 @@ impl Inputs {
         #[cfg(feature = "es")]
         let mut es_report = None;
         let (demand, ingest, sources) = if let Some(csv) = &s.demand.demand_csv {
-            (data::load_demand(csv)?, None, vec![file_name(csv)])
+            let demand = data::load_demand(csv)?;
+            check_countries(
+                csv,
+                demand.cells.iter().map(|c| (c.id.as_str(), c.country)),
+                &countries,
+            )?;
+            (demand, None, vec![file_name(csv)])
         } else if let Some(es) = &s.elasticsearch {
             #[cfg(feature = "es")]
             {
@@ -1012,6 +1018,9 @@ impl Inputs {
         demand
             .ensure_not_empty(s.objective.weighting)
             .map_err(|e| Error::Config(format!("{e}; demand came from {}", sources.join(", "))))?;
+        if let Some(m) = &s.latency.measured {
+            check_measured(m, &latency, &demand, &nodes, &sites)?;
+        }
         let window_s = demand_window_s(&s.demand, ingest.as_ref());
         Ok(Inputs {
             demand,
@@ -1148,6 +1157,54 @@ fn check_countries<'a>(
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// Every measured RTT must name a demand cell and a node or site: a row that names neither
+/// would be ignored without a word.
+fn check_measured(
+    path: &Path,
+    latency: &Latency,
+    demand: &cdnplan_core::Demand,
+    nodes: &[Node],
+    sites: &[cdnplan_core::Site],
+) -> Result<()> {
+    let cells: std::collections::BTreeSet<&str> =
+        demand.cells.iter().map(|c| c.id.as_str()).collect();
+    let facilities: std::collections::BTreeSet<&str> = nodes
+        .iter()
+        .map(|n| n.id.as_str())
+        .chain(sites.iter().map(|s| s.id.as_str()))
+        .collect();
+    let unknown: Vec<String> = latency
+        .overrides
+        .keys()
+        .filter_map(|(cell, facility)| {
+            let c = (!cells.contains(cell.as_str())).then(|| format!("cell {cell:?}"));
+            let f =
+                (!facilities.contains(facility.as_str())).then(|| format!("facility {facility:?}"));
+            match (c, f) {
+                (None, None) => None,
+                (c, f) => Some(
+                    [c, f]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                ),
+            }
+        })
+        .collect();
+    if let Some(first) = unknown.first() {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{} measured RTT row(s) name ids that are not in the inputs, first: {first} \
+                 (every row must name a demand cell id and a node or site id)",
+                unknown.len()
+            ),
+        });
     }
     Ok(())
 }
