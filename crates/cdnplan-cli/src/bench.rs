@@ -95,6 +95,27 @@ fn heuristic(
     Ok((inc.objective, started.elapsed().as_secs_f64()))
 }
 
+/// Prints a benchmark's table and summary (or, with `--json`, `doc`); exit code 1 when any
+/// answer was wrong.
+fn finish(
+    ctx: &Context,
+    doc: &serde_json::Value,
+    table: &Table,
+    summary: &str,
+    wrong: usize,
+) -> Result<ExitCode> {
+    if ctx.json {
+        print(&format!("{}\n", serde_json::to_string_pretty(doc)?))?;
+    } else {
+        print(&format!("{}\n{summary}\n", table.render()))?;
+    }
+    Ok(if wrong > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn status_name(s: Status) -> &'static str {
     match s {
         Status::Optimal => "optimal",
@@ -194,21 +215,12 @@ fn orlib(ctx: &Context, a: OrlibArgs, bars: &Bars) -> Result<ExitCode> {
             .filter_map(|r| r["seconds"].as_f64())
             .fold(0.0, f64::max)
     );
-    if ctx.json {
-        let doc = json!({
-            "method": a.solver.method, "backend": a.solver.backend, "rows": rows,
-            "proven": proven, "heuristic_at_optimum": heuristic_hits, "wrong": wrong,
-            "total_seconds": total, "heuristic_total_seconds": heuristic_total,
-        });
-        print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
-    } else {
-        print(&format!("{}\n{summary}\n", table.render()))?;
-    }
-    Ok(if wrong > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let doc = json!({
+        "method": a.solver.method, "backend": a.solver.backend, "rows": rows,
+        "proven": proven, "heuristic_at_optimum": heuristic_hits, "wrong": wrong,
+        "total_seconds": total, "heuristic_total_seconds": heuristic_total,
+    });
+    finish(ctx, &doc, &table, &summary, wrong)
 }
 
 /// `bench pmedcap`: the capacitated single-source set against its published optima (which
@@ -305,20 +317,11 @@ fn pmedcap(ctx: &Context, a: PmedcapArgs, bars: &Bars) -> Result<ExitCode> {
          {slowest:.2} s); {wrong} wrong",
         distances
     );
-    if ctx.json {
-        let doc = json!({
-            "method": a.solver.method, "backend": a.solver.backend, "distances": distances,
-            "rows": rows, "proven": proven, "wrong": wrong, "total_seconds": total,
-        });
-        print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
-    } else {
-        print(&format!("{}\n{summary}\n", table.render()))?;
-    }
-    Ok(if wrong > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let doc = json!({
+        "method": a.solver.method, "backend": a.solver.backend, "distances": distances,
+        "rows": rows, "proven": proven, "wrong": wrong, "total_seconds": total,
+    });
+    finish(ctx, &doc, &table, &summary, wrong)
 }
 
 fn synthetic(ctx: &Context, a: SyntheticArgs, bars: &Bars) -> Result<ExitCode> {
@@ -494,19 +497,10 @@ fn tsplib(ctx: &Context, a: TsplibArgs, bars: &Bars) -> Result<ExitCode> {
         "{proven}/{n} proven optimal ({within_paper} within the paper's time; the paper \
          proves {paper_proven} of these rows); {wrong} wrong"
     );
-    if ctx.json {
-        let doc = json!({
-            "method": a.solver.method, "time_limit_s": a.solver.time_limit, "rows": rows,
-            "proven": proven, "proven_within_paper_time": within_paper,
-            "paper_proven": paper_proven, "wrong": wrong,
-        });
-        print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
-    } else {
-        print(&format!("{}\n{summary}\n", table.render()))?;
-    }
-    Ok(if wrong > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let doc = json!({
+        "method": a.solver.method, "time_limit_s": a.solver.time_limit, "rows": rows,
+        "proven": proven, "proven_within_paper_time": within_paper,
+        "paper_proven": paper_proven, "wrong": wrong,
+    });
+    finish(ctx, &doc, &table, &summary, wrong)
 }
