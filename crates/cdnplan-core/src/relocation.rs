@@ -299,14 +299,6 @@ pub(crate) fn optimise_impl(
             candidates.len()
         )));
     }
-    if let Objective::Redundancy { k, .. } = objective {
-        let p = (n_active + rc.add).saturating_sub(rc.remove);
-        if *k > p {
-            return Err(Error::Infeasible(format!(
-                "redundancy k = {k}: the {k}-th nearest node cannot exist with {p} nodes"
-            )));
-        }
-    }
     // Moving more nodes than are active is moving all of them.
     let max_moves = rc.max_moves.min(n_active);
     if rc.remove > n_active {
@@ -320,6 +312,13 @@ pub(crate) fn optimise_impl(
         return Err(Error::Infeasible(format!(
             "no node would remain: {n_active} active + {} added − {} removed = 0",
             rc.add, rc.remove
+        )));
+    }
+    if let Objective::Redundancy { k, .. } = objective
+        && *k > p
+    {
+        return Err(Error::Infeasible(format!(
+            "redundancy k = {k}: the {k}-th nearest node cannot exist with {p} nodes"
         )));
     }
     let must_move: Vec<usize> = (0..n_active)

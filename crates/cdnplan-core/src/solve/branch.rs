@@ -381,8 +381,9 @@ impl Search<'_, '_> {
     /// The proof with the incumbent and `bound` (raised to the trivial bound when a deadline
     /// left it lower, capped by the incumbent's objective).
     fn finish(self, mut proof: Proof, bound: f64) -> Proof {
-        proof.bound = bound.max(self.problem.trivial_bound()).min(self.best);
-        proof.root_bound = proof.root_bound.max(self.problem.trivial_bound());
+        let trivial = self.problem.trivial_bound();
+        proof.bound = bound.max(trivial).min(self.best);
+        proof.root_bound = proof.root_bound.max(trivial);
         proof.open = self.best_open;
         proof.objective = self.best;
         proof
