@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use cdnplan::demand::{CellKind, Demand, DemandCell, Weighting};
-use cdnplan::relocation::{RelocationConstraints, RelocationProblem, optimise};
+use cdnplan::relocation::{RelocationConstraints, RelocationOptions, RelocationProblem, optimise};
 use cdnplan::solve::{
     Constraints, FastSwap, Instance, Method, MipBackend, Multistart, Problem, SolveOptions, Vns,
     parse_pmed, solve,
@@ -197,7 +197,7 @@ fn relocation(c: &mut Criterion) {
         weighting: Weighting::Requests,
         constraints: &constraints,
     };
-    let options = SolveOptions::new().method(Method::Heuristic);
+    let options = RelocationOptions::new(SolveOptions::new().method(Method::Heuristic));
     let mut group = c.benchmark_group("relocation");
     group.sample_size(10);
     group.bench_function(

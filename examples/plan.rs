@@ -1,89 +1,41 @@
-//! Embedding cdnplan: load demand from request logs, evaluate today's nodes, plan moves.
+//! Embedding cdnplan: plan a scenario exactly as `cdnplan plan` does, through the library.
 //!
 //! ```sh
-//! cargo run --release --example plan
+//! cargo run --release --example plan            # writes out/example
+//! cargo run --release --example plan -- DIR     # writes DIR
 //! ```
 //!
-//! Uses the bundled data: the synthesised June 2023 snapshot, the Joystream mainnet topology
-//! of January 2023, the candidate sites and the country table.
+//! The shipped default scenario (the January 2023 nodes against June 2023 traffic, three moves)
+//! is loaded, its inputs read, the plan solved with the scenario's objective and solver, the
+//! family ↔ bucket reassignment added, and the whole output set written in one transaction:
+//! the same files, byte for byte, as `cdnplan plan --out DIR`.
 
 use std::error::Error;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
-use cdnplan::io::data::{self, bundled};
-use cdnplan::io::geoip::GeoIp;
-use cdnplan::io::logs::{IngestOptions, Preset, ingest};
-use cdnplan::plan::{self, PlanRequest};
-use cdnplan::relocation::RelocationConstraints;
-use cdnplan::serving;
-use cdnplan::solve::{Method, SolveOptions};
-use cdnplan::{CellKind, Latency, LinearRtt, NoProgress, Weighting};
+use cdnplan::NoProgress;
+use cdnplan::io::data;
+use cdnplan::io::scenario::{self, Inputs, PlanOptions, Planned, Scenario};
 
 fn main() -> Result<(), Box<dyn Error>> {
-    // 1. Demand: stream the request log, locate clients, aggregate by country.
-    let countries = bundled::countries()?;
-    let geoip = GeoIp::open(bundled::geoip_country_db())?;
-    let logs = vec![bundled::path("snapshots/argus-2023-06.ndjson.gz")];
-    let options = IngestOptions::new(Preset::Argus).cells(CellKind::Country);
-    let ingested = ingest(&logs, &geoip, &countries, &options, &NoProgress)?;
-    let demand = ingested.demand;
-    println!(
-        "{} requests in {} countries ({} unlocated)",
-        demand.total_requests(),
-        demand.cells.len(),
-        ingested.report.unlocated_requests
-    );
-
-    // 2. Today's service: each country served by its nearest active node.
-    let nodes = data::bundled::topology_2023_01()?.nodes();
-    let latency = Latency::new(LinearRtt::DEFAULT);
-    let today = serving::evaluate(&demand, &nodes, &latency, Weighting::Requests)?;
-    println!(
-        "today: mean RTT {:.1} ms, p90 {:.1} ms, {:.0} % within 100 ms",
-        today.mean_rtt_ms,
-        today.p90_rtt_ms,
-        today.coverage(100.0) * 100.0
-    );
-
-    // 3. Plan: at most two moves, keep the Nuremberg node where it is.
-    let sites = bundled::sites()?;
-    let constraints = RelocationConstraints {
-        max_moves: 2,
-        pinned: vec!["joystream.koalva.io".into()],
-        ..RelocationConstraints::default()
-    };
-    let solve = SolveOptions::new()
-        .method(Method::Auto)
-        .time_limit(Duration::from_secs(30))
-        .seed(7);
-    let request = PlanRequest {
-        name: "example".into(),
-        description: "two moves, Nuremberg pinned".into(),
-        demand: &demand,
-        nodes: &nodes,
-        sites: &sites,
-        latency: &latency,
-        weighting: Weighting::Requests,
-        cells: demand.kind,
-        constraints: &constraints,
-        options: &solve,
-        sources: vec!["argus-2023-06.ndjson.gz".into()],
-    };
-    let plan = plan::build(&request, &NoProgress)?;
-    println!("{}", plan::summary(&plan));
-    for m in &plan.moves {
-        println!(
-            "  {}. {} → {}: {:.1} ms after this step",
-            m.step,
-            m.from.as_ref().map_or("(new)", |p| p.label.as_str()),
-            m.to.as_ref().map_or("(removed)", |p| p.label.as_str()),
-            m.mean_rtt_after_ms
-        );
+    let out: PathBuf = std::env::args_os()
+        .nth(1)
+        .map_or_else(|| "out/example".into(), PathBuf::from);
+    let planned = plan_default(&out)?;
+    println!("{}", cdnplan::plan::summary(&planned.plan));
+    for m in &planned.plan.moves {
+        println!("  {}. {}", m.step, m.reason);
     }
-    println!(
-        "solver: {} ({})",
-        plan.solver.method,
-        plan::solver_status(&plan)
-    );
+    println!("wrote {}", out.display());
     Ok(())
+}
+
+/// Plans the shipped default scenario and writes its outputs to `out`.
+pub fn plan_default(out: &Path) -> Result<Planned, Box<dyn Error>> {
+    let path = data::bundled_data_dir().join("scenarios/default.toml");
+    let scenario = Scenario::load(&path)?;
+    let inputs = Inputs::load(&scenario, &NoProgress)?;
+    let planned = scenario::plan(&scenario, &inputs, &PlanOptions::default(), &NoProgress)?;
+    planned.write(out)?;
+    Ok(planned)
 }

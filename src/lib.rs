@@ -5,34 +5,16 @@
 //! plans) at its root, and the I/O edges ([`cdnplan_io`]: logs, GeoIP, shipped data,
 //! scenarios, outputs) under [`io`].
 //!
-//! ```no_run
-//! use cdnplan::io::scenario::{Inputs, Scenario};
-//! use cdnplan::plan::{self, PlanRequest};
-//! use cdnplan::solve::SolveOptions;
-//! use cdnplan::NoProgress;
+//! Planning a scenario as `cdnplan plan` does — the same files, byte for byte — is one call,
+//! [`io::scenario::plan`]; this is `examples/plan.rs`:
 //!
-//! let scenario = Scenario::load("data/scenarios/default.toml".as_ref())?;
-//! let inputs = Inputs::load(&scenario, &NoProgress)?;
-//! let options = SolveOptions::new().seed(scenario.seed).time_limit(scenario.time_limit());
-//! let plan = plan::build(
-//!     &PlanRequest {
-//!         name: scenario.name.clone(),
-//!         description: scenario.description.clone(),
-//!         demand: &inputs.demand,
-//!         nodes: &inputs.nodes,
-//!         sites: &inputs.sites,
-//!         latency: &inputs.latency,
-//!         weighting: scenario.objective.weighting,
-//!         cells: inputs.demand.kind,
-//!         constraints: &scenario.constraints,
-//!         options: &options,
-//!         sources: inputs.sources.clone(),
-//!     },
-//!     &NoProgress,
-//! )?;
-//! cdnplan::io::output::write_plan("out".as_ref(), &plan, &inputs.demand)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = "```no_run"]
+#![doc = include_str!("../examples/plan.rs")]
+#![doc = "```"]
+//!
+//! Finer-grained use (demand from logs, evaluation, a relocation with constraints) is in
+//! `examples/embed.rs`: [`relocation::optimise`] answers the placement question, and
+//! [`plan::build`] turns it into a [`plan::Plan`] with its outputs.
 
 #![deny(missing_docs)]
 

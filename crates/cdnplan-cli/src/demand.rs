@@ -1,6 +1,7 @@
 //! `cdnplan demand`: request logs → demand cells.
 
 use anyhow::{Context as _, Result};
+use cdnplan_core::capacity::PeakSource;
 use cdnplan_core::plan::demand_csv;
 use cdnplan_io::geoip::GeoIp;
 use cdnplan_io::scenario::{DemandInput, ingest_options};
@@ -74,7 +75,7 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
             "cells": demand.cells,
             "kind": demand.kind,
             "hourly": demand.hourly,
-            "peak": text::peak_source(demand, None),
+            "peak": PeakSource::of(demand, None),
             "report": ingested.report,
         });
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
@@ -85,7 +86,7 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
             demand.kind,
             demand.total_requests(),
             demand.cells.iter().map(|c| c.bytes).sum::<u64>(),
-            text::peak_source(demand, None),
+            PeakSource::of(demand, None),
             text::top_cells(demand, a.top)
         )
     };

@@ -23,11 +23,12 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
-    let peak = text::peak_source(&inputs.demand, inputs.window_s);
+    let peak = inputs.peak_source();
     // With [capacity]: the peak load on each node, every cell at its nearest node.
     let loads = match &s.capacity {
         Some(c) => Some(
-            crate::plan::capacity_model(c, &inputs)
+            inputs
+                .capacity_model(c)
                 .and_then(|m| {
                     Ok(m.nearest_loads(
                         &inputs.demand,

@@ -1,15 +1,11 @@
 //! `cdnplan plan`: solve a scenario and write the plan.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use cdnplan_core::geo::CountryCode;
-use cdnplan_core::plan::{self, PlanExtras, PlanRequest, ReassignmentSummary};
-use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
-use cdnplan_core::solve::SolveOptions;
 use cdnplan_io::output::{self, OutputDir};
-use cdnplan_io::scenario::{Inputs, Scenario};
+use cdnplan_io::scenario::{self, PlanError, PlanOptions, Scenario};
 
 use crate::args::PlanArgs;
 use crate::inputs::Context;
@@ -79,73 +75,23 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     output::check_dir(&out_dir).context("cannot write the plan")?;
 
     let inputs = ctx.load(&s, bars)?;
-    check_names(&s, &inputs)?;
-    let mut options = SolveOptions::default();
-    options.method = s.solver.method;
-    options.backend = s.solver.backend;
-    options.time_limit = s.time_limit();
-    options.seed = s.seed;
-
     let started = std::time::Instant::now();
-    let request = PlanRequest {
-        name: s.name.clone(),
-        description: s.description.clone(),
-        demand: &inputs.demand,
-        nodes: &inputs.nodes,
-        sites: &inputs.sites,
-        latency: &inputs.latency,
-        weighting: s.objective.weighting,
-        cells: inputs.demand.kind,
-        constraints: &s.constraints,
-        options: &options,
-        sources: inputs.sources.clone(),
-    };
-    let capacity = match &s.capacity {
-        Some(c) => Some(capacity_model(c, &inputs).context("cannot plan with capacities")?),
-        None => None,
-    };
-    let extras = PlanExtras::new()
-        .capacity(capacity)
-        .objective(s.objective.to_core()?)
-        .threshold_ms(s.objective.threshold_ms)
-        .node_curve(curve.map(|(_, last)| last));
-    let mut plan = plan::build_with(&request, &extras, bars).context("cannot plan the scenario")?;
-    if let Some((first, _)) = curve {
-        plan.node_curve.retain(|p| p.nodes >= first);
-    }
-    inputs
-        .check_capacity(&plan.nodes_after)
-        .context("the planned nodes cannot carry the demand")?;
-    // The families and buckets after the moves, when the nodes come from a topology.
-    let (plan, reassigned) = match reassignment(&s, &inputs, &plan)? {
-        Some((summary, assessed)) => (plan.with_reassignment(summary), Some(assessed)),
-        None => (plan, None),
-    };
+    let options = PlanOptions::default().node_curve(curve.map(|(first, last)| first..=last));
+    let planned = scenario::plan(&s, &inputs, &options, bars).map_err(|e| match e {
+        // The library names the setting; on the command line the flag is the way out.
+        PlanError::Reassign(cause) => anyhow::Error::new(cause).context(
+            "cannot plan the family ↔ bucket reassignment after the moves (leave it out with \
+             --no-reassign)",
+        ),
+        other => anyhow::Error::new(other),
+    })?;
     let elapsed = started.elapsed();
     // The whole set is one transaction: the previous set stays until the new one is complete.
     let mut out = OutputDir::begin(&out_dir).context("cannot write the plan")?;
     crate::hooks::fail_write(&mut out);
-    let mut written = output::write_plan_into(&mut out, &plan, &inputs.demand)
+    let written = planned
+        .write_into(&mut out)
         .context("cannot write the plan")?;
-    if !plan.node_curve.is_empty() {
-        let curve = plan::node_curve_csv(&plan.node_curve);
-        written.push(
-            out.write(output::NODE_CURVE_FILE, curve.as_bytes())
-                .context("cannot write the node curve")?,
-        );
-    }
-    if let Some(a) = &reassigned {
-        let title = format!(
-            "Family ↔ bucket reassignment after the moves: {}",
-            s.name.trim()
-        );
-        written.extend(
-            output::write_reassignment_into(&mut out, a, &title)
-                .context("cannot write the reassignment")?
-                .into_iter()
-                .filter(|p| p.parent() == Some(out_dir.as_path())),
-        );
-    }
     crate::hooks::pause_before_commit();
     out.commit().context("cannot write the plan")?;
     // Timings and paths are not results: stdout stays the same from run to run.
@@ -160,11 +106,12 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
             .join(", "),
         out_dir.display()
     );
+    let (plan, reassigned) = (&planned.plan, &planned.reassignment);
     let text = if ctx.json {
         format!("{}\n", plan.to_json_pretty())
     } else {
-        let mut t = text::plan_summary(&plan);
-        t.push_str(&crate::objective::plan_extras(&plan));
+        let mut t = text::plan_summary(plan);
+        t.push_str(&crate::objective::plan_extras(plan));
         if let Some(c) = &plan.capacity {
             for line in c.lines() {
                 t.push_str(&line);
@@ -210,36 +157,6 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     Ok(())
 }
 
-/// The reassignment after the plan's moves, when the scenario's network is a topology and
-/// `[reassign]` is enabled.
-fn reassignment(
-    s: &Scenario,
-    inputs: &Inputs,
-    plan: &cdnplan_core::plan::Plan,
-) -> Result<Option<(ReassignmentSummary, Assessed)>> {
-    let Some(path) = s.network.topology.as_deref().filter(|_| s.reassign.enabled) else {
-        return Ok(None);
-    };
-    let mut topology = cdnplan_io::data::load_topology(path).context("cannot load the topology")?;
-    let assumed = crate::reassign::assume_bags(&mut topology, s.reassign.assume_bags, false);
-    let options = crate::reassign::options(s, &topology)?;
-    let mut a = reassign::reassign_after_moves(&ReassignRequest {
-        topology: &topology,
-        moves: &plan.moves,
-        sites: &inputs.sites,
-        demand: &inputs.demand,
-        latency: &inputs.latency,
-        weighting: s.objective.weighting,
-        options: &options,
-    })
-    .context("cannot plan the family ↔ bucket reassignment after the moves (leave it out with --no-reassign)")?;
-    a.reassignment.layout.unknowns.assumed_bags = assumed;
-    Ok(Some((
-        ReassignmentSummary::new(&a, "reassign.md", assumed),
-        a,
-    )))
-}
-
 /// Fails when `dir` cannot become a directory: the nearest existing ancestor must be one.
 fn check_out_dir(dir: &Path) -> Result<()> {
     for a in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
@@ -266,29 +183,6 @@ fn check_out_dir(dir: &Path) -> Result<()> {
                 });
             }
         }
-    }
-    Ok(())
-}
-
-/// Names in the constraints that match nothing are typos (`UK` for `GB`), not no-ops.
-/// (The planner itself rejects unknown node and site ids.)
-fn check_names(s: &Scenario, inputs: &Inputs) -> Result<()> {
-    let c = &s.constraints;
-    for cc in &c.forbidden_countries {
-        anyhow::ensure!(
-            inputs.countries.get(*cc).is_some(),
-            "forbidden country {cc} is not in the country table {}",
-            s.network.countries.display()
-        );
-    }
-    let providers: BTreeSet<&str> = inputs.sites.iter().map(|x| x.provider.as_str()).collect();
-    for p in &c.forbidden_providers {
-        anyhow::ensure!(
-            providers.contains(p.as_str()),
-            "forbidden provider {p:?} matches no candidate site in {} (providers: {})",
-            s.network.sites.display(),
-            providers.iter().copied().collect::<Vec<_>>().join(", ")
-        );
     }
     Ok(())
 }
@@ -380,21 +274,6 @@ fn parse_curve(text: &str) -> Result<(usize, usize)> {
         return Err(bad());
     }
     Ok((first, last))
-}
-
-/// The capacity model of `[capacity]`, its peak factor measured from the logs' busiest hour
-/// unless the scenario sets one.
-pub(crate) fn capacity_model(
-    c: &cdnplan_io::capacity::CapacityInput,
-    inputs: &cdnplan_io::scenario::Inputs,
-) -> cdnplan_io::Result<cdnplan_core::capacity::CapacityModel> {
-    let source = crate::text::peak_source(&inputs.demand, inputs.window_s);
-    let model = c.model(inputs.window_s, source.measured_peak_to_mean())?;
-    Ok(if c.peak_to_mean.is_none() {
-        model.peak_source(Some(source))
-    } else {
-        model
-    })
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
-use cdnplan_core::reassign::{self, Assessed, ReassignOptions, ReassignRequest};
+use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
 use cdnplan_core::topology::{Topology, check::check};
 use cdnplan_io::graphql::{self, FetchLimits, Indexer};
 use cdnplan_io::output::{OutputDir, write_atomic, write_reassignment_into};
-use cdnplan_io::scenario::Scenario;
+use cdnplan_io::scenario;
 
 use crate::args::{InputArgs, ReassignArgs, TopologyArgs, TopologySource};
 use crate::inputs::Context;
@@ -163,8 +163,8 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     for f in check(&topology, &inputs.countries, &inputs.sites) {
         warning!("{f}");
     }
-    let assumed = assume_bags(&mut topology, s.reassign.assume_bags, true);
-    let options = options(&s, &topology)?;
+    let assumed = assume_bags(&mut topology, s.reassign.assume_bags);
+    let options = scenario::reassign_options(&s, &topology)?;
     let mut assessed = reassign::reassign_after_moves(&ReassignRequest {
         topology: &topology,
         moves: &[],
@@ -252,43 +252,20 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
 
 /// Applies `[reassign] assume_bags` to a topology without bags, warning when asked to;
 /// returns the number assumed.
-pub fn assume_bags(topology: &mut Topology, n: Option<u64>, warn: bool) -> Option<u64> {
-    let n = n?;
-    if !topology.bags.is_empty() {
-        if warn {
-            warning!(
-                "assume_bags ignored: the topology lists {} bags",
-                topology.bags.len()
-            );
-        }
-        return None;
+pub fn assume_bags(topology: &mut Topology, n: Option<u64>) -> Option<u64> {
+    if n.is_some() && !topology.bags.is_empty() {
+        warning!(
+            "assume_bags ignored: the topology lists {} bags",
+            topology.bags.len()
+        );
     }
-    reassign::assume_bags(topology, n, None);
-    if warn {
+    let assumed = scenario::assume_bags(topology, n);
+    if let Some(n) = assumed {
         warning!("the topology lists no bags: assuming {n} channel bags on every operated bucket");
     }
-    Some(n)
+    assumed
 }
 
-/// The planner options of a scenario, cache sizes checked against the topology's nodes.
-pub fn options(s: &Scenario, topology: &Topology) -> Result<ReassignOptions> {
-    let nodes = topology.nodes();
-    for id in s.reassign.cache_gb.keys() {
-        if !nodes.iter().any(|n| &n.id == id) {
-            bail!(
-                "[reassign] cache_gb: node {id:?} is not in the topology (nodes: {})",
-                nodes
-                    .iter()
-                    .map(|n| n.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-    }
-    Ok(s.reassign.options(&nodes, s.objective.weighting))
-}
-
-/// Writes the reassignment's files as the whole content of `dir` (see
 /// [`cdnplan_io::output::OutputDir`]).
 pub fn write_outputs(dir: &Path, a: &Assessed, title: &str) -> Result<()> {
     if dir.exists() && !dir.is_dir() {

@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use cdnplan_core::capacity::{PeakModel, PeakSource};
 use cdnplan_core::plan::{self, MoveKind, Plan};
 use cdnplan_core::serving::Evaluation;
 use cdnplan_core::{Demand, Weighting};
@@ -152,17 +151,6 @@ pub fn weighting_name(w: Weighting) -> &'static str {
         Weighting::Bytes => "bytes",
         Weighting::Clients => "clients",
     }
-}
-
-/// Where the peak-hour factor of `d` comes from, over a window of `window_s` seconds (by
-/// default the hourly profile's covered span): its busiest hour, or the assumed default.
-pub fn peak_source(d: &Demand, window_s: Option<f64>) -> PeakSource {
-    let span_s = || {
-        d.hourly
-            .as_ref()
-            .map(|h| h.span_hours() as f64 * cdnplan_core::hourly::HOUR_S as f64)
-    };
-    PeakModel::measured(window_s.or_else(span_s).unwrap_or(0.0), d).1
 }
 
 /// The top `n` cells by requests.

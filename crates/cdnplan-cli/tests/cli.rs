@@ -19,6 +19,7 @@ mod demand;
 mod errors;
 mod es;
 mod evaluate;
+mod example;
 mod help;
 mod limits;
 mod objective;

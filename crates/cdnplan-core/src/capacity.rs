@@ -11,7 +11,7 @@
 //!
 //! [`CapacityModel`] gathers what a capacitated relocation needs: the peak model, split or
 //! single-source assignment, the egress of every node and site and their monthly costs, and
-//! an optional budget (see [`relocation::optimise_capacitated`](crate::relocation::optimise_capacitated)).
+//! an optional budget (see [capacities in the relocation](crate::relocation#capacities)).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -344,6 +344,19 @@ pub enum PeakSource {
 }
 
 impl PeakSource {
+    /// Where the peak-hour factor of `demand` comes from, over a window of `window_s`
+    /// seconds (by default the hourly profile's covered span): its busiest hour, or the
+    /// assumed default ([`PeakModel::measured`]).
+    pub fn of(demand: &Demand, window_s: Option<f64>) -> PeakSource {
+        let span_s = || {
+            demand
+                .hourly
+                .as_ref()
+                .map(|h| h.span_hours() as f64 * HOUR_S as f64)
+        };
+        PeakModel::measured(window_s.or_else(span_s).unwrap_or(0.0), demand).1
+    }
+
     /// The factor when it was measured from the logs' busiest hour, `None` when assumed.
     pub fn measured_peak_to_mean(&self) -> Option<f64> {
         match self {

@@ -53,6 +53,7 @@ pub mod plan;
 pub mod progress;
 pub mod reassign;
 pub mod relocation;
+mod round;
 pub mod serving;
 pub mod site;
 pub mod solve;

@@ -9,14 +9,14 @@
 //!   documents), and snapshots of it (feature `es`, on by default).
 //! * [`geoip`]: client address → location, from MaxMind-format databases.
 //! * [`data`]: the shipped data (sites, countries, Joystream topologies, snapshots).
-//! * [`scenario`]: TOML scenario files; [`capacity`]: their `[capacity]` section.
+//! * [`scenario`]: TOML scenario files, loading what they name, and the scenario → plan
+//!   pipeline ([`scenario::plan`]).
 //! * [`output`]: atomic file writing.
 //! * [`redact`]: the one redaction of URLs, server answers and secrets in messages.
 //! * [`synth`]: deterministic synthetic request logs (benchmarks, the shipped snapshot).
 
 #![deny(missing_docs)]
 
-pub mod capacity;
 pub mod data;
 pub mod error;
 #[cfg(feature = "es")]

@@ -1,83 +1,71 @@
 //! From inputs to a [`Plan`]: evaluate today's nodes, optimise, evaluate the result.
 
-use crate::capacity::CapacityModel;
-use crate::demand::{CellKind, Demand, Weighting};
 use crate::error::Result;
-use crate::latency::Latency;
-use crate::node::Node;
 use crate::progress::Progress;
-use crate::relocation::{self, RelocationConstraints, RelocationProblem};
+use crate::relocation::{self, RelocationOptions, RelocationProblem};
 use crate::serving;
-use crate::site::Site;
-use crate::solve::objective::Objective;
-use crate::solve::{SolveOptions, Status};
+use crate::solve::Status;
 
 use super::capacity::CapacityReport;
 use super::model::{DemandSummary, Plan, ScenarioSummary, SolverSummary};
 use super::objective::ServiceReport;
 
-/// Everything a relocation plan is computed from.
+/// Everything a plan is computed from: the relocation problem and how to optimise it, what
+/// to report beyond it, and the names that go in the report.
+///
+/// ```
+/// # use cdnplan_core::plan::PlanRequest;
+/// # use cdnplan_core::relocation::{RelocationOptions, RelocationProblem};
+/// # fn f(problem: RelocationProblem<'_>, options: RelocationOptions) {
+/// let request = PlanRequest::new(problem, options)
+///     .name("eight nodes")
+///     .threshold_ms(Some(100.0))
+///     .node_curve(Some(12));
+/// # }
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PlanRequest<'a> {
     /// Scenario name, for the report.
     pub name: String,
     /// The question the scenario answers.
     pub description: String,
-    /// Demand cells.
-    pub demand: &'a Demand,
-    /// Current nodes (inactive ones are reported, not planned).
-    pub nodes: &'a [Node],
-    /// Candidate sites.
-    pub sites: &'a [Site],
-    /// Latency model.
-    pub latency: &'a Latency,
-    /// What weighs a cell.
-    pub weighting: Weighting,
-    /// How the demand was aggregated (for the report).
-    pub cells: CellKind,
-    /// Moves, additions, removals, pinned and forbidden places.
-    pub constraints: &'a RelocationConstraints,
-    /// Solver settings.
-    pub options: &'a SolveOptions,
+    /// Demand, nodes, candidate sites, latency, weighting and constraints.
+    pub problem: RelocationProblem<'a>,
+    /// The solver's settings, the objective and capacities.
+    pub options: RelocationOptions,
+    /// The threshold (ms) of the service report; the objective's own when it has one.
+    pub threshold_ms: Option<f64>,
+    /// The node curve for 1..=N nodes ([`relocation::node_curve`]).
+    pub node_curve: Option<usize>,
     /// Where the demand came from (file names, index patterns), for the report.
     pub sources: Vec<String>,
 }
 
-/// Evaluates the current nodes, solves the relocation and evaluates its result.
-///
-/// # Errors
-/// Whatever [`serving::evaluate`] and [`relocation::optimise`] report: empty demand, invalid
-/// weights, duplicate or unknown ids, contradictory or infeasible constraints.
-pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
-    build_with(req, &PlanExtras::default(), progress)
-}
-
-/// What a plan computes beyond the mean-RTT relocation: another objective, a service report
-/// within a threshold, the node curve. The default adds nothing, and [`build_with`] then
-/// gives exactly [`build`]'s plan.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PlanExtras {
-    /// The objective the relocation minimises.
-    pub objective: Objective,
-    /// The threshold (ms) of the service report; the objective's own when it has one.
-    pub threshold_ms: Option<f64>,
-    /// The node curve for 1..=N nodes.
-    pub node_curve: Option<usize>,
-    /// Capacities: the relocation is capacitated
-    /// ([`relocation::optimise_capacitated`]) and the plan gains [`Plan::capacity`].
-    pub capacity: Option<CapacityModel>,
-}
-
-impl PlanExtras {
-    /// Nothing beyond the mean-RTT plan.
-    pub fn new() -> Self {
-        Self::default()
+impl<'a> PlanRequest<'a> {
+    /// A plan of `problem` optimised with `options`, unnamed, with no service report beyond
+    /// the objective's own and no node curve.
+    pub fn new(problem: RelocationProblem<'a>, options: RelocationOptions) -> Self {
+        PlanRequest {
+            name: String::new(),
+            description: String::new(),
+            problem,
+            options,
+            threshold_ms: None,
+            node_curve: None,
+            sources: Vec::new(),
+        }
     }
 
-    /// Sets the objective.
-    pub fn objective(mut self, objective: Objective) -> Self {
-        self.objective = objective;
+    /// Sets the scenario name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the question the scenario answers.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
         self
     }
 
@@ -87,56 +75,49 @@ impl PlanExtras {
         self
     }
 
-    /// Plans with capacities (mean-RTT objective only).
-    pub fn capacity(mut self, model: Option<CapacityModel>) -> Self {
-        self.capacity = model;
-        self
-    }
-
     /// Asks for the node curve over 1..=`max_nodes` nodes.
     pub fn node_curve(mut self, max_nodes: Option<usize>) -> Self {
         self.node_curve = max_nodes;
         self
     }
+
+    /// Names where the demand came from.
+    pub fn sources(mut self, sources: Vec<String>) -> Self {
+        self.sources = sources;
+        self
+    }
 }
 
-/// As [`build`], with the [`PlanExtras`]: the relocation minimises `extras.objective`
-/// ([`relocation::optimise_for`]); the plan gains [`Plan::objective`] (for an objective
-/// other than the mean RTT), [`Plan::service`] (when a threshold is given or the objective
-/// has one), [`Plan::node_curve`] (when asked for; with capacities, [`relocation::node_curve_capacitated`]) and
-/// [`Plan::capacity`] (with capacities).
+/// Evaluates the current nodes, solves the relocation ([`relocation::optimise`]) and
+/// evaluates its result. The plan gains [`Plan::objective`] for an objective other than the
+/// mean RTT, [`Plan::service`] when a threshold is given or the objective has one,
+/// [`Plan::node_curve`] when asked for and [`Plan::capacity`] with capacities.
 ///
 /// # Errors
-/// As [`build`], [`relocation::node_curve`]'s and [`relocation::optimise_capacitated`]'s
-/// ([`Error::Unsupported`](crate::Error::Unsupported) for capacities with an objective other
-/// than the mean RTT).
-pub fn build_with(
-    req: &PlanRequest<'_>,
-    extras: &PlanExtras,
-    progress: &dyn Progress,
-) -> Result<Plan> {
+/// Whatever [`serving::evaluate`], [`relocation::optimise`] and [`relocation::node_curve`]
+/// report: empty demand, invalid weights, duplicate or unknown ids, contradictory or
+/// infeasible constraints, capacities with an objective other than the mean RTT.
+pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
+    let problem = &req.problem;
+    let options = &req.options;
     progress.begin("evaluating", None);
-    let before = serving::evaluate(req.demand, req.nodes, req.latency, req.weighting)?;
+    let before = serving::evaluate(
+        problem.demand,
+        problem.nodes,
+        problem.latency,
+        problem.weighting,
+    )?;
     progress.end();
 
-    let problem = RelocationProblem {
-        demand: req.demand,
-        nodes: req.nodes,
-        sites: req.sites,
-        latency: req.latency,
-        weighting: req.weighting,
-        constraints: req.constraints,
-    };
-    let r = relocation::optimise_impl(
-        &problem,
-        &extras.objective,
-        extras.capacity.as_ref(),
-        req.options,
-        progress,
-    )?;
-    let capacity = match &extras.capacity {
+    let r = relocation::optimise(problem, options, progress)?;
+    let capacity = match &options.capacity {
         Some(model) => {
-            let before = model.nearest_loads(req.demand, req.nodes, req.latency, req.weighting)?;
+            let before = model.nearest_loads(
+                problem.demand,
+                problem.nodes,
+                problem.latency,
+                problem.weighting,
+            )?;
             Some(CapacityReport::new(
                 model,
                 before,
@@ -148,21 +129,26 @@ pub fn build_with(
     };
 
     progress.begin("evaluating", None);
-    let after = serving::evaluate(req.demand, &r.nodes_after, req.latency, req.weighting)?;
+    let after = serving::evaluate(
+        problem.demand,
+        &r.nodes_after,
+        problem.latency,
+        problem.weighting,
+    )?;
     progress.end();
 
     let scenario = ScenarioSummary {
         name: req.name.clone(),
         description: req.description.clone(),
-        weighting: req.weighting,
-        cells: req.cells,
-        latency: req.latency.model,
-        measured_overrides: req.latency.overrides.len(),
-        constraints: req.constraints.clone(),
-        method: req.options.method,
-        backend: req.options.backend,
-        time_limit_s: req.options.time_limit.as_secs_f64(),
-        seed: req.options.seed,
+        weighting: problem.weighting,
+        cells: problem.demand.kind,
+        latency: problem.latency.model,
+        measured_overrides: problem.latency.overrides.len(),
+        constraints: problem.constraints.clone(),
+        method: options.solve.method,
+        backend: options.solve.backend,
+        time_limit_s: options.solve.time_limit.as_secs_f64(),
+        seed: options.solve.seed,
     };
     let solver = match &r.objective {
         None => SolverSummary::from_solution(
@@ -178,15 +164,15 @@ pub fn build_with(
             r.lower_bound_mean_rtt_ms,
         ),
     };
-    let service = match extras.threshold_ms.or(extras.objective.threshold_ms()) {
+    let service = match req.threshold_ms.or(options.objective.threshold_ms()) {
         Some(t) => {
             progress.begin("single failures", None);
             let s = ServiceReport::compute(
                 t,
-                req.demand,
-                req.latency,
-                req.weighting,
-                req.nodes,
+                problem.demand,
+                problem.latency,
+                problem.weighting,
+                problem.nodes,
                 &before,
                 &r.nodes_after,
                 &after,
@@ -196,20 +182,15 @@ pub fn build_with(
         }
         None => None,
     };
-    let node_curve = match extras.node_curve {
-        Some(n) => match &extras.capacity {
-            Some(model) => {
-                relocation::node_curve_capacitated(&problem, model, n, req.options, progress)?
-            }
-            None => relocation::node_curve(&problem, &extras.objective, n, req.options, progress)?,
-        },
+    let node_curve = match req.node_curve {
+        Some(n) => relocation::node_curve(problem, options, n, progress)?,
         None => Vec::new(),
     };
     let objective = r.objective.clone();
     let plan = Plan::new(
         scenario,
-        DemandSummary::new(req.demand, req.sources.clone()),
-        req.nodes.to_vec(),
+        DemandSummary::new(problem.demand, req.sources.clone()),
+        problem.nodes.to_vec(),
         before,
         r.nodes_after,
         after,

@@ -6,8 +6,8 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::Plan;
-use super::round::{ms, round_to};
 use crate::capacity::{CapacityModel, PeakSource, SiteLoad, gbps, total_monthly_usd};
+use crate::round::{ms, round_to};
 use crate::solve::capacity::Assignment;
 
 /// Load versus capacity per node: today (every cell at its nearest node, capacities ignored,

@@ -5,11 +5,11 @@
 
 use std::borrow::Cow;
 
-use super::round;
 use super::text::by_cell;
 use super::{Place, Plan};
 use crate::demand::{Demand, DemandCell};
 use crate::node::Node;
+use crate::round;
 use crate::serving::{CellService, Evaluation};
 
 /// The moves of `plan`, one row per step:

@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::round::ms;
 use crate::reassign::{Assessed, Cost, FamilyAction};
+use crate::round::ms;
 use crate::serving::BagServing;
 
 /// Demand-weighted RTT under the bag rule (nearest active holder of the bag), ms.

@@ -9,11 +9,11 @@
 use serde_json::{Map, Value, json};
 
 use super::Plan;
-use super::round;
 use super::text::by_cell;
 use crate::demand::Demand;
 use crate::geo::GeoPoint;
 use crate::node::Node;
+use crate::round;
 use crate::serving::Evaluation;
 
 /// The plan as a GeoJSON FeatureCollection (a complete document, final newline included).

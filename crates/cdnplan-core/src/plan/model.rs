@@ -2,13 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::round::Round;
-use super::{CurvePoint, Move};
 use crate::demand::{CellKind, Demand, Weighting};
 use crate::error::{Error, Result};
 use crate::latency::LinearRtt;
 use crate::node::Node;
 use crate::relocation::RelocationConstraints;
+use crate::relocation::{CurvePoint, Move};
+use crate::round::{Round, ms, share};
 use crate::serving::Evaluation;
 use crate::solve::{Method, MipBackend, Solution, Status};
 
@@ -345,11 +345,32 @@ impl Plan {
     }
 }
 
+impl Round for SolverSummary {
+    fn rounded(mut self) -> Self {
+        self.objective_mean_rtt_ms = ms(self.objective_mean_rtt_ms);
+        self.lower_bound_mean_rtt_ms = ms(self.lower_bound_mean_rtt_ms);
+        self.gap = share(self.gap);
+        self
+    }
+}
+
+impl Round for Plan {
+    fn rounded(mut self) -> Self {
+        self.scenario.time_limit_s = ms(self.scenario.time_limit_s);
+        self.before = self.before.rounded();
+        self.after = self.after.rounded();
+        self.moves = self.moves.rounded();
+        self.curve = self.curve.rounded();
+        self.solver = self.solver.rounded();
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixture;
-    use super::super::round;
     use super::*;
+    use crate::round;
 
     #[test]
     fn json_round_trip_is_exact() {

@@ -17,7 +17,7 @@ use super::{ReassignOptions, Reassignment, plan_reassignment};
 use crate::demand::{Demand, Weighting};
 use crate::error::Result;
 use crate::latency::Latency;
-use crate::plan::Move;
+use crate::relocation::Move;
 use crate::serving::{BagServing, evaluate_bags};
 use crate::site::Site;
 use crate::topology::{MovesApplied, Topology, node_id};

@@ -418,7 +418,7 @@ mod after_moves {
     use crate::demand::{CellKind, Demand, DemandCell, Weighting};
     use crate::geo::{Continent, CountryCode, GeoPoint};
     use crate::latency::Latency;
-    use crate::plan::{Move, MoveKind, Place};
+    use crate::relocation::{Move, MoveKind, Place};
     use crate::site::Site;
 
     fn site(id: &str, city: &str, cc: &str, continent: Continent, lat: f64, lon: f64) -> Site {

@@ -1,51 +1,25 @@
-//! The capacitated relocation: the same facilities, constraints, steps and curve as
-//! [`optimise`](super::optimise), solved by the capacitated p-median
+//! The capacitated relocation ([`RelocationOptions::capacity`](super::RelocationOptions)):
+//! the same facilities, constraints, steps and curve as the plain one, solved by the
+//! capacitated p-median
 //! ([`solve_capacitated`](crate::solve::capacity::solve_capacitated)).
 //!
 //! Clients are the demand cells with their peak egress ([`PeakModel::cell_gbps`]) as demand
 //! and their usual weight; facilities (current positions, then allowed candidate sites) carry
 //! the egress of [`CapacityModel`]. With a budget, every facility's monthly cost must be known
 //! and only open sets within it are feasible. The objective is the mean RTT under the
-//! capacitated assignment: [`Relocation::mean_rtt_after_ms`] and the curve's best values are
-//! that, while the steps' [`Move::mean_rtt_after_ms`](crate::plan::Move) still send every cell
+//! capacitated assignment: [`Relocation::mean_rtt_after_ms`](super::Relocation::mean_rtt_after_ms) and the curve's best values are
+//! that, while the steps' [`Move::mean_rtt_after_ms`](super::Move::mean_rtt_after_ms) still send every cell
 //! to its nearest node (the order in which the moves help). A budget `k` of the curve whose
 //! nodes cannot carry the demand has no point.
 //!
 //! [`PeakModel::cell_gbps`]: crate::capacity::PeakModel::cell_gbps
 
-use super::{Facility, Relocation, RelocationProblem, optimise_impl};
+use super::model::Facility;
 use crate::capacity::{CapacityModel, SiteLoad};
 use crate::demand::Demand;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
-use crate::solve::SolveOptions;
 use crate::solve::capacity::{CapacitatedSolution, Capacities};
 use crate::solve::objective::Objective;
-
-/// As [`optimise`](super::optimise), with every node's peak egress within its capacity and,
-/// when [`CapacityModel::budget_usd`] is set, the open places' monthly cost within the budget
-/// (see [capacities](crate::relocation#capacities)). [`Relocation::loads_after`] gives the
-/// load on every open place.
-///
-/// # Errors
-/// As [`optimise`](super::optimise); [`Error::InvalidWeight`] for a bad capacity, cost or
-/// peak model; [`Error::Unsupported`] when a budget is set but some place's monthly cost is
-/// unknown; [`Error::Infeasible`] naming the constraint that cannot hold, e.g. "peak demand
-/// 3.1 Gbit/s exceeds total capacity 2 Gbit/s of the 2 largest sites that may open".
-pub fn optimise_capacitated(
-    problem: &RelocationProblem<'_>,
-    capacity: &CapacityModel,
-    options: &SolveOptions,
-    progress: &dyn Progress,
-) -> Result<Relocation> {
-    optimise_impl(
-        problem,
-        &Objective::MeanRtt,
-        Some(capacity),
-        options,
-        progress,
-    )
-}
 
 /// Capacities work with the mean RTT only.
 pub(super) fn check(model: &CapacityModel, objective: &Objective) -> Result<()> {
@@ -145,8 +119,16 @@ mod tests {
     use crate::latency::Latency;
     use crate::node::Node;
     use crate::progress::NoProgress;
-    use crate::relocation::RelocationConstraints;
+    use crate::relocation::{
+        Relocation, RelocationConstraints, RelocationOptions, RelocationProblem, node_curve,
+        optimise,
+    };
     use crate::site::Site;
+    use crate::solve::SolveOptions;
+
+    fn with_capacity(model: &CapacityModel) -> RelocationOptions {
+        RelocationOptions::new(SolveOptions::new()).capacity(Some(model.clone()))
+    }
 
     fn cell(id: &str, lon: f64, gb: u64) -> DemandCell {
         DemandCell {
@@ -234,7 +216,7 @@ mod tests {
     }
 
     fn run(w: &World, model: &CapacityModel) -> Result<Relocation> {
-        optimise_capacitated(&problem(w), model, &SolveOptions::new(), &NoProgress)
+        optimise(&problem(w), &with_capacity(model), &NoProgress)
     }
 
     fn model() -> CapacityModel {
@@ -255,8 +237,7 @@ mod tests {
         assert_eq!(r.moves.len(), 1);
         assert_eq!(r.loads_after.len(), 2);
         // Uncapacitated, the same budget keeps both nodes (the west cell needs its node).
-        let plain =
-            super::super::optimise(&problem(&w), &SolveOptions::new(), &NoProgress).unwrap();
+        let plain = optimise(&problem(&w), &RelocationOptions::default(), &NoProgress).unwrap();
         assert!(plain.loads_after.is_empty());
     }
 
@@ -298,15 +279,8 @@ mod tests {
     fn other_objectives_with_capacities_are_unsupported() {
         let w = world();
         let problem = problem(&w);
-        let o = Objective::WorstCase;
-        let e = optimise_impl(
-            &problem,
-            &o,
-            Some(&model()),
-            &SolveOptions::new(),
-            &NoProgress,
-        )
-        .unwrap_err();
+        let options = with_capacity(&model()).objective(Objective::WorstCase);
+        let e = optimise(&problem, &options, &NoProgress).unwrap_err();
         assert!(matches!(e, Error::Unsupported(_)), "{e}");
         assert!(
             e.to_string().contains("capacities with the objective"),
@@ -318,13 +292,9 @@ mod tests {
     fn the_capacitated_node_curve_starts_at_the_fewest_nodes_that_carry_the_peak() {
         let w = world();
         let problem = problem(&w);
-        let o = SolveOptions::new();
         // 3.5 Gbit/s of peak demand on 2 Gbit/s places: one node cannot carry it.
-        let capped =
-            crate::relocation::node_curve_capacitated(&problem, &model(), 3, &o, &NoProgress)
-                .unwrap();
-        let free = crate::relocation::node_curve(&problem, &Objective::MeanRtt, 3, &o, &NoProgress)
-            .unwrap();
+        let free = node_curve(&problem, &RelocationOptions::default(), 3, &NoProgress).unwrap();
+        let capped = node_curve(&problem, &with_capacity(&model()), 3, &NoProgress).unwrap();
         assert_eq!(
             capped.iter().map(|p| p.nodes).collect::<Vec<_>>(),
             vec![2, 3]
@@ -338,12 +308,10 @@ mod tests {
         // RTT; the third node lifts the constraint.
         assert!(capped[0].best > free[1].best + 1e-6, "{capped:?} {free:?}");
         // Other objectives are refused as in the plan.
-        let e = crate::relocation::node_curve::curve(
+        let e = node_curve(
             &problem,
-            &Objective::WorstCase,
-            Some(&model()),
+            &with_capacity(&model()).objective(Objective::WorstCase),
             3,
-            &o,
             &NoProgress,
         );
         assert!(matches!(e, Err(Error::Unsupported(_))));

@@ -4,15 +4,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::RelocationProblem;
-use crate::capacity::CapacityModel;
+use super::model::Model;
+use super::{RelocationOptions, RelocationProblem, reading, round_reading};
 use crate::error::{Error, Result};
-use crate::node::Node;
-use crate::plan::reading;
 use crate::progress::{NoProgress, Progress};
 use crate::solve::capacity::solve_capacitated;
 use crate::solve::objective::Objective;
-use crate::solve::{Constraints, Instance, Solution, SolveOptions, Status};
+use crate::solve::{Constraints, Solution, Status};
 
 /// One point of the node curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +18,7 @@ pub struct NodeCurvePoint {
     /// Number of nodes n.
     pub nodes: usize,
     /// Best objective value found with n nodes, in the reading units of
-    /// [`reading`](crate::plan::reading) (a share for coverage and redundancy, ms otherwise).
+    /// [`reading`](super::reading) (a share for coverage and redundancy, ms otherwise).
     pub best: f64,
     /// Proven bound with n nodes (upper for a share, lower for ms).
     pub bound: f64,
@@ -35,128 +33,44 @@ pub struct NodeCurvePoint {
     pub sites: Vec<String>,
 }
 
-/// The best placement of `n` nodes for every `n` in `1..=max_nodes`, under `objective`.
+/// The best placement of `n` nodes for every `n` in `1..=max_nodes`, under the options'
+/// objective, capacitated when [`RelocationOptions::capacity`] is set.
 ///
 /// The places are the active nodes' positions and the candidate sites left after the
-/// exclusions (as in [`optimise`](super::optimise)); pinned nodes stay, nodes in forbidden
-/// countries may not, and there is no move budget: each point is a free placement of `n`
-/// nodes. Counts below the number of pinned nodes have no point. Since a placement of `n`
-/// nodes plus any free place is one of `n + 1`, values are made monotone in `n` and bounds
-/// tightened from both sides. The time limit is shared evenly by the points still to solve.
+/// exclusions (the same model as [`optimise`](super::optimise), checked the same way);
+/// pinned nodes stay, nodes in forbidden countries may not, and there is no move budget: each
+/// point is a free placement of `n` nodes. Counts below the number of pinned nodes have no
+/// point. Since a placement of `n` nodes plus any free place is one of `n + 1`, values are
+/// made monotone in `n` and bounds tightened from both sides. The time limit is shared evenly
+/// by the points still to solve.
+///
+/// With capacities, each point is a capacitated p-median ([`solve_capacitated`]) and its value
+/// the mean RTT under the capacitated assignment; counts of nodes that cannot carry the peak
+/// demand (or fit the budget) have no point, so the curve starts at the fewest nodes that can.
 ///
 /// # Errors
 /// As [`optimise`](super::optimise); [`Error::Infeasible`] when `max_nodes` is 0.
 pub fn node_curve(
     problem: &RelocationProblem<'_>,
-    objective: &Objective,
+    options: &RelocationOptions,
     max_nodes: usize,
-    options: &SolveOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<NodeCurvePoint>> {
-    curve(problem, objective, None, max_nodes, options, progress)
-}
-
-/// As [`node_curve`] for the mean RTT, with every node's peak egress within its capacity
-/// (and, with [`CapacityModel::budget_usd`], the places' monthly cost within the budget):
-/// each point is a capacitated p-median ([`solve_capacitated`]), and its value the mean RTT
-/// under the capacitated assignment. Counts of nodes that cannot carry the peak demand (or
-/// fit the budget) have no point, so the curve starts at the fewest nodes that can.
-///
-/// # Errors
-/// As [`node_curve`] and [`optimise_capacitated`](super::optimise_capacitated).
-pub fn node_curve_capacitated(
-    problem: &RelocationProblem<'_>,
-    capacity: &CapacityModel,
-    max_nodes: usize,
-    options: &SolveOptions,
-    progress: &dyn Progress,
-) -> Result<Vec<NodeCurvePoint>> {
-    curve(
-        problem,
-        &Objective::MeanRtt,
-        Some(capacity),
-        max_nodes,
-        options,
-        progress,
-    )
-}
-
-pub(super) fn curve(
-    problem: &RelocationProblem<'_>,
-    objective: &Objective,
-    capacity: Option<&CapacityModel>,
-    max_nodes: usize,
-    options: &SolveOptions,
-    progress: &dyn Progress,
-) -> Result<Vec<NodeCurvePoint>> {
-    objective.validate()?;
-    if let Some(model) = capacity {
-        super::capacity::check(model, objective)?;
-    }
+    options.validate()?;
+    let objective = &options.objective;
     if max_nodes == 0 {
         return Err(Error::Infeasible(
             "the node curve needs at least 1 node".into(),
         ));
     }
     let started = Instant::now();
-    let rc = problem.constraints;
-    let cells = &problem.demand.cells;
-    problem.demand.ensure_not_empty(problem.weighting)?;
-    super::unique("node", problem.nodes.iter().map(|n| n.id.as_str()))?;
-    super::unique("site", problem.sites.iter().map(|s| s.id.as_str()))?;
-    let mut active: Vec<&Node> = problem.nodes.iter().filter(|n| n.active).collect();
-    active.sort_by(|a, b| a.id.cmp(&b.id));
-    let forbidden_country = |c| rc.forbidden_countries.contains(&c);
-    for id in &rc.pinned {
-        if !problem.nodes.iter().any(|n| &n.id == id) {
-            return Err(Error::UnknownId {
-                kind: "node",
-                id: id.clone(),
-                hint: super::known(problem.nodes.iter().map(|n| n.id.as_str())),
-            });
-        }
-    }
-    let mut candidates: Vec<_> = problem
-        .sites
-        .iter()
-        .filter(|s| {
-            !rc.forbidden_sites.contains(&s.id)
-                && !forbidden_country(s.country)
-                && !rc
-                    .forbidden_providers
-                    .iter()
-                    .any(|p| p.eq_ignore_ascii_case(&s.provider))
-        })
-        .collect();
-    candidates.sort_by(|a, b| a.id.cmp(&b.id));
-    let facilities = super::facilities(&active, &candidates);
-    let places: Vec<(&str, crate::geo::GeoPoint)> =
-        facilities.iter().map(|f| (f.id, f.location)).collect();
-    let caps = match capacity {
-        Some(model) => Some(super::capacity::capacities(
-            model,
-            problem.demand,
-            &facilities,
-        )?),
-        None => None,
-    };
-    let weight: Vec<f64> = cells.iter().map(|c| c.weight(problem.weighting)).collect();
-    let total: f64 = weight.iter().sum();
-    let cost: Vec<f64> = cells
-        .iter()
-        .flat_map(|c| {
-            places
-                .iter()
-                .map(|(id, at)| problem.latency.rtt_ms(&c.id, &c.location, id, at))
-        })
-        .collect();
-    let instance = Instance::new(cells.len(), places.len(), cost, weight)?;
-    let fixed_open: Vec<usize> = (0..active.len())
-        .filter(|&j| rc.pinned.contains(&active[j].id))
-        .collect();
-    let forbidden: Vec<usize> = (0..active.len())
-        .filter(|&j| active[j].country.is_some_and(forbidden_country))
-        .collect();
+    let model = Model::new(problem)?;
+    let places: Vec<&str> = model.facilities.iter().map(|f| f.id).collect();
+    let caps = model.capacities(problem, options.capacity.as_ref())?;
+    let total = model.total;
+    let instance = model.instance(problem)?;
+    let fixed_open = model.pinned.clone();
+    let forbidden = model.must_move.clone();
     let n_allowed = places.len() - forbidden.len();
     let counts: Vec<usize> = (fixed_open.len().max(1)..=max_nodes.min(n_allowed)).collect();
 
@@ -164,6 +78,7 @@ pub(super) fn curve(
     let mut solved: Vec<(usize, Solution)> = Vec::with_capacity(counts.len());
     for (t, &n) in counts.iter().enumerate() {
         let left = options
+            .solve
             .time_limit
             .saturating_sub(started.elapsed())
             .checked_div((counts.len() - t) as u32)
@@ -175,7 +90,7 @@ pub(super) fn curve(
             forbidden: forbidden.clone(),
             budget: None,
         };
-        let options = options.clone().time_limit(left);
+        let options = options.solve.clone().time_limit(left);
         match &caps {
             None => {
                 let s = objective.solve(&instance, &constraints, &options, &NoProgress)?;
@@ -208,9 +123,9 @@ pub(super) fn curve(
             } else {
                 prev.best - best
             };
-            crate::plan::round_reading(objective, gain)
+            round_reading(objective, gain)
         });
-        let mut sites: Vec<String> = s.open.iter().map(|&j| places[j].0.to_string()).collect();
+        let mut sites: Vec<String> = s.open.iter().map(|&j| places[j].to_string()).collect();
         sites.sort();
         points.push(NodeCurvePoint {
             nodes: *n,
@@ -219,7 +134,7 @@ pub(super) fn curve(
             status: s.status,
             marginal,
             // Under capacities, the mean RTT of the capacitated assignment (the objective).
-            mean_rtt_ms: crate::plan::round_reading(
+            mean_rtt_ms: round_reading(
                 &Objective::MeanRtt,
                 if caps.is_some() {
                     s.objective
@@ -254,8 +169,15 @@ mod tests {
     use crate::demand::{CellKind, Demand, DemandCell, Weighting};
     use crate::geo::{Continent, CountryCode, GeoPoint};
     use crate::latency::Latency;
-    use crate::plan::{PlanExtras, PlanRequest, build, build_with};
-    use crate::relocation::{RelocationConstraints, optimise, optimise_for};
+    use crate::node::Node;
+    use crate::plan::{PlanRequest, build};
+    use crate::relocation::{RelocationConstraints, optimise};
+    use crate::solve::SolveOptions;
+    use crate::solve::objective::Objective;
+
+    fn with(objective: Objective) -> RelocationOptions {
+        RelocationOptions::new(SolveOptions::new()).objective(objective)
+    }
     use crate::site::Site;
 
     fn cc(s: &str) -> CountryCode {
@@ -337,15 +259,8 @@ mod tests {
     fn each_node_adds_less_and_every_point_is_proven() {
         let w = world();
         let rc = RelocationConstraints::default();
-        let opts = SolveOptions::new();
-        let curve = node_curve(
-            &problem(&w, &rc),
-            &Objective::MeanRtt,
-            5,
-            &opts,
-            &NoProgress,
-        )
-        .unwrap();
+        let curve =
+            node_curve(&problem(&w, &rc), &with(Objective::MeanRtt), 5, &NoProgress).unwrap();
         let ns: Vec<usize> = curve.iter().map(|p| p.nodes).collect();
         assert_eq!(ns, [1, 2, 3, 4, 5]);
         assert_eq!(curve[0].marginal, None);
@@ -370,8 +285,7 @@ mod tests {
         let o = Objective::Coverage {
             threshold_ms: 100.0,
         };
-        let curve =
-            node_curve(&problem(&w, &rc), &o, 3, &SolveOptions::new(), &NoProgress).unwrap();
+        let curve = node_curve(&problem(&w, &rc), &with(o), 3, &NoProgress).unwrap();
         assert_eq!(curve.iter().map(|p| p.nodes).collect::<Vec<_>>(), [2, 3]);
         assert!(curve.iter().all(|p| p.sites.contains(&"fra".to_string())));
         // Two European nodes cover DE only (400 of 1000); a third covers the US too.
@@ -389,57 +303,40 @@ mod tests {
         let o = Objective::Coverage {
             threshold_ms: 100.0,
         };
-        let r = optimise_for(&problem(&w, &rc), &o, &SolveOptions::new(), &NoProgress).unwrap();
+        let r = optimise(&problem(&w, &rc), &with(o), &NoProgress).unwrap();
         let s = r.objective.expect("a summary");
         assert_eq!((s.before, s.after, s.bound), (0.4, 0.7, 0.7));
         assert_eq!(s.status, Status::Optimal);
         assert_eq!(r.moves.len(), 1);
         assert_eq!(s.curve.len(), 2);
         // The mean-RTT objective is the plain optimiser.
-        let plain = optimise(&problem(&w, &rc), &SolveOptions::new(), &NoProgress).unwrap();
-        let same = optimise_for(
+        let plain = optimise(
             &problem(&w, &rc),
-            &Objective::MeanRtt,
-            &SolveOptions::new(),
+            &RelocationOptions::default(),
             &NoProgress,
         )
         .unwrap();
+        let same = optimise(&problem(&w, &rc), &with(Objective::MeanRtt), &NoProgress).unwrap();
         assert_eq!(plain, same);
         assert!(plain.objective.is_none());
     }
 
     #[test]
-    fn a_plan_without_extras_is_the_plain_plan() {
+    fn a_plan_with_a_service_report_and_node_curve_keeps_the_plain_moves() {
         let w = world();
         let rc = RelocationConstraints {
             max_moves: 1,
             ..Default::default()
         };
-        let opts = SolveOptions::new();
-        let req = PlanRequest {
-            name: "t".into(),
-            description: String::new(),
-            demand: &w.demand,
-            nodes: &w.nodes,
-            sites: &w.sites,
-            latency: &w.latency,
-            weighting: Weighting::Requests,
-            cells: CellKind::Country,
-            constraints: &rc,
-            options: &opts,
-            sources: vec![],
-        };
+        let req = PlanRequest::new(problem(&w, &rc), RelocationOptions::default()).name("t");
         let plain = build(&req, &NoProgress).unwrap();
-        let with = build_with(&req, &PlanExtras::new(), &NoProgress).unwrap();
-        assert_eq!(plain.to_json_pretty(), with.to_json_pretty());
-        let extra = build_with(
-            &req,
-            &PlanExtras::new()
-                .threshold_ms(Some(100.0))
-                .node_curve(Some(2)),
+        assert!(plain.service.is_none() && plain.node_curve.is_empty());
+        let extra = build(
+            &req.clone().threshold_ms(Some(100.0)).node_curve(Some(2)),
             &NoProgress,
         )
         .unwrap();
+        assert_eq!(extra.moves, plain.moves);
         let service = extra.service.as_ref().expect("a service report");
         assert_eq!(service.failures_before.len(), 2);
         assert_eq!(extra.node_curve.len(), 2);

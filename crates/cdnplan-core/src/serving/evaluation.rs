@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::geo::Continent;
 use crate::latency::Latency;
 use crate::node::Node;
+use crate::round::{Round, ms, share};
 
 /// The RTT thresholds (ms) whose coverage every [`Evaluation`] reports. 250 ms is the DWG's
 /// "average node latency in its region" target (Term 12, 2023).
@@ -264,6 +265,45 @@ fn summarise(
             })
             .collect(),
         cells,
+    }
+}
+
+impl Round for Coverage {
+    fn rounded(mut self) -> Self {
+        self.share = share(self.share);
+        self
+    }
+}
+
+impl Round for NodeLoad {
+    fn rounded(mut self) -> Self {
+        self.weight_share = share(self.weight_share);
+        self.mean_rtt_ms = self.mean_rtt_ms.map(ms);
+        self
+    }
+}
+
+impl Round for ContinentRow {
+    fn rounded(mut self) -> Self {
+        self.weight_share = share(self.weight_share);
+        self.mean_rtt_ms = self.mean_rtt_ms.map(ms);
+        self.p90_rtt_ms = self.p90_rtt_ms.map(ms);
+        self
+    }
+}
+
+impl Round for Evaluation {
+    fn rounded(mut self) -> Self {
+        // Weights are sums of integer counts: exact, left alone.
+        self.mean_rtt_ms = ms(self.mean_rtt_ms);
+        self.p50_rtt_ms = ms(self.p50_rtt_ms);
+        self.p90_rtt_ms = ms(self.p90_rtt_ms);
+        self.p95_rtt_ms = ms(self.p95_rtt_ms);
+        self.coverage = self.coverage.rounded();
+        self.nodes = self.nodes.rounded();
+        self.continents = self.continents.rounded();
+        self.cells = self.cells.rounded();
+        self
     }
 }
 

@@ -92,6 +92,7 @@ use crate::demand::{Demand, Weighting};
 use crate::error::{Error, Result};
 use crate::latency::Latency;
 use crate::node::Node;
+use crate::round::{Round, ms};
 
 pub use bags::{BagDemand, BagServing, evaluate_bags};
 pub use capacity::{check_egress_capacity, mean_egress_gbps};
@@ -225,6 +226,14 @@ fn active_nodes(nodes: &[Node]) -> Result<Vec<&Node>> {
     }
     active.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(active)
+}
+
+impl Round for CellService {
+    fn rounded(mut self) -> Self {
+        self.distance_km = ms(self.distance_km);
+        self.rtt_ms = ms(self.rtt_ms);
+        self
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! by a bucket; bags are assigned to buckets per family) and to the metadata that lives only in
 //! the indexers (family region/areas, operator endpoint/location).
 //!
-//! [`Topology::nodes`] turns the operators into physical [`Node`]s for the serving model:
+//! [`Topology::nodes`] turns the operators into physical [`Node`](crate::node::Node)s for the serving model:
 //! a node is one endpoint, which may operate buckets in several families.
 //!
 //! * [`check`]: findings a lead should fix (missing or misplaced coordinates, duplicate
@@ -29,6 +29,3 @@ pub use model::{
 };
 pub use moves::MovesApplied;
 pub(crate) use moves::node_id;
-
-#[allow(unused_imports)]
-use crate::node::Node;

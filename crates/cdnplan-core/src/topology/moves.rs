@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{NodeLocation, Operator, OperatorStatus, Topology, endpoint_host};
 use crate::error::{Error, Result};
-use crate::plan::{Move, MoveKind};
+use crate::relocation::{Move, MoveKind};
 use crate::site::Site;
 
 /// What [`Topology::with_moves`] did with each move.
@@ -169,7 +169,7 @@ pub(crate) fn node_id(o: &Operator) -> Option<String> {
 mod tests {
     use super::*;
     use crate::geo::{Continent, CountryCode, GeoPoint};
-    use crate::plan::Place;
+    use crate::relocation::Place;
     use crate::topology::BucketId;
 
     fn topo() -> Topology {
