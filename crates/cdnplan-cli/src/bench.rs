@@ -20,7 +20,7 @@ use crate::args::{
 use crate::inputs::Context;
 use crate::messages::{info, print};
 use crate::progress::Bars;
-use crate::text::Table;
+use cdnplan_core::plan::Table;
 
 /// Runs the subcommand; exit code 1 when a benchmark answer is wrong.
 pub fn run(ctx: &Context, a: BenchArgs, bars: &Bars) -> Result<ExitCode> {

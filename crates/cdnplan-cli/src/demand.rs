@@ -11,7 +11,6 @@ use crate::args::DemandArgs;
 use crate::inputs::Context;
 use crate::messages::{self, info};
 use crate::progress::Bars;
-use crate::text;
 
 /// Runs the subcommand.
 pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
@@ -87,7 +86,7 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
             demand.total_requests(),
             demand.cells.iter().map(|c| c.bytes).sum::<u64>(),
             PeakSource::of(demand, None),
-            text::top_cells(demand, a.top)
+            cdnplan_core::plan::top_cells_text(demand, a.top)
         )
     };
     messages::print(&text)?;

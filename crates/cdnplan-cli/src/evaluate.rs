@@ -7,7 +7,6 @@ use crate::args::EvaluateArgs;
 use crate::inputs::Context;
 use crate::messages::{self, warning};
 use crate::progress::Bars;
-use crate::text;
 
 /// Runs the subcommand.
 pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
@@ -64,7 +63,7 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
             inputs.demand.total_requests(),
             inputs.nodes.len(),
             active,
-            text::evaluation(&e, "Current service")
+            cdnplan_core::plan::evaluation_text(&e, "Current service")
         );
         if let Some(loads) = &loads {
             t.push_str("Load versus capacity at the peak hour, each cell at its nearest node:\n");

@@ -13,7 +13,6 @@ mod evaluate;
 mod hooks;
 mod inputs;
 mod messages;
-mod objective;
 mod plan;
 mod progress;
 mod reassign;

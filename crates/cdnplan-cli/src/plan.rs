@@ -11,7 +11,6 @@ use crate::args::PlanArgs;
 use crate::inputs::Context;
 use crate::messages::{self, info};
 use crate::progress::Bars;
-use crate::text;
 
 /// Runs the subcommand.
 pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
@@ -110,14 +109,7 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     let text = if ctx.json {
         format!("{}\n", plan.to_json_pretty())
     } else {
-        let mut t = text::plan_summary(plan);
-        t.push_str(&crate::objective::plan_extras(plan));
-        if let Some(c) = &plan.capacity {
-            for line in c.lines() {
-                t.push_str(&line);
-                t.push('\n');
-            }
-        }
+        let mut t = cdnplan_core::plan::plan_text(plan);
         if let Some(r) = &plan.reassignment {
             let c = &r.cost;
             t.push_str(&format!(

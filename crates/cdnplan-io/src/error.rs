@@ -90,7 +90,7 @@ pub enum Error {
     /// An Elasticsearch / OpenSearch failure (never carries credentials).
     #[cfg(feature = "es")]
     #[error(transparent)]
-    Es(#[from] crate::es::EsError),
+    Es(#[from] crate::es::error::EsError),
     /// A core-model error not tied to one file.
     #[error(transparent)]
     Model(#[from] cdnplan_core::Error),

@@ -15,6 +15,7 @@
 //! | `moves.csv` | [`moves_csv`] | one row per move |
 //! | `demand.csv` | [`demand_csv`], [`plan_demand_csv`] | one row per demand cell |
 //! | `plan.geojson` | [`plan_geojson`] | RFC 7946 FeatureCollection for QGIS or Kibana |
+//! | the terminal | [`plan_text`], [`evaluation_text`] | aligned plain text |
 
 mod build;
 mod capacity;
@@ -27,6 +28,7 @@ mod geojson;
 mod model;
 mod objective;
 mod report;
+pub mod terminal;
 mod text;
 
 pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
@@ -39,6 +41,7 @@ pub use model::{
 };
 pub use objective::{ServiceReport, WORST_CELLS, node_curve_csv};
 pub use report::{report_markdown, solver_status, summary};
+pub use terminal::{Table, evaluation_text, plan_text, top_cells_text};
 
 // The relocation's own types, re-exported here because a plan is made of them.
 pub use crate::relocation::{

@@ -33,8 +33,20 @@ pub(super) fn check(model: &CapacityModel, objective: &Objective) -> Result<()> 
     model.validate()
 }
 
+/// The capacitated instance's demands, capacities and (with a budget) costs, when `model`
+/// asks for capacities.
+pub(super) fn capacities_for(
+    model: Option<&CapacityModel>,
+    demand: &Demand,
+    facilities: &[Facility<'_>],
+) -> Result<Option<Capacities>> {
+    model
+        .map(|model| capacities(model, demand, facilities))
+        .transpose()
+}
+
 /// The capacitated instance's demands, capacities and (with a budget) costs.
-pub(super) fn capacities(
+fn capacities(
     model: &CapacityModel,
     demand: &Demand,
     facilities: &[Facility<'_>],

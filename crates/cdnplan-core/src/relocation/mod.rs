@@ -355,7 +355,7 @@ pub fn optimise(
     }
     let facilities = &model.facilities;
     let instance = model.instance(problem)?;
-    let caps = model.capacities(problem, capacity)?;
+    let caps = capacity::capacities_for(capacity, problem.demand, facilities)?;
     // One solve: the objective's, or the capacitated p-median's (keeping its assignment).
     let solve_one = |c: &Constraints, opts: &SolveOptions| match &caps {
         None => objective

@@ -6,13 +6,11 @@
 use std::collections::BTreeSet;
 
 use super::{Place, RelocationProblem};
-use crate::capacity::CapacityModel;
 use crate::error::{Error, Result};
 use crate::geo::{CountryCode, GeoPoint};
 use crate::node::Node;
 use crate::site::Site;
 use crate::solve::Instance;
-use crate::solve::capacity::Capacities;
 
 /// A facility: a current node's position or a candidate site.
 pub(super) struct Facility<'a> {
@@ -172,20 +170,6 @@ impl<'a> Model<'a> {
             cost,
             self.weight.clone(),
         )
-    }
-
-    /// The capacitated instance's demands and capacities, when capacities are asked for.
-    ///
-    /// # Errors
-    /// As [`super::capacity::capacities`].
-    pub(super) fn capacities(
-        &self,
-        problem: &RelocationProblem<'_>,
-        capacity: Option<&CapacityModel>,
-    ) -> Result<Option<Capacities>> {
-        capacity
-            .map(|model| super::capacity::capacities(model, problem.demand, &self.facilities))
-            .transpose()
     }
 }
 

@@ -66,7 +66,11 @@ pub fn node_curve(
     let started = Instant::now();
     let model = Model::new(problem)?;
     let places: Vec<&str> = model.facilities.iter().map(|f| f.id).collect();
-    let caps = model.capacities(problem, options.capacity.as_ref())?;
+    let caps = super::capacity::capacities_for(
+        options.capacity.as_ref(),
+        problem.demand,
+        &model.facilities,
+    )?;
     let total = model.total;
     let instance = model.instance(problem)?;
     let fixed_open = model.pinned.clone();

@@ -44,7 +44,7 @@
 
 mod client;
 mod config;
-mod error;
+pub(crate) mod error;
 mod fields;
 mod plan;
 mod pushdown;

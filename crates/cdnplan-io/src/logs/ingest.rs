@@ -24,119 +24,17 @@ use cdnplan_core::{CellKind, Countries, Demand, DemandAggregator, Progress};
 use rustc_hash::FxHashMap;
 
 use super::csv::CsvColumns;
-use super::filter::{LogFilter, format_ms};
-use super::mapping::{FieldMapping, INDEX_FIELD, LogFormat, Preset, Slot, node_from_index};
+use super::filter::format_ms;
+use super::mapping::{INDEX_FIELD, LogFormat, node_from_index};
 use super::ndjson::JsonExtractor;
+use super::options::IngestOptions;
+use super::pool::{Chunk, FileHead, Pos, Problem, Shared, chunk_key};
 use super::reader::{Batcher, Counting, open_reader};
 use super::record::Filtered;
 use super::report::{IngestReport, UnlocatedExample};
 use super::worker::{EXAMPLES, State, Unlocated, Worker};
 use crate::error::{Error, Result};
 use crate::geoip::GeoIp;
-
-/// How to read and aggregate request logs. Start from a preset and adjust:
-///
-/// ```
-/// use cdnplan_io::logs::{IngestOptions, LogFilter, Preset};
-/// use cdnplan_core::CellKind;
-///
-/// let opts = IngestOptions::new(Preset::Argus)
-///     .cells(CellKind::Geotile { zoom: 5 })
-///     .filter(LogFilter::default().since("2023-05-12")?)
-///     .lenient(true)
-///     .threads(2);
-/// assert_eq!(opts.threads, Some(2));
-/// # Ok::<(), cdnplan_io::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct IngestOptions {
-    /// File layout.
-    pub format: LogFormat,
-    /// Where the fields are.
-    pub mapping: FieldMapping,
-    /// What the demand cells are keyed by.
-    pub cells: CellKind,
-    /// What counts.
-    pub filter: LogFilter,
-    /// Skip and count malformed records instead of stopping at the first.
-    pub lenient: bool,
-    /// Worker threads; `None` uses rayon's global pool.
-    pub threads: Option<usize>,
-    /// Target size of the line batches handed to workers, in bytes (default 1 MiB).
-    pub batch_bytes: usize,
-}
-
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions::new(Preset::Argus)
-    }
-}
-
-impl IngestOptions {
-    /// The preset's format and mapping, country cells, default filter, strict, all threads.
-    pub fn new(preset: Preset) -> Self {
-        IngestOptions {
-            format: preset.format(),
-            mapping: preset.mapping(),
-            cells: CellKind::Country,
-            filter: LogFilter::default(),
-            lenient: false,
-            threads: None,
-            batch_bytes: 1 << 20,
-        }
-    }
-
-    /// Like [`IngestOptions::new`] with the preset named `name` (any case).
-    ///
-    /// # Errors
-    /// [`Error::Config`] listing the presets when `name` is none of them.
-    pub fn from_preset_name(name: &str) -> Result<Self> {
-        Ok(IngestOptions::new(name.parse()?))
-    }
-
-    /// Sets the field mapping.
-    pub fn mapping(mut self, mapping: FieldMapping) -> Self {
-        self.mapping = mapping;
-        self
-    }
-
-    /// Sets the file layout.
-    pub fn format(mut self, format: LogFormat) -> Self {
-        self.format = format;
-        self
-    }
-
-    /// Sets the cell kind.
-    pub fn cells(mut self, cells: CellKind) -> Self {
-        self.cells = cells;
-        self
-    }
-
-    /// Sets the filter.
-    pub fn filter(mut self, filter: LogFilter) -> Self {
-        self.filter = filter;
-        self
-    }
-
-    /// Skips malformed records (`true`) or stops at the first (`false`, the default).
-    pub fn lenient(mut self, lenient: bool) -> Self {
-        self.lenient = lenient;
-        self
-    }
-
-    /// Uses `threads` worker threads.
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = Some(threads);
-        self
-    }
-
-    /// Sets the batch size in bytes.
-    pub fn batch_bytes(mut self, bytes: usize) -> Self {
-        self.batch_bytes = bytes.max(1);
-        self
-    }
-}
 
 /// The demand read from logs, and the report of what was read.
 #[derive(Debug, Clone, PartialEq)]
@@ -295,74 +193,6 @@ where
     got.report.files = 0;
     got.report.bytes_read = got.report.bytes_decoded;
     Ok(got)
-}
-
-/// A batch of whole lines.
-pub(super) struct Chunk {
-    pub(super) file: u32,
-    pub(super) seq: u32,
-    pub(super) data: Vec<u8>,
-    /// The batch is one whole JSON document (a pretty-printed `_search` response).
-    pub(super) whole: bool,
-}
-
-impl Chunk {
-    pub(super) fn key(&self) -> u64 {
-        chunk_key(self.file, self.seq)
-    }
-}
-
-pub(super) fn chunk_key(file: u32, seq: u32) -> u64 {
-    (u64::from(file) << 32) | u64::from(seq)
-}
-
-/// What a file's first lines told the reader.
-#[derive(Debug, Default)]
-pub(super) struct FileHead {
-    pub(super) csv: Option<CsvColumns>,
-    /// Lines consumed before batch 0 (the CSV header).
-    pub(super) skip_lines: u64,
-}
-
-pub(super) struct Shared<'s> {
-    pub(super) opts: &'s IngestOptions,
-    pub(super) geoip: &'s GeoIp,
-    pub(super) countries: &'s Countries,
-    pub(super) json: Option<JsonExtractor>,
-    pub(super) files: Vec<(PathBuf, OnceLock<FileHead>)>,
-    /// Chunk key of the earliest strict-mode error so far (`u64::MAX`: none).
-    pub(super) min_err: AtomicU64,
-    pub(super) bytes_read: AtomicU64,
-    pub(super) bytes_decoded: AtomicU64,
-}
-
-impl Shared<'_> {
-    pub(super) fn stop_at(&self, key: u64) {
-        self.min_err.fetch_min(key, Ordering::SeqCst);
-    }
-    pub(super) fn stopped_before(&self, key: u64) -> bool {
-        key > self.min_err.load(Ordering::Relaxed)
-    }
-}
-
-/// Where a record is: file, batch, 0-based line within the batch, and for `_search`
-/// responses the 1-based hit (0 for none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(super) struct Pos {
-    pub(super) file: u32,
-    pub(super) seq: u32,
-    pub(super) line: u64,
-    pub(super) hit: u32,
-}
-
-/// A bad record.
-#[derive(Debug, Clone)]
-pub(super) struct Problem {
-    pub(super) pos: Pos,
-    /// `None` for a malformed record as a whole.
-    pub(super) slot: Option<Slot>,
-    pub(super) reason: String,
-    pub(super) got: Option<String>,
 }
 
 /// A reader failure, at the batch it would have produced.

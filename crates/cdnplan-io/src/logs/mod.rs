@@ -34,6 +34,8 @@ pub mod filter;
 mod ingest;
 pub mod mapping;
 mod ndjson;
+mod options;
+mod pool;
 mod reader;
 mod record;
 mod report;
@@ -42,7 +44,8 @@ mod worker;
 pub use filter::{LogFilter, StatusFilter, format_ms, is_asset_request, parse_time};
 #[cfg(feature = "es")]
 pub(crate) use ingest::ingest_responses;
-pub use ingest::{IngestOptions, Ingested, ingest};
+pub use ingest::{Ingested, ingest};
 pub use mapping::{FieldMapping, FieldSpec, LogFormat, Preset};
+pub use options::IngestOptions;
 pub use reader::{is_gzip, open_log};
 pub use report::{IngestReport, UnlocatedExample};

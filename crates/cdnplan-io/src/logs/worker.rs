@@ -13,8 +13,8 @@ use cdnplan_core::{CellKey, CellKind, Continent, CountryCode, DemandAggregator, 
 use rustc_hash::FxHashMap;
 
 use super::combined;
-use super::ingest::{Chunk, Pos, Problem, Shared, chunk_key};
 use super::mapping::{LogFormat, Slot};
+use super::pool::{Chunk, Pos, Problem, Shared, chunk_key};
 use super::record::{Bad, Captures, Filtered, Outcome, Request};
 use crate::error::{Error, Result};
 use crate::geoip::GeoIpCache;
@@ -489,9 +489,9 @@ mod tests {
     use crate::geoip::GeoIp;
     use crate::logs::IngestOptions;
     use crate::logs::csv::CsvColumns;
-    use crate::logs::ingest::FileHead;
     use crate::logs::mapping::Preset;
     use crate::logs::ndjson::JsonExtractor;
+    use crate::logs::pool::FileHead;
     use cdnplan_core::{Countries, Country};
     use proptest::prelude::*;
     use std::path::PathBuf;
