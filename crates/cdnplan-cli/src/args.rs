@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use cdnplan_core::solve::capacity::{Assignment, PmedcapDistances};
+use cdnplan_core::solve::{Method, MipBackend};
+use cdnplan_io::scenario::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
 /// Plan where CDN nodes should stand: demand from request logs, today's service, and the
@@ -280,12 +283,12 @@ pub struct PlanArgs {
     pub forbidden_providers: Vec<String>,
 
     /// auto, exact or heuristic.
-    #[arg(long, value_name = "METHOD")]
-    pub method: Option<String>,
+    #[arg(long, value_name = "METHOD", value_parser = named::<Method>)]
+    pub method: Option<Method>,
 
     /// MIP backend: microlp or highs (needs the `highs` build feature).
-    #[arg(long, value_name = "BACKEND")]
-    pub backend: Option<String>,
+    #[arg(long, value_name = "BACKEND", value_parser = named::<MipBackend>)]
+    pub backend: Option<MipBackend>,
 
     /// Wall-clock limit for solving, in seconds.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
@@ -312,8 +315,8 @@ pub struct PlanArgs {
     pub batch_size: Option<usize>,
 
     /// What to optimise: mean_rtt, coverage, worst_case, redundancy or blended.
-    #[arg(long, value_name = "KIND")]
-    pub objective: Option<String>,
+    #[arg(long, value_name = "KIND", value_parser = named::<ObjectiveKind>)]
+    pub objective: Option<ObjectiveKind>,
 
     /// RTT threshold T in ms (coverage, redundancy, blended); also adds the service report:
     /// coverage within T, worst-served cells, single-failure table.
@@ -340,8 +343,8 @@ pub struct PlanArgs {
 
     /// Plan with capacities, assigning demand split (shared by several nodes) or
     /// single-source (one node per cell).
-    #[arg(long, value_name = "split|single-source")]
-    pub assignment: Option<String>,
+    #[arg(long, value_name = "split|single-source", value_parser = named::<Assignment>)]
+    pub assignment: Option<Assignment>,
 
     /// Plan with capacities, with this peak-hour over mean-rate factor (default 2).
     #[arg(long, value_name = "F")]
@@ -480,6 +483,43 @@ pub struct SynthArgs {
 }
 
 /// A worker-thread count: a whole number ≥ 1.
+/// A value of one of the library's named enums (any case, `-` for `_`); the library's error
+/// lists the names.
+fn named<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| e.to_string())
+}
+
+/// Numbers given as a list and ranges, e.g. `1-10,15,38-40`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberList(pub Vec<u32>);
+
+/// `1-10,15,38-40` as the numbers it names, in order.
+fn number_list(spec: &str) -> Result<NumberList, String> {
+    let mut out = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || format!("`{part}` is not a number or a range a-b");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) =
+                    (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+                if a > b {
+                    return Err(bad());
+                }
+                out.extend(a..=b);
+            }
+            None => out.push(part.parse().map_err(|_| bad())?),
+        }
+    }
+    if out.is_empty() {
+        return Err("no number named".into());
+    }
+    Ok(NumberList(out))
+}
+
 fn parse_threads(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -572,12 +612,12 @@ pub enum BenchCommand {
 #[derive(Debug, Args)]
 pub struct BenchSolverArgs {
     /// auto (the engine), exact (good_lp MIP) or heuristic.
-    #[arg(long, value_name = "METHOD", default_value = "auto")]
-    pub method: String,
+    #[arg(long, value_name = "METHOD", default_value = "auto", value_parser = named::<Method>)]
+    pub method: Method,
 
     /// MIP backend for --method exact: microlp or highs (needs the `highs` build feature).
-    #[arg(long, value_name = "BACKEND", default_value = "microlp")]
-    pub backend: String,
+    #[arg(long, value_name = "BACKEND", default_value = "microlp", value_parser = named::<MipBackend>)]
+    pub backend: MipBackend,
 
     /// Wall-clock limit per instance, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
@@ -600,12 +640,12 @@ pub struct TsplibArgs {
     pub dir: PathBuf,
 
     /// Instances to run, comma-separated names (default: every one in optima.tsv).
-    #[arg(long, value_name = "NAMES")]
-    pub instances: Option<String>,
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub instances: Option<Vec<String>>,
 
     /// Values of p to run: a list and ranges, e.g. 5-50,100 (default: every row).
-    #[arg(long, value_name = "LIST")]
-    pub p: Option<String>,
+    #[arg(long, value_name = "LIST", value_parser = number_list)]
+    pub p: Option<NumberList>,
 
     /// Solver settings.
     #[command(flatten)]
@@ -619,9 +659,9 @@ pub struct OrlibArgs {
     #[arg(value_name = "DIR", default_value = "benches/orlib")]
     pub dir: PathBuf,
 
-    /// Instance numbers: a list and ranges, e.g. 1-10,15,38-40 (default: all 40).
-    #[arg(long, value_name = "LIST", default_value = "1-40")]
-    pub instances: String,
+    /// Instance numbers: a list and ranges, e.g. 1-10,15,38-40.
+    #[arg(long, value_name = "LIST", default_value = "1-40", value_parser = number_list)]
+    pub instances: NumberList,
 
     /// Solver settings.
     #[command(flatten)]
@@ -635,13 +675,13 @@ pub struct PmedcapArgs {
     #[arg(value_name = "DIR", default_value = "benches/orlib")]
     pub dir: PathBuf,
 
-    /// Instance numbers: a list and ranges, e.g. 1-5,11 (default: all 20).
-    #[arg(long, value_name = "LIST", default_value = "1-20")]
-    pub instances: String,
+    /// Instance numbers: a list and ranges, e.g. 1-5,11.
+    #[arg(long, value_name = "LIST", default_value = "1-20", value_parser = number_list)]
+    pub instances: NumberList,
 
     /// Distances: truncated (the published optima's convention), euclidean or rounded.
-    #[arg(long, value_name = "KIND", default_value = "truncated")]
-    pub distances: String,
+    #[arg(long, value_name = "KIND", default_value = "truncated", value_parser = named::<PmedcapDistances>)]
+    pub distances: PmedcapDistances,
 
     /// Solver settings.
     #[command(flatten)]

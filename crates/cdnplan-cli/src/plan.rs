@@ -33,19 +33,13 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         c.forbidden_countries
             .push(CountryCode::new(cc).with_context(|| format!("--forbid-country {cc}"))?);
     }
-    if let Some(m) = &a.method {
-        s.solver.method = serde_json::from_value(serde_json::Value::String(m.clone()))
-            .map_err(|_| anyhow::anyhow!("--method {m}: expected auto, exact or heuristic"))?;
+    if let Some(m) = a.method {
+        s.solver.method = m;
     }
-    if let Some(b) = &a.backend {
-        s.solver.backend = serde_json::from_value(serde_json::Value::String(b.clone()))
-            .map_err(|_| anyhow::anyhow!("--backend {b}: expected microlp or highs"))?;
+    if let Some(b) = a.backend {
+        s.solver.backend = b;
     }
     if let Some(t) = a.time_limit {
-        anyhow::ensure!(
-            t > 0.0,
-            "--time-limit {t}: must be a positive number of seconds"
-        );
         if let Err(e) = cdnplan_core::solve::time_limit_from_secs(t) {
             anyhow::bail!("--time-limit {e}");
         }
@@ -105,45 +99,10 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
             .join(", "),
         out_dir.display()
     );
-    let (plan, reassigned) = (&planned.plan, &planned.reassignment);
     let text = if ctx.json {
-        format!("{}\n", plan.to_json_pretty())
+        format!("{}\n", planned.plan.to_json_pretty())
     } else {
-        let mut t = cdnplan_core::plan::plan_text(plan);
-        if let Some(r) = &plan.reassignment {
-            let c = &r.cost;
-            t.push_str(&format!(
-                "Families and buckets after the moves: {} calls ({} by the lead, {} by operators), {} of {} bags move{}; see {}\n",
-                c.lead_calls + c.operator_calls,
-                c.lead_calls,
-                c.operator_calls,
-                c.bags_moved,
-                r.bags,
-                if r.assumed_bags.is_some() { " (bags assumed)" } else { "" },
-                r.report
-            ));
-            if let Some(a) = &reassigned {
-                let u = &a.reassignment.layout.unknowns;
-                if !u.kept.is_empty() || u.limit_unknown || u.policies_unknown {
-                    t.push_str(&format!(
-                        "  planned without chain data ({}): {} buckets left in place; see {} for what it needs\n",
-                        [
-                            (u.bags_unknown, "bags"),
-                            (u.limit_unknown, "per-bag limit"),
-                            (u.policies_unknown, "policies"),
-                        ]
-                        .iter()
-                        .filter(|x| x.0)
-                        .map(|x| x.1)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                        u.kept.len(),
-                        r.report
-                    ));
-                }
-            }
-        }
-        t
+        planned.text()
     };
     messages::print(&text)?;
     Ok(())
@@ -183,14 +142,8 @@ fn check_out_dir(dir: &Path) -> Result<()> {
 /// `[objective]`.
 fn apply_objective(s: &mut Scenario, a: &PlanArgs) -> Result<()> {
     let o = &mut s.objective;
-    if let Some(kind) = &a.objective {
-        o.kind = serde_json::from_value(serde_json::Value::String(kind.replace('-', "_")))
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "--objective {kind}: expected mean_rtt, coverage, worst_case, redundancy or \
-                     blended"
-                )
-            })?;
+    if let Some(kind) = a.objective {
+        o.kind = kind;
     }
     if let Some(t) = a.threshold_ms {
         anyhow::ensure!(
@@ -231,9 +184,8 @@ fn apply_capacity(s: &mut Scenario, a: &PlanArgs) -> Result<()> {
         );
         c.default_egress_gbps = g;
     }
-    if let Some(kind) = &a.assignment {
-        c.assignment = serde_json::from_value(serde_json::Value::String(kind.replace('-', "_")))
-            .map_err(|_| anyhow::anyhow!("--assignment {kind}: expected split or single-source"))?;
+    if let Some(kind) = a.assignment {
+        c.assignment = kind;
     }
     if let Some(f) = a.peak_to_mean {
         anyhow::ensure!(

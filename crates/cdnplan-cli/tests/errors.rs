@@ -282,7 +282,7 @@ mod model {
         let run = cmd.args(["plan", "--time-limit", "-3"]).fails();
         contains!(
             run.error(),
-            "--time-limit -3: must be a positive number of seconds"
+            "--time-limit -3: expected a positive number of seconds"
         );
     });
 

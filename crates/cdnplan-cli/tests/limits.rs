@@ -11,7 +11,7 @@ clitest!(
             .fails();
         contains!(
             run.error(),
-            "--time-limit 1000000000000000000000000000000: expected a number of seconds from 0 to 604800 (a week)"
+            "--time-limit 1000000000000000000000000000000: expected a positive number of seconds, at most 604800 (a week)"
         );
     }
 );
@@ -26,7 +26,7 @@ clitest!(
         let run = cmd.args(["plan", "scenario.toml"]).fails();
         contains!(
             run.error(),
-            "[solver] time_limit_s = 1000000000000000000000000000000: expected a number of seconds from 0 to 604800"
+            "[solver] time_limit_s = 1000000000000000000000000000000: expected a positive number of seconds, at most 604800"
         );
     }
 );

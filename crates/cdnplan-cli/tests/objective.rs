@@ -125,7 +125,8 @@ clitest!(bad_objective_settings_name_the_setting, |_dir, cmd| {
     let run = cmd.clone().args(["plan", "--objective", "fastest"]).fails();
     contains!(
         run.stderr,
-        "--objective fastest: expected mean_rtt, coverage"
+        "invalid value 'fastest' for '--objective <KIND>'",
+        "expected mean_rtt, coverage, worst_case, redundancy or blended"
     );
     let run = cmd
         .clone()

@@ -48,6 +48,7 @@ pub mod error;
 pub mod geo;
 pub mod hourly;
 pub mod latency;
+mod named;
 pub mod node;
 pub mod plan;
 pub mod progress;

@@ -97,10 +97,7 @@ fn round_failure(mut f: FailureRow) -> FailureRow {
 pub fn node_curve_csv(curve: &[NodeCurvePoint]) -> String {
     let mut out = String::from("nodes,best,bound,status,marginal,mean_rtt_ms,sites\n");
     for p in curve {
-        let status = serde_json::to_value(p.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let status = p.status.name();
         out.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
             p.nodes,

@@ -248,11 +248,9 @@ fn failures(out: &mut String, when: &str, rows: &[FailureRow], mean: f64, t: f64
     let _ = writeln!(out);
 }
 
+/// A status in words: `time limit`.
 fn status(s: &Status) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(|x| x.replace('_', " ")))
-        .unwrap_or_default()
+    s.name().replace('_', " ")
 }
 
 fn indent(s: &str) -> String {
@@ -363,6 +361,7 @@ pub fn top_cells_text(d: &Demand, n: usize) -> String {
 }
 
 /// A left/right aligned text table.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,

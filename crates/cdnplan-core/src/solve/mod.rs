@@ -112,17 +112,18 @@ pub const MAX_PAIRS: usize = 400_000_000;
 /// than overflowing a clock.
 pub const MAX_TIME_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// A time limit of `seconds`, refused (with the reason) when it is not a finite number in
-/// `[0, MAX_TIME_LIMIT]`.
+/// A time limit of `seconds`, refused (with the reason) when it is not a positive finite
+/// number of at most [`MAX_TIME_LIMIT`]. The one rule for every time limit a user gives (the
+/// scenario's `time_limit_s`, `plan --time-limit`, the benchmarks').
 ///
 /// # Errors
 /// A message naming the value and the accepted range.
 pub fn time_limit_from_secs(seconds: f64) -> std::result::Result<Duration, String> {
-    if seconds.is_finite() && (0.0..=MAX_TIME_LIMIT.as_secs_f64()).contains(&seconds) {
+    if seconds.is_finite() && seconds > 0.0 && seconds <= MAX_TIME_LIMIT.as_secs_f64() {
         Ok(Duration::from_secs_f64(seconds))
     } else {
         Err(format!(
-            "{seconds}: expected a number of seconds from 0 to {} (a week)",
+            "{seconds}: expected a positive number of seconds, at most {} (a week)",
             MAX_TIME_LIMIT.as_secs()
         ))
     }
@@ -192,6 +193,17 @@ pub enum MipBackend {
     /// HiGHS (cargo feature `highs`).
     Highs,
 }
+
+crate::named::named!(Method, "method", {
+    Method::Auto => "auto",
+    Method::Exact => "exact",
+    Method::Heuristic => "heuristic",
+});
+
+crate::named::named!(MipBackend, "MIP backend", {
+    MipBackend::Microlp => "microlp",
+    MipBackend::Highs => "highs",
+});
 
 /// Solver settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -306,6 +318,13 @@ pub enum Status {
     /// Heuristic only: the bound is a cheap relaxation, not a proof.
     Heuristic,
 }
+
+crate::named::named!(Status, "status", {
+    Status::Optimal => "optimal",
+    Status::GapLimit => "gap_limit",
+    Status::TimeLimit => "time_limit",
+    Status::Heuristic => "heuristic",
+});
 
 /// The answer of [`solve`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -237,11 +237,6 @@ impl Scenario {
         }
         self.latency.model()?;
         let t = self.solver.time_limit_s;
-        if t.is_nan() || t <= 0.0 {
-            return Err(Error::Config(format!(
-                "[solver] time_limit_s = {t}: must be a positive number of seconds"
-            )));
-        }
         if let Err(e) = cdnplan_core::solve::time_limit_from_secs(t) {
             return Err(Error::Config(format!("[solver] time_limit_s = {e}")));
         }

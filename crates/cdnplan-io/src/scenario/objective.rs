@@ -43,10 +43,7 @@ impl Objective {
     /// redundancy and blended; `penalty_ms` for blended; `k` ≥ 1).
     pub fn to_core(&self) -> Result<cdnplan_core::solve::Objective> {
         use cdnplan_core::solve::Objective as O;
-        let name = serde_json::to_value(self.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let name = self.kind.name();
         let threshold = || {
             self.threshold_ms.ok_or_else(|| {
                 Error::Config(format!(
@@ -104,4 +101,55 @@ pub enum ObjectiveKind {
     Redundancy,
     /// Mean RTT plus `penalty_ms` per unit of demand beyond `threshold_ms`.
     Blended,
+}
+
+impl ObjectiveKind {
+    /// Every kind's name, as written in `[objective] kind`.
+    pub const NAMES: &'static [&'static str] = &[
+        "mean_rtt",
+        "coverage",
+        "worst_case",
+        "redundancy",
+        "blended",
+    ];
+
+    /// This kind's name (the one serde writes).
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectiveKind::MeanRtt => "mean_rtt",
+            ObjectiveKind::Coverage => "coverage",
+            ObjectiveKind::WorstCase => "worst_case",
+            ObjectiveKind::Redundancy => "redundancy",
+            ObjectiveKind::Blended => "blended",
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectiveKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ObjectiveKind {
+    type Err = Error;
+
+    /// Any case, `-` for `_`.
+    fn from_str(s: &str) -> Result<Self> {
+        let key = s.trim().to_ascii_lowercase().replace('-', "_");
+        [
+            ObjectiveKind::MeanRtt,
+            ObjectiveKind::Coverage,
+            ObjectiveKind::WorstCase,
+            ObjectiveKind::Redundancy,
+            ObjectiveKind::Blended,
+        ]
+        .into_iter()
+        .find(|k| k.name() == key)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "objective {s:?}: expected mean_rtt, coverage, worst_case, redundancy or blended"
+            ))
+        })
+    }
 }

@@ -275,6 +275,54 @@ impl Inputs {
 }
 
 impl Planned {
+    /// What `cdnplan plan` prints: the plan's terminal text
+    /// ([`plan_text`](cdnplan_core::plan::plan_text)) and a line on the reassignment, with
+    /// what it was planned without.
+    pub fn text(&self) -> String {
+        let mut t = plan::plan_text(&self.plan);
+        let Some(r) = &self.plan.reassignment else {
+            return t;
+        };
+        let c = &r.cost;
+        t.push_str(&format!(
+            "Families and buckets after the moves: {} calls ({} by the lead, {} by operators), \
+             {} of {} bags move{}; see {}\n",
+            c.lead_calls + c.operator_calls,
+            c.lead_calls,
+            c.operator_calls,
+            c.bags_moved,
+            r.bags,
+            if r.assumed_bags.is_some() {
+                " (bags assumed)"
+            } else {
+                ""
+            },
+            r.report
+        ));
+        if let Some(a) = &self.reassignment {
+            let u = &a.reassignment.layout.unknowns;
+            if !u.kept.is_empty() || u.limit_unknown || u.policies_unknown {
+                let missing: Vec<&str> = [
+                    (u.bags_unknown, "bags"),
+                    (u.limit_unknown, "per-bag limit"),
+                    (u.policies_unknown, "policies"),
+                ]
+                .iter()
+                .filter(|x| x.0)
+                .map(|x| x.1)
+                .collect();
+                t.push_str(&format!(
+                    "  planned without chain data ({}): {} buckets left in place; see {} for \
+                     what it needs\n",
+                    missing.join(", "),
+                    u.kept.len(),
+                    r.report
+                ));
+            }
+        }
+        t
+    }
+
     /// Writes the outputs of `cdnplan plan` as the whole content of `dir`, in one transaction
     /// (see [`OutputDir`]). Returns the paths written.
     ///

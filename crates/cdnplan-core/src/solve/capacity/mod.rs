@@ -91,6 +91,11 @@ pub enum Assignment {
     SingleSource,
 }
 
+crate::named::named!(Assignment, "assignment", {
+    Assignment::Split => "split",
+    Assignment::SingleSource => "single_source",
+});
+
 /// Demands and capacities of a capacitated instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Capacities {

@@ -24,6 +24,12 @@ pub enum PmedcapDistances {
     Rounded,
 }
 
+crate::named::named!(PmedcapDistances, "distances", {
+    PmedcapDistances::Truncated => "truncated",
+    PmedcapDistances::Euclidean => "euclidean",
+    PmedcapDistances::Rounded => "rounded",
+});
+
 impl PmedcapInstance {
     /// The single-source capacitated problem of this file: every point a client (weight 1,
     /// its demand) and a site (the common capacity), `p` open, distances as `distances` says.
