@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use cdnplan_core::solve::capacity::{Assignment, PmedcapDistances};
+use cdnplan_core::solve::capacitated::{Assignment, PmedcapDistances};
 use cdnplan_core::solve::{Method, MipBackend};
 use cdnplan_io::scenario::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};

@@ -1,6 +1,6 @@
 //! Capacity in CDN terms: peak egress demand per demand cell, and the load each open site
 //! carries against its egress capacity and monthly cost, for the capacitated solver
-//! ([`solve::capacity`](crate::solve::capacity)).
+//! ([`solve::capacitated`](crate::solve::capacitated)).
 //!
 //! The demand keeps bytes per cell over the whole log window, and bytes of all cells per UTC
 //! clock hour ([`Demand::hourly`]). A cell's peak-hour rate is its mean rate over the window
@@ -24,7 +24,7 @@ use crate::hourly::{HOUR_S, PeakHour, format_rate};
 use crate::latency::Latency;
 use crate::node::Node;
 use crate::site::Site;
-use crate::solve::capacity::{Assignment, CapacitatedSolution};
+use crate::solve::capacitated::{Assignment, CapacitatedSolution};
 
 /// Egress assumed for a node or site that declares none, in Gbit/s: 1, the port of the one
 /// 2024 Joystream distributor whose bandwidth is on record (Mumbai, OVH, "1 Gbps") and the
@@ -103,7 +103,7 @@ impl PeakModel {
 /// The capacity side of a relocation: peak demand, capacities and costs of every place.
 ///
 /// A place's egress is, in order: its entry in [`CapacityModel::egress_gbps`] (by node or
-/// site id), a node's own [`Capacity::egress_gbps`](crate::node::Capacity), else
+/// site id), a node's own [`NodeCapacity::egress_gbps`](crate::node::NodeCapacity), else
 /// [`CapacityModel::default_egress_gbps`]. A node that moves to a candidate site takes the
 /// site's egress (the machine is rented there). A place's monthly cost is its entry in
 /// [`CapacityModel::monthly_usd`], a site's [`Site::monthly_cost_usd`], else
@@ -111,7 +111,7 @@ impl PeakModel {
 ///
 /// ```
 /// use cdnplan_core::capacity::{CapacityModel, PeakModel};
-/// use cdnplan_core::solve::capacity::Assignment;
+/// use cdnplan_core::solve::capacitated::Assignment;
 /// let model = CapacityModel::new(PeakModel::new(86_400.0))
 ///     .assignment(Assignment::SingleSource)
 ///     .default_egress_gbps(2.5)

@@ -66,6 +66,6 @@ pub use error::{Error, Result};
 pub use geo::{Continent, CountryCode, GeoPoint};
 pub use hourly::{HourlyProfile, PeakHour};
 pub use latency::{Latency, LinearRtt};
-pub use node::{Capacity, Node};
+pub use node::{Node, NodeCapacity};
 pub use progress::{NoProgress, Progress};
 pub use site::Site;

@@ -7,7 +7,7 @@ use crate::topology::BucketId;
 
 /// Serving capacity of a node.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Capacity {
+pub struct NodeCapacity {
     /// Egress bandwidth in Gbit/s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress_gbps: Option<f64>,
@@ -37,7 +37,7 @@ pub struct Node {
     pub location: GeoPoint,
     /// Serving capacity, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<NodeCapacity>,
     /// Whether it serves traffic now (an inactive node serves nothing).
     pub active: bool,
     /// Buckets it operates.

@@ -26,7 +26,7 @@
 //!
 //! `id`, `lat` and `lon` are required; every other column may be left out or left empty.
 //! `active` (`true/false`, `yes/no`, `1/0`) defaults to true; `egress_gbps` (Gbit/s) and
-//! `cache_gb` (GB) give the node's [`Capacity`](cdnplan_core::Capacity). A `.json` file is read either as a JSON array
+//! `cache_gb` (GB) give the node's [`NodeCapacity`](cdnplan_core::NodeCapacity). A `.json` file is read either as a JSON array
 //! of [`Node`](cdnplan_core::Node)s or as a [`Topology`], whose [`Topology::nodes`] are taken.
 //!
 //! # Bundled files

@@ -3,7 +3,7 @@
 //! The edges of cdnplan: everything that reads or writes the outside world and turns it into
 //! [`cdnplan_core`] types.
 //!
-//! * [`bench`]: benchmarks with known answers (OR-Library, TSPLIB, a synthetic world).
+//! * [`bench`](mod@bench): benchmarks with known answers (OR-Library, TSPLIB, a synthetic world).
 //! * [`logs`]: request logs (NDJSON, CSV, combined log format; gzip or plain) → demand cells.
 //! * [`graphql`]: topology import from the indexers (Hydra query node, storage-squid/Orion).
 //! * [`es`]: demand straight from Elasticsearch / OpenSearch (push-down aggregation or raw

@@ -6,7 +6,7 @@ use crate::relocation::{self, RelocationOptions, RelocationProblem};
 use crate::serving;
 use crate::solve::Status;
 
-use super::capacity::CapacityReport;
+use super::capacity_report::CapacityReport;
 use super::model::{DemandSummary, Plan, ScenarioSummary, SolverSummary};
 use super::objective::ServiceReport;
 

@@ -165,7 +165,7 @@ pub fn nodes_csv(nodes: &[Node]) -> String {
         "cache_gb",
     ]);
     for n in nodes {
-        let cap = |f: fn(&crate::node::Capacity) -> Option<f64>| {
+        let cap = |f: fn(&crate::node::NodeCapacity) -> Option<f64>| {
             n.capacity.as_ref().and_then(f).map(num).unwrap_or_default()
         };
         out.row([

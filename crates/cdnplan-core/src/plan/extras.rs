@@ -12,7 +12,7 @@ use crate::serving::{FailureRow, WorstCell};
 pub(crate) fn write_extras(out: &mut String, plan: &Plan) -> std::fmt::Result {
     write_objective(out, plan)?;
     write_service(out, plan)?;
-    super::capacity::write_capacity(out, plan)?;
+    super::capacity_report::write_capacity(out, plan)?;
     write_node_curve(out, plan)
 }
 

@@ -18,7 +18,7 @@
 //! | the terminal | [`plan_text`], [`evaluation_text`] | aligned plain text |
 
 mod build;
-mod capacity;
+mod capacity_report;
 mod csv;
 mod extras;
 mod families;
@@ -33,7 +33,7 @@ mod text;
 
 pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
 pub use build::{PlanRequest, build};
-pub use capacity::CapacityReport;
+pub use capacity_report::CapacityReport;
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
 pub use model::{

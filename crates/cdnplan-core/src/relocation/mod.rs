@@ -55,7 +55,7 @@
 //! ## Capacities
 //!
 //! With [`RelocationOptions::capacity`] the model is solved as the capacitated p-median
-//! ([`crate::solve::capacity`]): each cell's demand is its peak egress
+//! ([`crate::solve::capacitated`]): each cell's demand is its peak egress
 //! ([`PeakModel::cell_gbps`](crate::capacity::PeakModel::cell_gbps)), each place carries the
 //! egress of the [`CapacityModel`] (a node moving to a site takes the site's), and with a
 //! budget every place's monthly cost must be known and the open places must cost at most the
@@ -135,7 +135,7 @@ use crate::site::Site;
 use crate::solve::objective::Objective;
 use crate::solve::{Budget, Constraints, Problem, Solution, SolveOptions, Status};
 
-mod capacity;
+mod capacitated;
 mod model;
 mod moves;
 mod node_curve;
@@ -263,7 +263,7 @@ impl RelocationOptions {
     fn validate(&self) -> Result<()> {
         self.objective.validate()?;
         if let Some(model) = &self.capacity {
-            capacity::check(model, &self.objective)?;
+            capacitated::check(model, &self.objective)?;
         }
         Ok(())
     }
@@ -355,14 +355,16 @@ pub fn optimise(
     }
     let facilities = &model.facilities;
     let instance = model.instance(problem)?;
-    let caps = capacity::capacities_for(capacity, problem.demand, facilities)?;
+    let caps = capacitated::capacities_for(capacity, problem.demand, facilities)?;
     // One solve: the objective's, or the capacitated p-median's (keeping its assignment).
     let solve_one = |c: &Constraints, opts: &SolveOptions| match &caps {
         None => objective
             .solve(&instance, c, opts, progress)
             .map(|s| (s, None)),
-        Some(caps) => crate::solve::capacity::solve_capacitated(&instance, c, caps, opts, progress)
-            .map(|s| (s.solution.clone(), Some(s))),
+        Some(caps) => {
+            crate::solve::capacitated::solve_capacitated(&instance, c, caps, opts, progress)
+                .map(|s| (s.solution.clone(), Some(s)))
+        }
     };
     let constraints_for = |k: usize| Constraints {
         p,
@@ -388,7 +390,7 @@ pub fn optimise(
         &constraints_for(max_moves),
         &solve_options.clone().time_limit(main_share),
     )?;
-    let mut assigned: Vec<crate::solve::capacity::CapacitatedSolution> =
+    let mut assigned: Vec<crate::solve::capacitated::CapacitatedSolution> =
         main_cap.into_iter().collect();
     let mut per_budget: BTreeMap<usize, Solution> = BTreeMap::new();
     for (t, &k) in curve_budgets.iter().enumerate() {
@@ -505,7 +507,7 @@ pub fn optimise(
             )
         }),
         loads_after: match &caps {
-            Some(_) => capacity::loads_after(capacity, facilities, &assigned, &solution.open),
+            Some(_) => capacitated::loads_after(capacity, facilities, &assigned, &solution.open),
             None => Vec::new(),
         },
         solution,

@@ -8,7 +8,7 @@ use super::model::Model;
 use super::{RelocationOptions, RelocationProblem, reading, round_reading};
 use crate::error::{Error, Result};
 use crate::progress::{NoProgress, Progress};
-use crate::solve::capacity::solve_capacitated;
+use crate::solve::capacitated::solve_capacitated;
 use crate::solve::objective::Objective;
 use crate::solve::{Constraints, Solution, Status};
 
@@ -66,7 +66,7 @@ pub fn node_curve(
     let started = Instant::now();
     let model = Model::new(problem)?;
     let places: Vec<&str> = model.facilities.iter().map(|f| f.id).collect();
-    let caps = super::capacity::capacities_for(
+    let caps = super::capacitated::capacities_for(
         options.capacity.as_ref(),
         problem.demand,
         &model.facilities,

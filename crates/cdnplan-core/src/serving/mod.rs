@@ -79,7 +79,7 @@
 //! ```
 
 pub mod bags;
-mod capacity;
+mod egress;
 mod evaluation;
 mod percentile;
 mod resilience;
@@ -95,7 +95,7 @@ use crate::node::Node;
 use crate::round::{Round, ms};
 
 pub use bags::{BagDemand, BagServing, evaluate_bags};
-pub use capacity::{check_egress_capacity, mean_egress_gbps};
+pub use egress::{check_egress_capacity, mean_egress_gbps};
 pub use evaluation::{
     COVERAGE_THRESHOLDS_MS, ContinentRow, Coverage, Evaluation, NodeLoad, evaluate,
 };

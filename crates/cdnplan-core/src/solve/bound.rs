@@ -6,8 +6,10 @@
 //!   solved by the chosen good_lp backend. Much tighter; often integral, which proves the
 //!   integer optimum outright.
 //!
-//! Further bounds (a Lagrangian relaxation with subgradient ascent) implement the same
-//! [`Bound`] trait.
+//! The engine's own bound, the Lagrangian relaxation of the assignment constraints with
+//! subgradient ascent, does not go through [`Bound`]: it lives in
+//! [`lagrange`](crate::solve::lagrange) because branch-and-bound needs its multipliers and
+//! reduced costs, not only its value.
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
-use super::capacity::{Assignment, Capacities, solve_capacitated};
+use super::capacitated::{Assignment, Capacities, solve_capacitated};
 use super::*;
 use crate::progress::NoProgress;
 

@@ -55,7 +55,7 @@ pub mod branch;
 /// Brute-force enumeration for tests and tiny instances.
 pub mod brute;
 /// The capacitated p-median (split and single-source assignment).
-pub mod capacity;
+pub mod capacitated;
 #[cfg(test)]
 mod deadlines;
 /// Greedy construction.

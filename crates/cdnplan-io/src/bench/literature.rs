@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use cdnplan_core::Progress;
 use cdnplan_core::plan::Table;
-use cdnplan_core::solve::capacity::{PmedcapDistances, solve_capacitated};
+use cdnplan_core::solve::capacitated::{PmedcapDistances, solve_capacitated};
 use cdnplan_core::solve::{
     Constraints, Instance, Solution, SolveOptions, Status, parse_pmedcap, parse_published_values,
     parse_tsplib, solve, tsplib_instance,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use cdnplan_core::{Capacity, Countries, Node};
+use cdnplan_core::{Countries, Node, NodeCapacity};
 
 use super::table::{self, UniqueIds, opt, req};
 use super::{load_topology, parse_json, read_text};
@@ -70,7 +70,7 @@ fn load_nodes_csv(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node
             },
             continent: None,
             location: r.point()?,
-            capacity: (egress_gbps.is_some() || cache_gb.is_some()).then_some(Capacity {
+            capacity: (egress_gbps.is_some() || cache_gb.is_some()).then_some(NodeCapacity {
                 egress_gbps,
                 cache_gb,
             }),
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(n.len(), 3);
         assert_eq!(
             n[0].capacity,
-            Some(Capacity {
+            Some(NodeCapacity {
                 egress_gbps: Some(1.0),
                 cache_gb: Some(1000.0)
             })

@@ -62,7 +62,7 @@ impl IngestOptions {
     /// Like [`IngestOptions::new`] with the preset named `name` (any case).
     ///
     /// # Errors
-    /// [`Error::Config`] listing the presets when `name` is none of them.
+    /// [`Error::Config`](crate::Error::Config) listing the presets when `name` is none of them.
     pub fn from_preset_name(name: &str) -> Result<Self> {
         Ok(IngestOptions::new(name.parse()?))
     }

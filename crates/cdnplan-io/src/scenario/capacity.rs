@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use cdnplan_core::capacity::{CapacityModel, DEFAULT_EGRESS_GBPS, DEFAULT_PEAK_TO_MEAN, PeakModel};
-use cdnplan_core::solve::capacity::Assignment;
+use cdnplan_core::solve::capacitated::Assignment;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -88,7 +88,7 @@ fn reassign_section_sets_the_planner_options() {
         country: None,
         continent: None,
         location: cdnplan_core::GeoPoint { lat: 0.0, lon: 0.0 },
-        capacity: Some(cdnplan_core::node::Capacity {
+        capacity: Some(cdnplan_core::node::NodeCapacity {
             egress_gbps: None,
             cache_gb,
         }),
@@ -129,7 +129,7 @@ fn capacity_section_sets_egress_costs_and_budget() {
     let c = Scenario::parse(&text).unwrap().capacity.unwrap();
     assert_eq!(
         c.assignment,
-        cdnplan_core::solve::capacity::Assignment::SingleSource
+        cdnplan_core::solve::capacitated::Assignment::SingleSource
     );
     let m = c.model(Some(86_400.0), Some(1.5)).unwrap();
     assert_eq!(m.egress_of("hetzner-hel1", None), 2.5);

@@ -1,6 +1,6 @@
 //! The capacitated p-median: every client brings a demand `d_i`, every site serves at most
-//! its capacity `Q_j`, and clients are assigned whole ([`Assignment::SingleSource`](crate::solve::capacity::Assignment::SingleSource)) or in
-//! shares ([`Assignment::Split`](crate::solve::capacity::Assignment::Split)):
+//! its capacity `Q_j`, and clients are assigned whole ([`Assignment::SingleSource`](crate::solve::capacitated::Assignment::SingleSource)) or in
+//! shares ([`Assignment::Split`](crate::solve::capacitated::Assignment::Split)):
 //!
 //! ```text
 //! minimise   Σ_i Σ_j w_i · c_ij · x_ij
@@ -14,14 +14,14 @@
 //!
 //! `w_i` weighs the cost (requests, as in the uncapacitated engine) and `d_i` uses the
 //! capacity (Gbit/s at the peak hour, say); they may differ. `u_j` is a site's cost per month
-//! and `U` the budget ([`Capacities::monthly_cost`](crate::solve::capacity::Capacities::monthly_cost)); the uncapacitated engine has no such
+//! and `U` the budget ([`Capacities::monthly_cost`](crate::solve::capacitated::Capacities::monthly_cost)); the uncapacitated engine has no such
 //! budget, so a cost budget always comes with capacities.
 //!
 //! ## Paths
 //!
 //! * Before anything, the constraints are checked against the capacities, and an infeasible
 //!   scenario gets [`Error::Infeasible`] naming the constraint that cannot hold (see
-//!   [`diagnose`](crate::solve::capacity::diagnose)).
+//!   [`diagnose`](crate::solve::capacitated::diagnose)).
 //! * **Heuristic** (all methods): the uncapacitated [`Multistart`] open set, then swap local
 //!   search over open sets with each candidate's assignment solved — exactly for split (a
 //!   transportation problem by min-cost flow), by regret greedy + shift/swap descent for
@@ -40,7 +40,7 @@
 //! ## Example
 //!
 //! ```
-//! use cdnplan_core::solve::capacity::{solve_capacitated, Assignment, Capacities};
+//! use cdnplan_core::solve::capacitated::{solve_capacitated, Assignment, Capacities};
 //! use cdnplan_core::solve::{Constraints, Instance, SolveOptions, Status};
 //! use cdnplan_core::NoProgress;
 //!
@@ -154,7 +154,7 @@ impl Capacities {
     /// costing at most `budget_usd` together are feasible.
     ///
     /// ```
-    /// use cdnplan_core::solve::capacity::{solve_capacitated, Assignment, Capacities};
+    /// use cdnplan_core::solve::capacitated::{solve_capacitated, Assignment, Capacities};
     /// use cdnplan_core::solve::{Constraints, Instance, SolveOptions};
     /// use cdnplan_core::NoProgress;
     /// // Two clients at 0, sites at 0, 1 and 2; site 1 is cheap, the others are not.

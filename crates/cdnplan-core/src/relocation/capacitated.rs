@@ -1,7 +1,7 @@
 //! The capacitated relocation ([`RelocationOptions::capacity`](super::RelocationOptions)):
 //! the same facilities, constraints, steps and curve as the plain one, solved by the
 //! capacitated p-median
-//! ([`solve_capacitated`](crate::solve::capacity::solve_capacitated)).
+//! ([`solve_capacitated`](crate::solve::capacitated::solve_capacitated)).
 //!
 //! Clients are the demand cells with their peak egress ([`PeakModel::cell_gbps`]) as demand
 //! and their usual weight; facilities (current positions, then allowed candidate sites) carry
@@ -18,7 +18,7 @@ use super::model::Facility;
 use crate::capacity::{CapacityModel, SiteLoad};
 use crate::demand::Demand;
 use crate::error::{Error, Result};
-use crate::solve::capacity::{CapacitatedSolution, Capacities};
+use crate::solve::capacitated::{CapacitatedSolution, Capacities};
 use crate::solve::objective::Objective;
 
 /// Capacities work with the mean RTT only.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Plan;
 use crate::capacity::{CapacityModel, PeakSource, SiteLoad, gbps, total_monthly_usd};
 use crate::round::{ms, round_to};
-use crate::solve::capacity::Assignment;
+use crate::solve::capacitated::Assignment;
 
 /// Load versus capacity per node: today (every cell at its nearest node, capacities ignored,
 /// so overloads show) and after the plan (the capacitated assignment), at the peak hour.

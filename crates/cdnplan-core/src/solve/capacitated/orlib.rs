@@ -35,7 +35,7 @@ impl PmedcapInstance {
     /// its demand) and a site (the common capacity), `p` open, distances as `distances` says.
     ///
     /// ```
-    /// use cdnplan_core::solve::capacity::{solve_capacitated, PmedcapDistances};
+    /// use cdnplan_core::solve::capacitated::{solve_capacitated, PmedcapDistances};
     /// use cdnplan_core::solve::{parse_pmedcap, SolveOptions};
     /// use cdnplan_core::NoProgress;
     /// // Three points; distances 1.5, 2.5, 4: one median with room for all.

@@ -1,7 +1,7 @@
 //! Can the nodes carry the demand at all? A feasibility check on egress capacity.
 //!
 //! The demand's bytes over the log window give a mean egress rate; when every active node
-//! declares an egress capacity ([`Capacity::egress_gbps`](crate::Capacity)), their sum must
+//! declares an egress capacity ([`NodeCapacity::egress_gbps`](crate::NodeCapacity)), their sum must
 //! cover it. Peaks are higher than the mean, so passing this check is necessary, not
 //! sufficient.
 
@@ -71,7 +71,7 @@ mod tests {
     use super::*;
     use crate::GeoPoint;
     use crate::demand::{CellKind, DemandCell};
-    use crate::node::Capacity;
+    use crate::node::NodeCapacity;
 
     fn demand(bytes: u64) -> Demand {
         Demand::new(
@@ -103,7 +103,7 @@ mod tests {
                 lat: 50.0,
                 lon: 10.0,
             },
-            capacity: gbps.map(|g| Capacity {
+            capacity: gbps.map(|g| NodeCapacity {
                 egress_gbps: Some(g),
                 cache_gb: None,
             }),

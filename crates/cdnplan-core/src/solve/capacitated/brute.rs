@@ -17,7 +17,7 @@ pub const BRUTE_FORCE_MAX_LEAVES: f64 = 5e6;
 /// 5 million assignments to enumerate; [`Error::Infeasible`] when no open set has an assignment.
 ///
 /// ```
-/// use cdnplan_core::solve::capacity::{brute_force_capacitated, Assignment, Capacities};
+/// use cdnplan_core::solve::capacitated::{brute_force_capacitated, Assignment, Capacities};
 /// use cdnplan_core::solve::{Constraints, Instance};
 /// // Three clients at 0, 1, 2; sites at the same points with room for two clients each.
 /// let cost = vec![0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 2.0, 1.0, 0.0];

@@ -76,7 +76,7 @@ pub(crate) fn relocate_medians(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solve::capacity::Assignment;
+    use crate::solve::capacitated::Assignment;
     use crate::solve::testkit::line;
     use crate::solve::{Constraints, Problem};
 

@@ -338,7 +338,7 @@ mod tests {
     use rand_pcg::Pcg64;
 
     use super::*;
-    use crate::solve::capacity::flow;
+    use crate::solve::capacitated::flow;
     use crate::solve::{Constraints, Instance, Problem};
 
     proptest! {
