@@ -37,7 +37,7 @@ clitest!(a_bench_time_limit_beyond_a_week_is_refused, |_dir, cmd| {
         .fails();
     contains!(
         run.error(),
-        "--time-limit inf: expected a number of seconds"
+        "--time-limit inf: expected a positive number of seconds"
     );
 });
 
