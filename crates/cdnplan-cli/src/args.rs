@@ -8,10 +8,12 @@ use cdnplan_core::solve::{Method, MipBackend};
 use cdnplan_io::scenario::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
-/// Plan where CDN nodes should stand: demand from request logs, today's service, and the
-/// node moves that cut latency most.
+/// Plan where CDN nodes should stand: demand from request logs or a cluster (demand,
+/// snapshot), today's service (evaluate), the node moves that cut latency most (plan), and
+/// the family ↔ bucket reassignment with its migration (topology, reassign); bench checks the
+/// optimiser against published optima.
 #[derive(Debug, Parser)]
-#[command(name = "cdnplan", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "cdnplan", version, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     /// Directory holding the shipped data (sites, countries, topologies, GeoIP, scenarios).
     /// Default: $CDNPLAN_DATA_DIR, else the data/ directory this binary was built from, else ./data.
@@ -23,8 +25,9 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Print the full ingestion report (filters, unlocated clients, requests by node) instead
-    /// of a one-line summary. --quiet wins over --verbose.
+    /// Commands that read logs (demand, evaluate, plan, reassign): print the full ingestion
+    /// report (filters, unlocated clients, requests by node) instead of a one-line summary.
+    /// --quiet wins over --verbose.
     #[arg(long, short, global = true)]
     pub verbose: bool,
 
@@ -39,10 +42,10 @@ pub struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
-  cdnplan plan                                   # the default scenario on the bundled data
+  cdnplan plan  # the default scenario on the bundled data
   cdnplan plan data/scenarios/default.toml --max-moves 2 --out out/k2
-  cdnplan evaluate                               # Jan 2023 nodes against June 2023 traffic
-  cdnplan demand access.log.gz --preset combined --geoip GeoLite2-City.mmdb -o demand.csv";
+  cdnplan evaluate  # Jan 2023 nodes against June 2023 traffic
+  cdnplan demand access.log.gz --preset combined -o demand.csv";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -51,63 +54,73 @@ pub enum Command {
     #[command(after_help = "\
 Examples:
   cdnplan demand data/snapshots/argus-2023-06.ndjson.gz
-  cdnplan demand logs/*.ndjson.gz --since 2023-06-02T00:00:00Z --cells geotile:5 -o demand.csv
+  cdnplan demand logs/*.ndjson.gz --since 2023-06-02T00:00:00Z \\
+      --cells geotile:5 -o demand.csv
   cdnplan demand access.log --preset combined --all-paths --lenient --json
-  cdnplan demand --es https://logs.example:9200 --index 'logs-argus-*' --since 30d --cells geotile:6
-  ELASTICSEARCH_API_KEY=… cdnplan demand --es https://logs.example:9200 --index distributor-node --since 2023-05-12")]
+  cdnplan demand --es https://logs.example:9200 --index 'logs-argus-*' \\
+      --since 30d --cells geotile:6
+  ELASTICSEARCH_API_KEY=… cdnplan demand --es https://logs.example:9200 \\
+      --index distributor-node --since 2023-05-12")]
     Demand(DemandArgs),
 
     /// Export the documents an Elasticsearch / OpenSearch query matches to gzip NDJSON, for
     /// offline replay with `cdnplan demand FILE`.
     #[command(after_help = "\
 Examples:
-  cdnplan snapshot --es http://localhost:9200 --index distributor-node --since 2023-06-01 -o june.ndjson.gz
-  cdnplan demand june.ndjson.gz                    # replay offline, same preset")]
+  cdnplan snapshot --es http://localhost:9200 --index distributor-node \\
+      --since 2023-06-01 -o june.ndjson.gz
+  cdnplan demand june.ndjson.gz                 # replay offline, same preset")]
     Snapshot(SnapshotArgs),
 
     /// Evaluate how the current nodes serve the demand: mean, percentiles, coverage, loads.
     #[command(after_help = "\
 Examples:
-  cdnplan evaluate                                  # inputs of the default scenario
-  cdnplan evaluate data/scenarios/default.toml --topology data/joystream/mainnet-2023-12.json
+  cdnplan evaluate  # inputs of the default scenario
+  cdnplan evaluate data/scenarios/default.toml \\
+      --topology data/joystream/mainnet-2023-12.json
   cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json")]
     Evaluate(EvaluateArgs),
 
     /// Solve a scenario: which nodes to move where, in which order, and what each move buys.
     #[command(after_help = "\
 Examples:
-  cdnplan plan                                      # data/scenarios/default.toml
-  cdnplan plan my.toml --max-moves 2 --pin paris --forbid-country RU --out out/k2
-  cdnplan plan --add 1 --max-moves 0                # what does one more node buy, and where?
+  cdnplan plan  # data/scenarios/default.toml
+  cdnplan plan --max-moves 2 --pin joystream.koalva.io --forbid-country RU \\
+      --out out/k2
+  cdnplan plan --add 1 --max-moves 0  # what does one more node buy, where?
   cdnplan plan --method exact --time-limit 120 --json
-  cdnplan plan --assume-bags 1000                   # reassignment what-if with bags
+  cdnplan plan --assume-bags 1000  # reassignment what-if with bags
 
-Outputs (in the scenario's output_dir, or --out): plan.json, report.md, moves.csv,
-demand.csv, plan.geojson, curve.csv, nodes.csv; with a topology (unless --no-reassign or
-[reassign] enabled = false) also the family ↔ bucket reassignment after the moves:
-reassign.md, reassign.json, reassign.sh, target-topology.json, metadata/*.json.")]
+Outputs (in the scenario's output_dir, or --out): plan.json, report.md,
+moves.csv, demand.csv, plan.geojson, curve.csv, nodes.csv; with --curve also
+node-curve.csv; with a topology (unless --no-reassign or [reassign] enabled =
+false) also the family ↔ bucket reassignment after the moves: reassign.md,
+reassign.json, reassign.sh, target-topology.json, metadata/*.json.")]
     Plan(Box<PlanArgs>),
 
     /// Import, check and print a distribution topology (families, buckets, operators, bags).
     #[command(after_help = "\
 Examples:
-  cdnplan topology                                   # the default scenario's topology
+  cdnplan topology  # the default scenario's topology
   cdnplan topology --graphql-file qn-response.json --save topology.json
-  cdnplan topology --graphql http://localhost:8081/graphql --indexer hydra --save-pages qn.json
+  cdnplan topology --graphql http://localhost:8081/graphql --indexer hydra \\
+      --save-pages qn.json
 
-Findings (operators without coordinates, coordinates far from the stated city or country,
-duplicate endpoints, buckets without an active operator) go to stdout with the summary.")]
+Findings (operators without coordinates, coordinates far from the stated city
+or country, duplicate endpoints, buckets without an active operator) go to
+stdout with the summary.")]
     Topology(TopologyArgs),
 
     /// Plan the family ↔ bucket reassignment and its migration (calls, actors, wait points).
     #[command(after_help = "\
 Examples:
-  cdnplan reassign                                   # Jan 2023 mainnet, June 2023 traffic
+  cdnplan reassign  # Jan 2023 mainnet, June 2023 traffic
   cdnplan reassign --assume-bags 1000 --out out/reassign
   cdnplan reassign my.toml --topology imported.json --batch-size 50
 
-Outputs (in --out, default out/reassign): reassign.md (checklist), reassign.json,
-reassign.sh (the lead's commands), target-topology.json, metadata/*.json.")]
+Outputs (in --out, default out/reassign): reassign.md (checklist),
+reassign.json, reassign.sh (the lead's commands), target-topology.json,
+metadata/*.json.")]
     Reassign(ReassignArgs),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
@@ -115,18 +128,21 @@ reassign.sh (the lead's commands), target-topology.json, metadata/*.json.")]
         hide = true,
         after_help = "\
 Examples:
-  cdnplan synth -o data/snapshots/argus-2023-06.ndjson.gz --shares RU=20.5,UA=12.3,TR=10
+  cdnplan synth -o data/snapshots/argus-2023-06.ndjson.gz \\
+      --shares RU=20.5,UA=12.3,TR=10
   cdnplan synth -o big.ndjson --bytes 1G --seed 1"
     )]
     Synth(SynthArgs),
 
-    /// Benchmark the optimiser: OR-Library p-median instances or a synthetic world.
+    /// Benchmark the optimiser: OR-Library pmed and pmedcap, TSPLIB p-median sets, or a
+    /// synthetic world.
     #[command(after_help = "\
 Examples:
-  cdnplan bench orlib benches/orlib                  # pmed1-40 against the published optima
-  cdnplan bench orlib benches/orlib --instances 1-10 --method exact --backend highs
+  cdnplan bench orlib benches/orlib  # pmed1-40 against the published optima
+  cdnplan bench orlib benches/orlib --instances 1-10 --method exact
   cdnplan bench synthetic --clients 10000 --sites 1000 -p 100 --gap 0.005
-  cdnplan bench pmedcap benches/orlib                # pmedcap01-20 (capacitated) against the published optima")]
+  cdnplan bench pmedcap benches/orlib              # pmedcap01-20, capacitated
+  cdnplan bench tsplib tsplib/ --instances rl1304 --p 5-20")]
     Bench(BenchArgs),
 }
 
@@ -346,7 +362,8 @@ pub struct PlanArgs {
     #[arg(long, value_name = "split|single-source", value_parser = named::<Assignment>)]
     pub assignment: Option<Assignment>,
 
-    /// Plan with capacities, with this peak-hour over mean-rate factor (default 2).
+    /// Plan with capacities, with this peak-hour over mean-rate factor (default: measured from
+    /// the logs' busiest hour, 1.42 for the shipped snapshot; 2 when the logs have no times).
     #[arg(long, value_name = "F")]
     pub peak_to_mean: Option<f64>,
 
@@ -556,6 +573,36 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Examples are copied into a shell: no line of them (or of the notes under them) may wrap
+    /// in an 80-column terminal.
+    #[test]
+    fn help_texts_fit_in_80_columns() {
+        let cli = Cli::command();
+        let mut texts = vec![(
+            "cdnplan".to_string(),
+            cli.get_after_help().map(|h| h.to_string()),
+        )];
+        for sub in cli.get_subcommands() {
+            texts.push((
+                sub.get_name().to_string(),
+                sub.get_after_help().map(|h| h.to_string()),
+            ));
+        }
+        for (name, text) in texts {
+            // Indented lines are commands (prose may wrap).
+            for line in text
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.starts_with("  "))
+            {
+                assert!(
+                    line.chars().count() <= 80,
+                    "{name}: {line:?} is wider than 80 columns"
+                );
+            }
+        }
     }
 
     #[test]
