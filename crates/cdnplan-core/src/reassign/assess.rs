@@ -179,13 +179,15 @@ impl Assessed {
         s
     }
 
-    /// `reassign.json`: `{"type": "reassignment", "version": 1, "before", "after_moves",
-    /// "after", "cache_before", "cache_after", "moves", "location_updates", "reassignment"}`,
-    /// pretty-printed with a final newline (`before` is today's service).
+    /// `reassign.json`: `{"type": "reassignment", "version": 1, "checks", "before",
+    /// "after_moves", "after", "cache_before", "cache_after", "moves", "location_updates",
+    /// "reassignment"}`, pretty-printed with a final newline (`before` is today's service;
+    /// `checks`: one entry per invariant the replay proved, as in `reassignment.replay`).
     pub fn to_json_pretty(&self) -> String {
         let doc = serde_json::json!({
             "type": "reassignment",
             "version": 1,
+            "checks": self.reassignment.replay.checks,
             "before": self.today,
             "after_moves": self.after_moves,
             "after": self.after,

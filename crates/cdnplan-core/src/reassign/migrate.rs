@@ -1,22 +1,27 @@
 //! The migration: ordered calls from today's topology to a target, with wait points.
 //!
 //! [`migrate`] derives the calls from the difference between the two states and orders them
-//! by the rules of a safe migration (§1.5 of the domain notes):
+//! so that every bag keeps its regions and a Channel bag created at any point can be created
+//! and is served (the replay proves both, [`replay_migration`](super::replay_migration)):
 //!
-//! 1. **Prepare**: raise the per-bag limit when adding before removing needs it; stop new bags
-//!    on every bucket being drained (`accepting = no`).
+//! 1. **Prepare**: raise the per-bag limit when adding before removing needs it.
 //! 2. **Families**: create new families; publish new or changed family metadata.
-//! 3. **Buckets**: create new buckets with `accepting = yes` (the CLI's default is `no`, and
-//!    bags can only be added to accepting buckets); invite operators.
+//! 3. **Buckets**: create new buckets *not* accepting new bags (the CLI's default: Atlas
+//!    would otherwise put new channels on a bucket no node serves yet); invite operators.
 //! 4. **Operators** (after a wait for them): accept invitations; publish endpoint and location
 //!    per new bucket.
-//! 5. **Add bags** (after the metadata is indexed and the nodes serve the new buckets): one
-//!    `update_distribution_buckets_for_bag` per bag and family, grouped into batches.
-//! 6. **Policy** (after cache warm-up): restate each dynamic bag policy's whole family map.
-//! 7. **Drain**: remove bags from the buckets that lose them; switch drained buckets off,
-//!    remove their operators, delete them.
-//! 8. **Cleanup**: delete families (after their buckets and once no policy names them); set
-//!    the final accepting and distributing flags and the per-bag limit.
+//! 5. **Open** (after the metadata is indexed and the nodes serve the new buckets): switch on
+//!    `accepting` for the buckets that receive bags or accept in the target.
+//! 6. **Policy** (after open Atlas tabs have reloaded their bucket list): restate each
+//!    dynamic bag policy's whole family map.
+//! 7. **Close**: stop new bags on the buckets being drained, now that the policy no longer
+//!    needs them.
+//! 8. **Add bags**: one `update_distribution_buckets_for_bag` per bag and family.
+//! 9. **Drain** (after cache warm-up, and after re-reading the drained buckets' bags, which
+//!    channels created before the policy changed may have joined): remove bags from the
+//!    buckets that lose them; switch drained buckets off, remove their operators, delete them.
+//! 10. **Cleanup**: delete families (after their buckets and once no policy names them); set
+//!     the final accepting and distributing flags and the per-bag limit.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +42,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
-    /// Per-bag limit, stop new bags on drained buckets.
+    /// Raise the per-bag limit.
     Prepare,
     /// Create families, publish family metadata.
     Families,
@@ -45,10 +50,14 @@ pub enum Phase {
     Buckets,
     /// Operators accept and publish their metadata.
     Operators,
-    /// Add bags to buckets (batched).
-    AddBags,
+    /// Buckets start accepting new bags.
+    Open,
     /// Restate dynamic bag creation policies.
     Policy,
+    /// Drained buckets stop accepting new bags.
+    Close,
+    /// Add bags to buckets (in groups).
+    AddBags,
     /// Remove bags, switch off and delete drained buckets.
     Drain,
     /// Delete families, final flags and limit.
@@ -63,8 +72,10 @@ impl Phase {
             Phase::Families => "Families",
             Phase::Buckets => "Buckets and invitations",
             Phase::Operators => "Operators accept and publish metadata",
-            Phase::AddBags => "Add bags to their new buckets",
+            Phase::Open => "Open buckets to new bags",
             Phase::Policy => "Dynamic bag creation policy",
+            Phase::Close => "Close drained buckets to new bags",
+            Phase::AddBags => "Add bags to their new buckets",
             Phase::Drain => "Drain and delete old buckets",
             Phase::Cleanup => "Cleanup",
         }
@@ -371,7 +382,10 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
             )));
         }
     }
-    let mut late_status: Vec<(BucketId, bool)> = Vec::new();
+    // Buckets that stop accepting new bags: those deleted, and those the target closes. A
+    // bucket that receives bags closes only after its additions.
+    let mut close: Vec<BucketId> = Vec::new();
+    let mut late_close: Vec<BucketId> = Vec::new();
     for (id, st) in &from.buckets {
         let stop = match to.buckets.get(id) {
             None => st.accepting_new_bags,
@@ -379,15 +393,9 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
         };
         if stop {
             if receiving.contains(id) {
-                late_status.push((*id, false));
+                late_close.push(*id);
             } else {
-                b.call(
-                    Phase::Prepare,
-                    Call::UpdateDistributionBucketStatus {
-                        bucket: *id,
-                        accepting_new_bags: false,
-                    },
-                );
+                close.push(*id);
             }
         }
     }
@@ -415,32 +423,33 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
     }
 
     // --- 3. buckets and invitations
+    // New buckets start closed (`-a no`, the CLI's default): until their operator serves them,
+    // a channel Atlas put on them would have no node. They open in step 5.
+    let mut open: Vec<BucketId> = Vec::new();
     for id in &new_buckets {
         b.call(
             Phase::Buckets,
             Call::CreateDistributionBucket {
                 family: id.family,
-                accepting_new_bags: true,
+                accepting_new_bags: false,
                 expected_index: id.index,
             },
         );
-        if !to.buckets[id].accepting_new_bags {
-            late_status.push((*id, false));
+        if to.buckets[id].accepting_new_bags {
+            open.push(*id);
+        } else if receiving.contains(id) {
+            open.push(*id);
+            late_close.push(*id);
         }
     }
-    for id in &receiving {
-        if let Some(st) = from.buckets.get(id)
-            && !st.accepting_new_bags
-        {
-            b.call(
-                Phase::Buckets,
-                Call::UpdateDistributionBucketStatus {
-                    bucket: *id,
-                    accepting_new_bags: true,
-                },
-            );
-            if !to.buckets[id].accepting_new_bags {
-                late_status.push((*id, false));
+    for (id, st) in &from.buckets {
+        let Some(t) = to.buckets.get(id) else {
+            continue;
+        };
+        if !st.accepting_new_bags && (t.accepting_new_bags || receiving.contains(id)) {
+            open.push(*id);
+            if !t.accepting_new_bags {
+                late_close.push(*id);
             }
         }
     }
@@ -514,14 +523,112 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
         }
     }
 
-    // --- 5. add bags
+    // --- 5. open
+    if !open.is_empty() {
+        if !new_buckets.is_empty() {
+            b.wait(
+                Phase::Open,
+                Actor::Lead,
+                "the indexer shows every new bucket with its operator's endpoint and location, and each node lists it at /api/v1/buckets (Argus picks up new buckets when its config names none; else the operator runs node:set-buckets)",
+            );
+        }
+        for id in &open {
+            b.call(
+                Phase::Open,
+                Call::UpdateDistributionBucketStatus {
+                    bucket: *id,
+                    accepting_new_bags: true,
+                },
+            );
+        }
+    }
+
+    // --- 6. policy
+    // Only a policy that was read is restated (the call replaces it wholesale).
+    let known_from = from.policies.clone().unwrap_or_default();
+    let policy_changes: Vec<Call> = to
+        .policies
+        .iter()
+        .filter(|_| from.policies.is_some())
+        .flatten()
+        .filter(|(ty, p)| known_from.get(ty).map(|q| &q.families) != Some(&p.families))
+        .map(|(ty, p)| Call::UpdateFamiliesInDynamicBagCreationPolicy {
+            bag_type: *ty,
+            families: p.families.clone(),
+        })
+        .collect();
+    // A bucket to close in a family the new Channel policy names closes before the policy
+    // changes (else new channels could land on it), when the old policy can spare it.
+    let mut close_after = close.clone();
+    let mut close_before: Vec<BucketId> = Vec::new();
+    let restates_channel = policy_changes.iter().find_map(|c| match c {
+        Call::UpdateFamiliesInDynamicBagCreationPolicy {
+            bag_type: crate::topology::DynamicBagType::Channel,
+            families,
+        } => Some(families),
+        _ => None,
+    });
+    if let (Some(new_policy), Some(old_policy)) = (restates_channel, from.channel_policy()) {
+        let mut acc = from.accepting_by_family();
+        for id in &open {
+            *acc.entry(id.family).or_default() += 1;
+        }
+        close_after.clear();
+        for id in &close {
+            let named = new_policy.get(&id.family).is_some_and(|n| *n > 0);
+            let spare = acc.get(&id.family).copied().unwrap_or(0)
+                > old_policy.get(&id.family).copied().unwrap_or(0);
+            if named && spare {
+                *acc.entry(id.family).or_default() -= 1;
+                close_before.push(*id);
+            } else {
+                close_after.push(*id);
+            }
+        }
+    }
+    if !policy_changes.is_empty() {
+        if !open.is_empty() {
+            b.wait(
+                Phase::Policy,
+                Actor::Lead,
+                "open Atlas tabs have reloaded: Atlas reads the accepting buckets once per page load, so a tab loaded before the buckets above opened cannot create a channel under the new policy (how long this takes is not known upstream; announce the change)",
+            );
+        }
+        for id in &close_before {
+            b.call(
+                Phase::Policy,
+                Call::UpdateDistributionBucketStatus {
+                    bucket: *id,
+                    accepting_new_bags: false,
+                },
+            );
+        }
+        for c in policy_changes {
+            b.call(Phase::Policy, c);
+        }
+    }
+
+    // --- 7. close
+    for id in &close_after {
+        b.call(
+            Phase::Close,
+            Call::UpdateDistributionBucketStatus {
+                bucket: *id,
+                accepting_new_bags: false,
+            },
+        );
+    }
+
+    // --- 8. add bags
     let mut combined: BTreeSet<(&BagId, FamilyId, u64)> = BTreeSet::new();
     if !adds.is_empty() {
-        b.wait(
-            Phase::AddBags,
-            Actor::Lead,
-            "the indexer shows every new bucket with its operator's endpoint and location, and each node lists it at /api/v1/buckets (Argus picks up new buckets when its config names none; else the operator runs node:set-buckets)",
-        );
+        if open.is_empty() && !new_buckets.is_empty() {
+            b.wait(
+                Phase::AddBags,
+                Actor::Lead,
+                "the indexer shows every new bucket with its operator's endpoint and location, and each node lists it at /api/v1/buckets",
+            );
+        }
         for (bag, fams) in &adds {
             for (family, add) in fams {
                 // Removals from buckets that serve nobody can go in the same call.
@@ -552,34 +659,37 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
         b.end_batch();
     }
 
-    // --- 6. policy
-    // Only a policy that was read is restated (the call replaces it wholesale).
-    let known_from = from.policies.clone().unwrap_or_default();
-    let policy_changes: Vec<Call> = to
-        .policies
-        .iter()
-        .filter(|_| from.policies.is_some())
-        .flatten()
-        .filter(|(ty, p)| known_from.get(ty).map(|q| &q.families) != Some(&p.families))
-        .map(|(ty, p)| Call::UpdateFamiliesInDynamicBagCreationPolicy {
-            bag_type: *ty,
-            families: p.families.clone(),
+    // --- 9. drain
+    let draining: BTreeSet<BucketId> = removes
+        .values()
+        .flat_map(|m| {
+            m.iter()
+                .flat_map(|(f, idx)| idx.iter().map(|i| BucketId::new(f.0, *i)))
         })
+        .chain(deleted_buckets.iter().copied())
         .collect();
-    if !policy_changes.is_empty() {
-        if !adds.is_empty() {
-            b.wait(
-                Phase::Policy,
-                Actor::Lead,
-                "cache warm-up: the nodes serving new buckets report cache hits (x-cache: hit) for the bags just added",
-            );
-        }
-        for c in policy_changes {
-            b.call(Phase::Policy, c);
-        }
+    if !adds.is_empty() && !removes.is_empty() {
+        b.wait(
+            Phase::Drain,
+            Actor::Lead,
+            "cache warm-up: the nodes serving new buckets report cache hits (x-cache: hit) for the bags just added",
+        );
     }
-
-    // --- 7. drain
+    let accepted_before: Vec<String> = draining
+        .iter()
+        .filter(|id| from.buckets.get(id).is_some_and(|s| s.accepting_new_bags))
+        .map(ToString::to_string)
+        .collect();
+    if !accepted_before.is_empty() {
+        b.wait(
+            Phase::Drain,
+            Actor::Lead,
+            format!(
+                "re-read the bags of buckets {} from the indexer (and their assigned_bags counters from chain): channels created before they stopped accepting may have landed on them; if any bag is listed that this plan does not move, stop and plan again",
+                accepted_before.join(", ")
+            ),
+        );
+    }
     for (bag, fams) in &removes {
         for (family, rem) in fams {
             let rest: BTreeSet<u64> = rem
@@ -628,36 +738,24 @@ pub fn migrate(initial: &Topology, target: &Topology, batch_size: usize) -> Resu
         b.call(Phase::Drain, Call::DeleteDistributionBucket { bucket: *id });
     }
 
-    // --- 8. cleanup
+    // --- 10. cleanup
     for f in &deleted_families {
         b.call(
             Phase::Cleanup,
             Call::DeleteDistributionBucketFamily { family: *f },
         );
     }
-    for (id, accepting) in late_status {
+    for id in late_close {
         b.call(
             Phase::Cleanup,
             Call::UpdateDistributionBucketStatus {
                 bucket: id,
-                accepting_new_bags: accepting,
+                accepting_new_bags: false,
             },
         );
     }
     for (id, t) in &to.buckets {
-        let (acc, dist) = match from.buckets.get(id) {
-            Some(s) => (s.accepting_new_bags, s.distributing),
-            None => (true, true),
-        };
-        if acc != t.accepting_new_bags && t.accepting_new_bags && !receiving.contains(id) {
-            b.call(
-                Phase::Cleanup,
-                Call::UpdateDistributionBucketStatus {
-                    bucket: *id,
-                    accepting_new_bags: true,
-                },
-            );
-        }
+        let dist = from.buckets.get(id).map_or(true, |s| s.distributing);
         if dist != t.distributing {
             b.call(
                 Phase::Cleanup,

@@ -48,6 +48,7 @@
 mod assess;
 mod cache;
 pub mod call;
+pub mod checks;
 pub mod migrate;
 pub mod render;
 pub mod replay;
@@ -58,9 +59,10 @@ pub mod unknown;
 pub use assess::{Assessed, ReassignRequest, reassign_after_moves};
 pub use cache::{CacheFill, cache_fill};
 pub use call::{Actor, Call};
+pub use checks::{Check, Outcome};
 pub use migrate::{Cost, Item, Migration, Phase, migrate};
-pub use replay::{ReplayError, ReplayReport, replay};
-pub use sim::{CallError, Chain, RuleError, RuntimeError, Unknown};
+pub use replay::{ReplayError, ReplayReport, replay, replay_migration};
+pub use sim::{CallError, Chain, ChannelProblem, RuleError, RuntimeError, Unknown};
 pub use target::{
     FamilyAction, FamilyDecision, Layout, NodeDecision, ReassignOptions, target_layout,
 };
@@ -96,7 +98,7 @@ pub fn plan_reassignment(
 ) -> Result<Reassignment> {
     let layout = target_layout(topology, demand, options)?;
     let migration = migrate(topology, &layout.target, options.batch_size)?;
-    let (_, replay) = replay(topology, migration.calls(), &layout.target)
+    let (_, replay) = replay_migration(topology, &migration, &layout.target)
         .map_err(|e| Error::Contradiction(format!("the migration does not replay: {e}")))?;
     Ok(Reassignment {
         layout,

@@ -25,13 +25,14 @@ pub fn markdown(r: &Reassignment, title: &str) -> String {
     let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
-        "{}; per-bag calls listed in groups of up to {} (each `leader:update-bag` is its own transaction: nothing is batched on chain). {}. Replayed on the runtime-rules simulator: every call legal, no bag lost a region it was served in ({} bag–region pairs checked after each call), end state equals the target.\n",
+        "{}; per-bag calls listed in groups of up to {} (each `leader:update-bag` is its own transaction: nothing is batched on chain). {}. Replayed on the runtime-rules simulator: every call legal, no bag lost a region it was served in ({} bag–region pairs checked after each call), end state equals the target; a Channel bag created at any point is checked too (see Checks).\n",
         c.calls_summary(),
         r.migration.batch_size,
         c.bags_summary(),
         r.replay.covered_pairs,
     );
     s.push_str(&r.layout.unknowns.markdown());
+    s.push_str(&super::checks::markdown(&r.replay.checks));
     let _ = writeln!(s, "## Families\n");
     let _ = writeln!(s, "| Family | Action | Before | After | Nodes after |");
     let _ = writeln!(s, "|---|---|---|---|---|");

@@ -55,6 +55,16 @@ mod mainnet_2023 {
         );
         assert_eq!(r.migration.cost.bags_moved, 0, "the snapshot lists no bags");
         for c in r.migration.calls() {
+            // The only status calls open the buckets the plan creates closed (issue 14: a
+            // new bucket accepts only once its operator serves it).
+            if let Call::UpdateDistributionBucketStatus {
+                bucket,
+                accepting_new_bags,
+            } = c
+            {
+                assert!(*accepting_new_bags && t.bucket(*bucket).is_none(), "{c:?}");
+                continue;
+            }
             assert!(
                 !matches!(
                     c,
@@ -377,19 +387,26 @@ mod rendered {
         assume_bags(&mut t, 3, None);
         let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
         let md = render::markdown(&r, "x");
-        assert!(md.contains("33 calls: 31 by the lead"), "{md}");
+        // One more than before issue 14's channel checks: 1:1 is created closed and opened
+        // once its operator serves it.
+        assert!(md.contains("34 calls: 32 by the lead"), "{md}");
         let at = |needle: &str| {
             md.find(needle)
                 .unwrap_or_else(|| panic!("{needle:?} missing from:\n{md}"))
         };
+        // Channel creation never blocked (issue 14): the new bucket opens before the policy
+        // moves to its family, and 0:0 closes only after the policy no longer names family 0.
         let order = [
             "`leader:set-buckets-per-bag-limit -l 7`",
-            "`leader:update-bucket-status -B 0:0 -a no`",
-            "`leader:create-bucket -f 1 -a yes`",
+            "`leader:create-bucket -f 1 -a no`",
             "`leader:invite-bucket-operator -B 1:1 -w 3`",
             "`operator:accept-invitation -B 1:1 -w 3`",
-            "`leader:update-bag -b dynamic:channel:1 -f 1 -a 1`",
+            "`leader:update-bucket-status -B 1:1 -a yes`",
+            "open Atlas tabs have reloaded",
             "`leader:update-dynamic-bag-policy -t Channel -p 1:1 2:1 5:1 6:1`",
+            "`leader:update-bucket-status -B 0:0 -a no`",
+            "`leader:update-bag -b dynamic:channel:1 -f 1 -a 1`",
+            "re-read the bags of buckets 0:0",
             "`leader:update-bag -b dynamic:channel:1 -f 0 -r 0`",
             "`leader:remove-bucket-operator -B 0:0 -w 3`",
             "`leader:delete-bucket -B 0:0`",
@@ -410,6 +427,160 @@ mod rendered {
             sh.lines().filter(|l| l.starts_with("run ")).count(),
             r.migration.cost.lead_calls
         );
+    }
+}
+
+/// Issue 14, item 3: the replay proves a Channel bag can be created and is served at every
+/// point, and catches the orders the planner used before.
+mod channel_creation {
+    use super::*;
+    use crate::reassign::checks::Outcome;
+
+    fn planned() -> (Topology, Reassignment) {
+        let mut t = mainnet_2023_01();
+        assume_bags(&mut t, 3, None);
+        let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+        (t, r)
+    }
+
+    fn outcome<'a>(r: &'a Reassignment, name: &str) -> &'a Outcome {
+        &r.replay
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no check {name}: {:?}", r.replay.checks))
+            .outcome
+    }
+
+    #[test]
+    fn the_plan_keeps_channel_creation_possible_and_served() {
+        let (_, r) = planned();
+        assert_eq!(outcome(&r, "channel_creatable"), &Outcome::Holds);
+        // Today a channel may land on 0:0, which the plan deletes; once the Channel policy
+        // no longer names family 0, no more.
+        match outcome(&r, "new_channel_served") {
+            Outcome::HoldsFrom { from, before } => {
+                assert!(
+                    from.contains("update_families_in_dynamic_bag_creation_policy(Channel"),
+                    "{from}"
+                );
+                assert!(before.contains("bucket 0:0"), "{before}");
+            }
+            o => panic!("{o:?}"),
+        }
+        let points = 1 + r.replay.calls + r.replay.waits;
+        let c = r
+            .replay
+            .checks
+            .iter()
+            .find(|c| c.name == "channel_creatable")
+            .unwrap();
+        assert_eq!(c.steps_checked, points, "every call and every wait point");
+        for name in [
+            "calls_legal",
+            "nothing_guessed",
+            "bags_keep_regions",
+            "end_state_is_target",
+        ] {
+            assert_eq!(outcome(&r, name), &Outcome::Holds);
+        }
+    }
+
+    /// Before issue 14 the plan closed 0:0 in its Prepare phase, while the Channel policy
+    /// still named family 0 and 0:0 was its only accepting bucket.
+    #[test]
+    fn closing_a_bucket_before_the_policy_moves_on_is_caught() {
+        let (t, r) = planned();
+        let close = Call::UpdateDistributionBucketStatus {
+            bucket: BucketId::new(0, 0),
+            accepting_new_bags: false,
+        };
+        let mut calls: Vec<Call> = r
+            .migration
+            .calls()
+            .filter(|c| **c != close)
+            .cloned()
+            .collect();
+        calls.insert(1, close);
+        let err = replay(&t, &calls, &r.layout.target).unwrap_err();
+        assert!(
+            matches!(&err, ReplayError::ChannelCreation { check, problem: ChannelProblem::TooFewAccepting { .. }, .. } if check == "channel_creatable"),
+            "{err}"
+        );
+    }
+
+    /// Before issue 14 new buckets were created accepting: a channel created before the
+    /// operator serves the bucket would have no node there.
+    #[test]
+    fn a_new_bucket_accepting_before_its_operator_serves_is_caught() {
+        let (t, r) = planned();
+        let calls: Vec<Call> = r
+            .migration
+            .calls()
+            .filter(|c| {
+                !matches!(c, Call::UpdateDistributionBucketStatus { bucket, accepting_new_bags: true } if *bucket == BucketId::new(1, 1))
+            })
+            .map(|c| match c {
+                Call::CreateDistributionBucket { family, expected_index, .. } => {
+                    Call::CreateDistributionBucket {
+                        family: *family,
+                        accepting_new_bags: true,
+                        expected_index: *expected_index,
+                    }
+                }
+                c => c.clone(),
+            })
+            .collect();
+        let err = replay(&t, &calls, &r.layout.target).unwrap_err();
+        assert!(
+            matches!(&err, ReplayError::ChannelCreation { problem: ChannelProblem::NotServed { bucket }, .. } if *bucket == BucketId::new(1, 1)),
+            "{err}"
+        );
+    }
+
+    /// Unknown policy: creatability is reported unknown, never guessed; what can be proven
+    /// without it (no family loses an accepting bucket) is.
+    #[test]
+    fn with_the_policy_unknown_creatability_is_unknown_and_no_bucket_closes() {
+        let t = mainnet_2023_01();
+        let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+        assert!(matches!(
+            outcome(&r, "channel_creatable"),
+            Outcome::Unknown { .. }
+        ));
+        assert!(matches!(
+            outcome(&r, "new_channel_reaches_end_regions"),
+            Outcome::Unknown { .. }
+        ));
+        assert_eq!(outcome(&r, "accepting_buckets_kept"), &Outcome::Holds);
+        // The new bucket 1:1 opens only once its operator serves it, and the plan deletes
+        // no bucket a new channel could land on.
+        let created = r
+            .migration
+            .calls()
+            .position(|c| {
+                matches!(
+                    c,
+                    Call::CreateDistributionBucket {
+                        accepting_new_bags: false,
+                        ..
+                    }
+                )
+            })
+            .unwrap();
+        let metadata = r
+            .migration
+            .calls()
+            .position(|c| matches!(c, Call::SetDistributionOperatorMetadata { bucket, .. } if *bucket == BucketId::new(1, 1)))
+            .unwrap();
+        let opened = r
+            .migration
+            .calls()
+            .position(|c| matches!(c, Call::UpdateDistributionBucketStatus { bucket, accepting_new_bags: true } if *bucket == BucketId::new(1, 1)))
+            .unwrap();
+        assert!(created < metadata && metadata < opened);
+        let json = serde_json::to_value(&r.replay).unwrap();
+        assert!(json["checks"].as_array().unwrap().len() >= 7);
     }
 }
 

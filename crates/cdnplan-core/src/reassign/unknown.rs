@@ -26,6 +26,14 @@ pub enum KeptWhy {
         /// Bags listed on it.
         bags: u64,
     },
+    /// It accepts new bags in a family the Channel policy names (or may name, when the policy
+    /// is unknown), and the policy is not restated: a channel may be created on it at any
+    /// time, so closing it could block channel creation and deleting or stripping it could
+    /// strand a new channel.
+    AcceptsNewChannels {
+        /// Whether the Channel policy is known (it names the bucket's family).
+        policy_known: bool,
+    },
 }
 
 impl std::fmt::Display for KeptWhy {
@@ -35,6 +43,16 @@ impl std::fmt::Display for KeptWhy {
             KeptWhy::LimitUnknown { bags } => write!(
                 f,
                 "it holds {bags} bags, and moving them needs the per-bag limit, which is unknown"
+            ),
+            KeptWhy::AcceptsNewChannels { policy_known: true } => write!(
+                f,
+                "it accepts new bags in a family the Channel policy names, and the policy is not restated: new channels may land on it"
+            ),
+            KeptWhy::AcceptsNewChannels {
+                policy_known: false,
+            } => write!(
+                f,
+                "it accepts new bags, and the Channel policy is unknown: new channels may land on it"
             ),
         }
     }

@@ -16,10 +16,12 @@ use crate::topology::{
     FamilyMetadata, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits, Topology, WorkerId,
 };
 
+mod channel;
 mod error;
 #[cfg(test)]
 mod tests;
 
+pub use channel::ChannelProblem;
 pub use error::{CallError, RuleError, RuntimeError, Unknown};
 
 /// A bucket's state.

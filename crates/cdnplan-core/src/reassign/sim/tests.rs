@@ -365,3 +365,133 @@ fn unknown_chain_state_is_never_guessed() {
         CallError::Rule(RuleError::DependsOnUnknown(Unknown::Policies))
     );
 }
+
+/// A Channel bag created now (Atlas: accepting buckets only, the policy's count per family;
+/// runtime: exact match, lib.rs:4592-4625 @ 3862e7e).
+#[test]
+fn a_channel_is_creatable_only_as_the_policy_and_accepting_flags_allow() {
+    use crate::topology::{DynamicBagPolicy, DynamicBagType};
+    let mut c = chain();
+    // A policy never stored: the runtime's default names no family.
+    assert_eq!(
+        c.channel_creatable(),
+        Err(vec![ChannelProblem::PolicyEmpty])
+    );
+    let set = |c: &mut Chain, families: &[(u64, u32)]| {
+        c.policies.as_mut().unwrap().insert(
+            DynamicBagType::Channel,
+            DynamicBagPolicy {
+                number_of_storage_buckets: 5,
+                families: families.iter().map(|(f, n)| (FamilyId(*f), *n)).collect(),
+            },
+        );
+    };
+    set(&mut c, &[(0, 1), (1, 1)]);
+    assert_eq!(c.channel_creatable(), Ok(()));
+    // 0:1 does not accept: two buckets of family 0 cannot be picked.
+    set(&mut c, &[(0, 2)]);
+    let too_few = ChannelProblem::TooFewAccepting {
+        family: FamilyId(0),
+        accepting: 1,
+        wanted: 2,
+    };
+    assert_eq!(c.channel_creatable(), Err(vec![too_few]));
+    set(&mut c, &[(0, 1)]);
+    c.apply(&Call::UpdateDistributionBucketStatus {
+        bucket: BucketId::new(0, 0),
+        accepting_new_bags: false,
+    })
+    .unwrap();
+    assert!(matches!(
+        c.channel_creatable(),
+        Err(v) if v == [ChannelProblem::TooFewAccepting { family: FamilyId(0), accepting: 0, wanted: 1 }]
+    ));
+    // Unknown means unknown.
+    c.policies = None;
+    assert_eq!(
+        c.channel_creatable(),
+        Err(vec![ChannelProblem::PolicyUnknown])
+    );
+    // Whatever the policy: a family lost an accepting bucket.
+    assert_eq!(
+        c.accepting_kept(&chain()),
+        Err(vec![ChannelProblem::FewerAccepting {
+            family: FamilyId(0),
+            before: 1,
+            now: 0
+        }])
+    );
+}
+
+/// A new channel must land on buckets a node serves and that keep serving once the plan is
+/// done; a region is sure when every pick of the policy's count holds a bucket serving it.
+#[test]
+fn a_new_channel_is_served_where_it_lands_and_stays_so() {
+    use crate::topology::{DynamicBagPolicy, DynamicBagType, NodeLocation};
+    let mut c = chain();
+    c.policies.as_mut().unwrap().insert(
+        DynamicBagType::Channel,
+        DynamicBagPolicy {
+            number_of_storage_buckets: 5,
+            families: [(FamilyId(0), 1)].into(),
+        },
+    );
+    let end = c.clone();
+    // Worker 1 on 0:0 has published no endpoint: Orion would not list it.
+    assert_eq!(
+        c.new_channel_served(&end),
+        Err(vec![ChannelProblem::NotServed {
+            bucket: BucketId::new(0, 0)
+        }])
+    );
+    let meta = OperatorMetadata {
+        endpoint: Some("https://nbg.example/distributor/".into()),
+        location: Some(NodeLocation {
+            country_code: Some(crate::geo::CountryCode::new("DE").unwrap()),
+            city: None,
+            coordinates: Some(crate::geo::GeoPoint {
+                lat: 49.45,
+                lon: 11.08,
+            }),
+        }),
+        extra: None,
+    };
+    c.apply(&Call::SetDistributionOperatorMetadata {
+        worker: WorkerId(1),
+        bucket: BucketId::new(0, 0),
+        metadata: meta,
+    })
+    .unwrap();
+    let mut gone = c.clone();
+    gone.buckets.remove(&BucketId::new(0, 0));
+    assert_eq!(
+        c.new_channel_served(&gone),
+        Err(vec![ChannelProblem::Deleted {
+            bucket: BucketId::new(0, 0)
+        }])
+    );
+    assert_eq!(c.new_channel_served(&c.clone()), Ok(()));
+    assert_eq!(
+        c.new_channel_regions(),
+        Some(["eu-west".to_string()].into())
+    );
+    // Opening 0:1 (served by nobody) makes eu-west a gamble for a new channel.
+    let served = c.clone();
+    c.apply(&Call::UpdateDistributionBucketStatus {
+        bucket: BucketId::new(0, 1),
+        accepting_new_bags: true,
+    })
+    .unwrap();
+    assert_eq!(c.new_channel_regions(), Some(BTreeSet::new()));
+    assert_eq!(
+        c.new_channel_reaches(&served),
+        Err(vec![ChannelProblem::MissingEndRegion {
+            region: "eu-west".into()
+        }])
+    );
+    assert_eq!(
+        c.new_channel_reaches(&end),
+        Ok(()),
+        "no sure region in `end`"
+    );
+}

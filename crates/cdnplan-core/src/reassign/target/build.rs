@@ -1,223 +1,25 @@
-//! The target layout: which family each node's bucket belongs to, each family's metadata,
-//! which bags each bucket holds, and the dynamic bag creation policy.
-//!
-//! # Families
-//!
-//! Every node (one endpoint, see [`Topology::nodes`]) lies in a [region](crate::topology::regions)
-//! by its stated country. Each region with nodes gets one family: an existing family, kept when
-//! its metadata already names that region and relabelled (one metadata call) otherwise, or a
-//! new one. The choice minimises calls: for every (region, family) pair the cost is the
-//! relabelling plus, for every node of the region not yet in the family, the calls of moving
-//! its bucket there (§1.5: about 8 fixed calls and 2 per bag). Pairs are taken greedily,
-//! cheapest first (ties: a family whose metadata names the region, then the smaller id); a
-//! region left without a family gets a new one. Nodes without a catalogued country stay
-//! where they are, and their families are left alone.
-//!
-//! # Bags
-//!
-//! A moved bucket's bags all go with it, so each node keeps serving what it served (no cache
-//! to rebuild, no coverage lost). Buckets that no active operator serves any more are drained
-//! and deleted, and families left without buckets are deleted. Then every bag is made
-//! reachable from every family the policy names: a bag missing from such a family is added to
-//! the family's least loaded serving bucket (load: bytes of the bags it holds, or their number
-//! when sizes are unknown, per GB of the node's cache when given).
-//!
-//! # Policy and areas
-//!
-//! The new policy names every family with a serving bucket, one bucket each (so a new channel
-//! is reachable in every region), and keeps `number_of_storage_buckets`. A family's `areas`
-//! are the countries whose demand its nodes serve (nearest active node), most requests first,
-//! until 90 % of its demand (at most [`ReassignOptions::max_area_entries`]); without demand,
-//! its region's continent.
+//! Building the target layout (see the [module docs](super)).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
-use super::unknown::{KeptBucket, KeptWhy, Unknowns};
-use crate::demand::{Demand, Weighting};
-use crate::error::Result;
-use crate::geo::CountryCode;
-use crate::topology::regions::{self, Region, region_of_country, regions_named_in};
+use super::areas::{Member, areas_from_demand, family_regions, node_key, place};
+use super::{FamilyAction, FamilyDecision, Layout, NodeDecision, ReassignOptions};
+use crate::demand::Demand;
+use crate::reassign::unknown::{KeptBucket, KeptWhy, Unknowns};
+use crate::topology::regions::{self, Region, region_of_country};
 use crate::topology::{
     BagsUnknown, Bucket, BucketId, DynamicBagType, Family, FamilyId, FamilyMetadata,
-    GeographicalArea, Operator, OperatorMetadata, OperatorStatus, Topology, WorkerId,
-    endpoint_host,
+    GeographicalArea, Operator, OperatorStatus, Topology,
 };
 
-/// Options of the reassignment planner.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ReassignOptions {
-    /// Per-bag calls per group of the checklist (default 100; each call is its own
-    /// transaction).
-    pub batch_size: usize,
-    /// Delete buckets that have no active operator and no pending invitation (default true).
-    pub delete_idle_buckets: bool,
-    /// Delete families left without buckets (default true).
-    pub delete_empty_families: bool,
-    /// At most this many country entries in a family's `areas` (default 12).
-    pub max_area_entries: usize,
-    /// What weighs demand when computing areas (default requests).
-    pub weighting: Weighting,
-    /// Cache size per node id, GB, for balancing bags (default: none known).
-    pub cache_gb: BTreeMap<String, f64>,
-}
-
-impl Default for ReassignOptions {
-    fn default() -> Self {
-        ReassignOptions {
-            batch_size: super::migrate::DEFAULT_BATCH_SIZE,
-            delete_idle_buckets: true,
-            delete_empty_families: true,
-            max_area_entries: 12,
-            weighting: Weighting::Requests,
-            cache_gb: BTreeMap::new(),
-        }
-    }
-}
-
-impl ReassignOptions {
-    /// Per-bag calls per batch.
-    pub fn batch_size(mut self, n: usize) -> Self {
-        self.batch_size = n.max(1);
-        self
-    }
-
-    /// Whether idle buckets are deleted.
-    pub fn delete_idle_buckets(mut self, yes: bool) -> Self {
-        self.delete_idle_buckets = yes;
-        self
-    }
-
-    /// Whether families left without buckets are deleted.
-    pub fn delete_empty_families(mut self, yes: bool) -> Self {
-        self.delete_empty_families = yes;
-        self
-    }
-
-    /// The weighting of demand.
-    pub fn weighting(mut self, w: Weighting) -> Self {
-        self.weighting = w;
-        self
-    }
-
-    /// Cache sizes per node id, GB (nodes left out have none known).
-    pub fn cache_gb(mut self, gb: BTreeMap<String, f64>) -> Self {
-        self.cache_gb = gb;
-        self
-    }
-}
-
-/// What happens to a family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FamilyAction {
-    /// Stays as it is (its metadata may get new areas).
-    Keep,
-    /// Gets metadata naming the region its nodes are in.
-    Relabel,
-    /// Created for a region no family fits.
-    Create,
-    /// Deleted (no bucket left).
-    Delete,
-}
-
-/// The decision for one family.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FamilyDecision {
-    /// The family.
-    pub family: FamilyId,
-    /// What happens to it.
-    pub action: FamilyAction,
-    /// Description before (`None`: no metadata or a new family).
-    pub before: Option<String>,
-    /// Description after (`None`: deleted or metadata unknown).
-    pub after: Option<String>,
-    /// The region key it stands for after, when it has one.
-    pub region: Option<String>,
-    /// Nodes in it after, by id.
-    pub nodes: Vec<String>,
-}
-
-/// The decision for one node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NodeDecision {
-    /// Node id (endpoint host, or `worker-<id>`).
-    pub node: String,
-    /// City and country as published.
-    pub place: String,
-    /// Its region key (`None`: no catalogued country; it stays).
-    pub region: Option<String>,
-    /// Buckets it operates today.
-    pub from: Vec<BucketId>,
-    /// Buckets it operates after.
-    pub to: Vec<BucketId>,
-}
-
-impl NodeDecision {
-    /// True when it changes buckets.
-    pub fn moves(&self) -> bool {
-        self.from != self.to
-    }
-}
-
-/// A target layout and the decisions behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Layout {
-    /// The target topology.
-    pub target: Topology,
-    /// One row per family of the current or the target topology, by id.
-    pub families: Vec<FamilyDecision>,
-    /// One row per node, by id.
-    pub nodes: Vec<NodeDecision>,
-    /// What the layout was planned without, and the buckets it leaves in place therefore.
-    #[serde(default)]
-    pub unknowns: Unknowns,
-}
-
-#[derive(Debug, Clone)]
-struct Member {
-    bucket: BucketId,
-    worker: WorkerId,
-    meta: Option<OperatorMetadata>,
-}
-
-fn node_key(worker: WorkerId, meta: Option<&OperatorMetadata>) -> String {
-    meta.and_then(|m| m.endpoint.as_deref())
-        .map(endpoint_host)
-        .unwrap_or_else(|| format!("worker-{worker}"))
-}
-
-fn family_regions(f: &Family) -> Vec<&'static str> {
-    let Some(m) = &f.metadata else {
-        return Vec::new();
-    };
-    let mut keys: Vec<&'static str> = Vec::new();
-    for text in [m.description.as_deref(), m.region.as_deref()]
-        .into_iter()
-        .flatten()
-    {
-        for r in regions_named_in(text) {
-            if !keys.contains(&r.key) {
-                keys.push(r.key);
-            }
-        }
-    }
-    keys.sort_by_key(|k| regions::rank(k));
-    keys
-}
-
-/// Computes the target layout described in the [module docs](self).
-///
-/// # Errors
-/// [`crate::Error`] from [`Topology::validate`] on the input.
-pub fn target_layout(
+/// The layout, assuming the dynamic bag policies are restated when `restate` (else buckets
+/// new channels may land on stay), and whether they are.
+pub(super) fn build(
     topology: &Topology,
     demand: Option<&Demand>,
     options: &ReassignOptions,
-) -> Result<Layout> {
-    topology.validate()?;
+    restate: bool,
+) -> (Layout, bool) {
     let t = topology;
     // --- nodes and their memberships
     let mut nodes: BTreeMap<String, Vec<Member>> = BTreeMap::new();
@@ -269,12 +71,38 @@ pub fn target_layout(
     let unknown_bags: BTreeMap<BucketId, BagsUnknown> =
         t.buckets_with_unknown_bags().into_iter().collect();
     let bags_move = t.buckets_per_bag_limit.is_some();
+    // A bucket accepting new bags in a family the Channel policy may name can receive a new
+    // channel at any time (Atlas picks accepting buckets: Joystream/atlas
+    // packages/atlas/src/providers/joystream/joystream.hooks.ts:111-148 @ 9a42847). Unless
+    // the policy is restated away from it first, closing, stripping or deleting it could
+    // block channel creation or strand a new channel: it stays.
+    let restate_possible = restate;
+    let channel_policy = t.policies.as_ref().map(|ps| {
+        ps.get(&DynamicBagType::Channel)
+            .map(|p| {
+                p.families
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(f, _)| *f)
+                    .collect::<BTreeSet<FamilyId>>()
+            })
+            .unwrap_or_default()
+    });
     let kept_why = |b: BucketId| -> Option<KeptWhy> {
         if let Some(u) = unknown_bags.get(&b) {
             return Some(KeptWhy::BagsUnknown { unknown: *u });
         }
         let n = bags_in.get(&b).copied().unwrap_or(0);
-        (!bags_move && n > 0).then_some(KeptWhy::LimitUnknown { bags: n as u64 })
+        if !bags_move && n > 0 {
+            return Some(KeptWhy::LimitUnknown { bags: n as u64 });
+        }
+        let accepting = t.bucket(b).is_some_and(|x| x.accepting_new_bags);
+        let named = channel_policy
+            .as_ref()
+            .is_none_or(|fs| fs.contains(&b.family));
+        (!restate_possible && accepting && named).then_some(KeptWhy::AcceptsNewChannels {
+            policy_known: channel_policy.is_some(),
+        })
     };
     let mut kept: BTreeMap<BucketId, (KeptWhy, Vec<String>)> = BTreeMap::new();
 
@@ -512,11 +340,13 @@ pub fn target_layout(
         }
     }
     // Families the policy will name: those with a serving bucket.
+    // Serving as the replay counts it (Orion's rule: distributing, an ACTIVE operator with
+    // an endpoint).
     let serving_bucket = |b: &Bucket| {
         b.distributing
             && b.operators.iter().any(|o| {
                 o.status == OperatorStatus::Active
-                    && o.metadata.as_ref().is_some_and(|m| m.endpoint.is_some())
+                    && crate::reassign::replay::operator_region(o.metadata.as_ref()).is_some()
             })
     };
     let policy_families: BTreeSet<FamilyId> = target
@@ -598,6 +428,14 @@ pub fn target_layout(
                     bag.buckets.push(b);
                     *load.entry(b).or_default() += weight(bag.size_bytes);
                 }
+            }
+        }
+        // A bucket a new channel may land on must serve: in a family the policy names, a
+        // bucket no node serves stops accepting.
+        for b in target.buckets.iter_mut() {
+            if policy_families.contains(&b.id.family) && b.accepting_new_bags && !serving_bucket(b)
+            {
+                b.accepting_new_bags = false;
             }
         }
         // Every policy family needs an accepting serving bucket for new channels.
@@ -749,67 +587,13 @@ pub fn target_layout(
             instead_of: instead.join("; "),
         })
         .collect();
-    Ok(Layout {
-        target,
-        families: family_rows,
-        nodes: node_rows,
-        unknowns,
-    })
-}
-
-fn place(members: &[Member]) -> String {
-    members
-        .iter()
-        .find_map(|m| {
-            let l = m.meta.as_ref()?.location.as_ref()?;
-            Some(match (&l.city, l.country_code) {
-                (Some(c), Some(cc)) => format!("{c}, {cc}"),
-                (Some(c), None) => c.clone(),
-                (None, Some(cc)) => cc.to_string(),
-                (None, None) => return None,
-            })
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Country areas per family: the countries whose demand the family's nodes serve.
-fn areas_from_demand(
-    target: &Topology,
-    demand: &Demand,
-    options: &ReassignOptions,
-) -> BTreeMap<FamilyId, Vec<GeographicalArea>> {
-    let nodes: Vec<_> = target.nodes().into_iter().filter(|n| n.active).collect();
-    let mut served: BTreeMap<FamilyId, BTreeMap<CountryCode, f64>> = BTreeMap::new();
-    for cell in &demand.cells {
-        let Some(cc) = cell.country else { continue };
-        let best = nodes.iter().min_by(|a, b| {
-            cell.location
-                .distance_km(&a.location)
-                .total_cmp(&cell.location.distance_km(&b.location))
-                .then(a.id.cmp(&b.id))
-        });
-        let Some(node) = best else { continue };
-        let Some(f) = node.buckets.iter().map(|b| b.family).min() else {
-            continue;
-        };
-        *served.entry(f).or_default().entry(cc).or_default() += cell.weight(options.weighting);
-    }
-    served
-        .into_iter()
-        .map(|(f, by_cc)| {
-            let total: f64 = by_cc.values().sum();
-            let mut v: Vec<(CountryCode, f64)> = by_cc.into_iter().collect();
-            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let mut out = Vec::new();
-            let mut cum = 0.0;
-            for (cc, w) in v {
-                if out.len() >= options.max_area_entries || (total > 0.0 && cum >= 0.9 * total) {
-                    break;
-                }
-                cum += w;
-                out.push(GeographicalArea::Country(cc));
-            }
-            (f, out)
-        })
-        .collect()
+    (
+        Layout {
+            target,
+            families: family_rows,
+            nodes: node_rows,
+            unknowns,
+        },
+        !keep_policies,
+    )
 }
