@@ -306,6 +306,73 @@ fn check_unknowns_respected(
     Ok(())
 }
 
+/// Issue 14, item 3, checked independently of the replay's trackers: walking the calls, a
+/// bucket is deleted only with no bag on it, and once the Channel policy is restated a new
+/// Channel bag can be created and is served at every later point; the replay's `checks` say
+/// "unknown" exactly when the policy is.
+fn check_channel_creation(
+    t: &Topology,
+    r: &super::Reassignment,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    use crate::reassign::checks::Outcome;
+    use proptest::prelude::*;
+    let end = Chain::from_topology(&r.layout.target);
+    let mut chain = Chain::from_topology(t);
+    let mut restated = false;
+    for call in r.migration.calls() {
+        if let Call::DeleteDistributionBucket { bucket } = call {
+            prop_assert_eq!(chain.assigned_bags(*bucket), Some(0), "{:?}", call);
+            prop_assert_eq!(chain.listed_bags(*bucket), 0, "{:?}", call);
+        }
+        chain
+            .apply(call)
+            .map_err(|e| TestCaseError::fail(format!("{call:?}: {e}")))?;
+        if matches!(
+            call,
+            Call::UpdateFamiliesInDynamicBagCreationPolicy {
+                bag_type: crate::topology::DynamicBagType::Channel,
+                ..
+            }
+        ) {
+            restated = true;
+        }
+        if restated {
+            prop_assert_eq!(chain.channel_creatable(), Ok(()), "after {:?}", call);
+            prop_assert_eq!(chain.new_channel_served(&end), Ok(()), "after {:?}", call);
+        }
+    }
+    let outcome = |name: &str| {
+        r.replay
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.outcome.clone())
+    };
+    let unknown = matches!(outcome("channel_creatable"), Some(Outcome::Unknown { .. }));
+    prop_assert_eq!(unknown, t.policies.is_none());
+    prop_assert_eq!(
+        outcome("accepting_buckets_kept").is_some(),
+        t.policies.is_none()
+    );
+    if t.policies.is_none() {
+        prop_assert_eq!(outcome("accepting_buckets_kept"), Some(Outcome::Holds));
+    }
+    if restated {
+        for name in ["channel_creatable", "new_channel_served"] {
+            prop_assert!(
+                matches!(
+                    outcome(name),
+                    Some(Outcome::Holds | Outcome::HoldsFrom { .. })
+                ),
+                "{} {:?}",
+                name,
+                outcome(name)
+            );
+        }
+    }
+    Ok(())
+}
+
 mod random {
     use super::*;
     use proptest::prelude::*;
@@ -330,6 +397,7 @@ mod random {
                 }
             }
             check_unknowns_respected(&t, &r)?;
+            check_channel_creation(&t, &r)?;
             let before = replay::coverage(&Chain::from_topology(&t));
             let after = replay::coverage(&Chain::from_topology(target));
             for (bag, regions) in before {
