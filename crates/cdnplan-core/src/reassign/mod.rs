@@ -35,13 +35,17 @@
 //!       {"worker": 1, "status": "ACTIVE", "metadata": {"endpoint": "https://par.example/distributor/",
 //!        "location": {"countryCode": "FR", "city": "Paris", "coordinates": {"lat": 48.85, "lon": 2.35}}}}]}],
 //!   "bags": [{"id": "dynamic:channel:1", "buckets": ["0:0", "1:0"]}],
-//!   "bucketsPerBagLimit": 2
+//!   "bucketsPerBagLimit": 2,
+//!   "policies": {"Channel": {"numberOfStorageBuckets": 5, "families": {"0": 1, "1": 1}},
+//!                "Member": {"numberOfStorageBuckets": 5, "families": {}}}
 //! }"#).unwrap();
 //! let r = plan_reassignment(&t, None, &ReassignOptions::default())?;
 //! let nbg = r.layout.nodes.iter().find(|n| n.node == "nbg.example").unwrap();
 //! assert_eq!(nbg.to[0].to_string(), "1:1", "a new bucket in Western Europe");
 //! assert_eq!(r.migration.cost.bags_moved, 1);
 //! assert_eq!(r.replay.calls, r.migration.cost.lead_calls + r.migration.cost.operator_calls);
+//! // A channel created at any point of the migration can be created and is served.
+//! assert!(r.replay.checks.iter().any(|c| c.name == "channel_creatable"));
 //! # Ok::<(), cdnplan_core::Error>(())
 //! ```
 

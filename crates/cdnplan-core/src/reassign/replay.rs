@@ -4,7 +4,8 @@
 //! # Coverage
 //!
 //! A bag is *served in a region* when one of its buckets is distributing and has an ACTIVE
-//! operator with an endpoint and coordinates (Orion's rule) whose country lies in that region
+//! operator with an endpoint (Orion's rule; one without coordinates is ranked last, still
+//! served) whose country lies in that region
 //! of the [catalogue](crate::topology::regions); an operator without a catalogued country is
 //! a region of its own (`node:<host>`). After every call, every bag must be served in every
 //! region where it was served before the plan started.
@@ -79,13 +80,14 @@ pub struct ReplayReport {
     pub checks: Vec<Check>,
 }
 
-/// The coverage region of one operator's metadata; `None` when Orion would not serve it.
+/// The coverage region of one operator's metadata; `None` when Orion would not serve it (no
+/// endpoint). An operator without coordinates still serves, ranked after every located node
+/// (Joystream/orion src/server-extension/resolvers/AssetsResolver/utils.ts:39-44 @ f7ad779).
 pub fn operator_region(meta: Option<&OperatorMetadata>) -> Option<String> {
     let meta = meta?;
     let endpoint = meta.endpoint.as_deref()?;
-    let loc = meta.location.as_ref()?;
-    loc.coordinates?;
-    Some(match loc.country_code.and_then(region_of_country) {
+    let country = meta.location.as_ref().and_then(|l| l.country_code);
+    Some(match country.and_then(region_of_country) {
         Some(r) => r.key.to_string(),
         None => format!("node:{}", crate::topology::endpoint_host(endpoint)),
     })

@@ -1,7 +1,10 @@
 //! Bag-aware serving: a request for bag `b` is served by the nearest ACTIVE node, by haversine
 //! distance, among the nodes operating a distributing bucket that holds `b` (Orion's
-//! `resolvedUrls` order). Nodes without coordinates are not nodes here (Orion ranks them
-//! last, at distance ∞).
+//! `resolvedUrls` order). Nodes without coordinates are kept, ranked after every located node
+//! as Orion ranks them (distance ∞: Joystream/orion
+//! src/server-extension/resolvers/AssetsResolver/utils.ts:39-44 @ f7ad779): a bag only they
+//! hold is served, and its weight is reported apart ([`BagServing::unlocated_weight`]), since
+//! no distance gives its RTT.
 //!
 //! Demand per bag comes from logs that name objects ([`BagDemand::from_objects`], through
 //! the topology's object → bag map). Without it the evaluation is bag-agnostic: each cell's
@@ -66,6 +69,42 @@ pub struct BagServing {
     pub served_weight: f64,
     /// Weight of (cell, bag) pairs no active node holding the bag serves.
     pub unserved_weight: f64,
+    /// Weight of (cell, bag) pairs served by a node without coordinates (no located node
+    /// holds the bag): served, as Orion lists such nodes last, but with no RTT to report; not
+    /// in the mean and percentiles.
+    #[serde(default)]
+    pub unlocated_weight: f64,
+}
+
+/// Nodes Orion serves that have no coordinates: ACTIVE operators with an endpoint on a
+/// distributing bucket and no coordinates in their metadata, by node id (endpoint host), with
+/// the buckets they serve. A node with coordinates on any of its buckets is located
+/// ([`Topology::nodes`]) and not listed here.
+pub fn unlocated_nodes(topology: &Topology) -> BTreeMap<String, Vec<BucketId>> {
+    use crate::topology::OperatorStatus;
+    let located: std::collections::BTreeSet<String> =
+        topology.nodes().into_iter().map(|n| n.id).collect();
+    let mut out: BTreeMap<String, Vec<BucketId>> = BTreeMap::new();
+    for b in topology.buckets.iter().filter(|b| b.distributing) {
+        for op in b
+            .operators
+            .iter()
+            .filter(|o| o.status == OperatorStatus::Active)
+        {
+            let Some(meta) = &op.metadata else { continue };
+            let Some(endpoint) = meta.endpoint.as_deref() else {
+                continue;
+            };
+            if meta.location.as_ref().is_some_and(|l| l.coordinates.is_some()) {
+                continue;
+            }
+            let id = crate::topology::endpoint_host(endpoint);
+            if !located.contains(&id) {
+                out.entry(id).or_default().push(b.id);
+            }
+        }
+    }
+    out
 }
 
 /// Evaluates `topology` against `demand` with the bag rule (see the [module docs](self)).
@@ -108,6 +147,23 @@ pub fn evaluate_bags(
         })
         .collect();
     let all: Vec<usize> = (0..nodes.len()).collect();
+    // Ranked after every located node: they serve a bag only no located node holds.
+    let unlocated = unlocated_nodes(topology);
+    let unlocated_bags: std::collections::BTreeSet<&BagId> = topology
+        .bags
+        .iter()
+        .filter(|g| {
+            unlocated
+                .values()
+                .any(|bs| bs.iter().any(|b| g.buckets.contains(b)))
+        })
+        .map(|g| &g.id)
+        .collect();
+    let held_unlocated = |bag: Option<&BagId>| match bag {
+        None => !unlocated.is_empty(),
+        Some(bag) => unlocated_bags.contains(bag),
+    };
+    let mut unlocated_weight = 0.0;
     let total_size: f64 = topology
         .bags
         .iter()
@@ -116,8 +172,12 @@ pub fn evaluate_bags(
     let mut samples: Vec<(f64, f64)> = Vec::new();
     let mut unserved = 0.0;
     for cell in &demand.cells {
-        let mut serve = |cands: &[usize], w: f64| {
+        let mut serve = |cands: &[usize], bag: Option<&BagId>, w: f64| {
             if w <= 0.0 {
+                return;
+            }
+            if cands.is_empty() && held_unlocated(bag) {
+                unlocated_weight += w;
                 return;
             }
             let best = cands.iter().min_by(|a, b| {
@@ -137,13 +197,17 @@ pub fn evaluate_bags(
             }
         };
         if topology.bags.is_empty() {
-            serve(&all, cell.weight(weighting));
+            serve(&all, None, cell.weight(weighting));
             continue;
         }
         match per_bag.and_then(|p| p.cells.get(&cell.id)) {
             Some(by_bag) => {
                 for (bag, w) in by_bag {
-                    serve(holders.get(bag).map_or(&[][..], Vec::as_slice), *w);
+                    serve(
+                        holders.get(bag).map_or(&[][..], Vec::as_slice),
+                        Some(bag),
+                        *w,
+                    );
                 }
             }
             None if per_bag.is_some() => {}
@@ -151,7 +215,7 @@ pub fn evaluate_bags(
                 let w = cell.weight(weighting);
                 for bag in &topology.bags {
                     let share = bag.size_bytes.map_or(1.0, |s| s as f64) / total_size;
-                    serve(&holders[&bag.id], w * share);
+                    serve(&holders[&bag.id], Some(&bag.id), w * share);
                 }
             }
         }
@@ -169,6 +233,7 @@ pub fn evaluate_bags(
         p95_rtt_ms: weighted_percentile(samples.iter().copied(), 0.95).unwrap_or(0.0),
         served_weight: served,
         unserved_weight: unserved,
+        unlocated_weight,
     })
 }
 
@@ -192,6 +257,34 @@ mod tests {
             "objects":{"10":"dynamic:channel:1","20":"dynamic:channel:2"}}"#,
         )
         .unwrap()
+    }
+
+    /// Issue 14 item 5: a node without coordinates is ranked last, not dropped (Orion,
+    /// AssetsResolver/utils.ts:39-44 @ f7ad779): it serves a bag no located node holds, and
+    /// never one a located node holds.
+    #[test]
+    fn a_node_without_coordinates_serves_what_only_it_holds() {
+        let mut t = topo();
+        // Tokyo publishes no coordinates; it alone holds channel 2.
+        t.buckets[1].operators[0]
+            .metadata
+            .as_mut()
+            .unwrap()
+            .location = None;
+        assert_eq!(
+            unlocated_nodes(&t),
+            BTreeMap::from([("tokyo".to_string(), vec![BucketId::new(0, 1)])])
+        );
+        let d = demand(vec![cell("paris", 48.85, 2.35, 10)]);
+        let s = evaluate_bags(&t, &d, None, &Latency::default(), Weighting::Requests).unwrap();
+        assert!(s.unserved_weight.abs() < 1e-9, "{s:?}");
+        assert!((s.unlocated_weight - 5.0).abs() < 1e-9, "{s:?}");
+        assert!((s.served_weight - 5.0).abs() < 1e-9, "{s:?}");
+        // Once Paris holds channel 2 too, Paris serves it: the unlocated node ranks last.
+        t.bags[1].buckets.push(BucketId::new(0, 0));
+        let s = evaluate_bags(&t, &d, None, &Latency::default(), Weighting::Requests).unwrap();
+        assert_eq!(s.unlocated_weight, 0.0);
+        assert!((s.served_weight - 10.0).abs() < 1e-9, "{s:?}");
     }
 
     #[test]
