@@ -43,8 +43,13 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
     let md = dir.read("out/reassign.md");
     contains!(
         md,
-        "`leader:create-bucket -f 1 -a yes`",
-        "`operator:accept-invitation -B 1:1 -w 3`"
+        // Issue 14: created closed, opened once its operator serves it.
+        "`leader:create-bucket -f 1 -a no`",
+        "`operator:accept-invitation -B 1:1 -w 3`",
+        "`leader:update-bucket-status -B 1:1 -a yes`",
+        "## Checks",
+        "`channel_creatable`",
+        "**unknown: the Channel dynamic bag creation policy"
     );
     let sh = dir.read("out/reassign.sh");
     contains!(
@@ -63,7 +68,7 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
         "delete-bucket",
         "update-bucket-mode",
         "remove-bucket-operator",
-        "update-bucket-status",
+        "-a no",
     ] {
         assert!(!sh.contains(never), "{never} emitted:\n{sh}");
     }
@@ -72,6 +77,24 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
     contains!(meta, "\"latitude\": 49.45421");
     let doc: serde_json::Value = serde_json::from_str(&dir.read("out/reassign.json")).unwrap();
     assert_eq!(doc["type"], "reassignment");
+    // One entry per invariant the replay proved; with the policy unknown, creatability is
+    // reported unknown and what holds for any policy is proven.
+    let checks = doc["checks"].as_array().unwrap();
+    let result = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no check {name}: {checks:?}"))["result"]
+            .clone()
+    };
+    assert_eq!(result("channel_creatable"), "unknown");
+    assert_eq!(result("accepting_buckets_kept"), "holds");
+    assert_eq!(result("calls_legal"), "holds");
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["steps_checked"].as_u64().unwrap() >= 1)
+    );
 });
 
 clitest!(

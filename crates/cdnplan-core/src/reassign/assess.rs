@@ -149,6 +149,29 @@ impl Assessed {
             a.p95_rtt_ms,
             a.mean_rtt_ms
         );
+        let unlocated: Vec<String> = [
+            ("today", t),
+            ("after the node moves", m),
+            ("after the reassignment", a),
+        ]
+        .iter()
+        .filter(|(_, x)| x.unlocated_weight > 0.0)
+        .map(|(when, x)| {
+            let all = x.served_weight + x.unlocated_weight + x.unserved_weight;
+            format!(
+                "{when} {:.1} %",
+                100.0 * x.unlocated_weight / all.max(f64::MIN_POSITIVE)
+            )
+        })
+        .collect();
+        if !unlocated.is_empty() {
+            let _ = writeln!(
+                s,
+                "
+Served only by nodes without coordinates (Orion lists them after every located node; no RTT to report, not in the figures above): {} of the demand.",
+                unlocated.join(", ")
+            );
+        }
         // Only when some node holds a bag (snapshots without a bag list have none).
         if self
             .cache_today

@@ -188,8 +188,12 @@ pub fn markdown(checks: &[Check]) -> String {
     for c in checks {
         let _ = writeln!(
             s,
-            "- `{}` — {} ({} points): **{}**",
-            c.name, c.description, c.steps_checked, c.outcome
+            "- `{}` — {} ({} point{}): **{}**",
+            c.name,
+            c.description,
+            c.steps_checked,
+            if c.steps_checked == 1 { "" } else { "s" },
+            c.outcome
         );
     }
     s.push('\n');

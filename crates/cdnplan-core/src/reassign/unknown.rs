@@ -126,6 +126,7 @@ impl Unknowns {
         if self.policies_unknown {
             v.push("no `leader:update-dynamic-bag-policy`: it replaces a policy's whole family map (lib.rs:2782-2808), and the current Channel/Member policies are unknown".to_string());
             v.push("no `leader:delete-bucket-family`: the runtime refuses it while the Member or Channel policy names the family (lib.rs:2495-2525)".to_string());
+            v.push("no `leader:update-bucket-status -a no`, and no bucket accepting new bags is stripped or deleted: the Channel policy may name its family, so closing it could leave Atlas too few accepting buckets to create a channel, and a channel created on it would be stranded (Atlas picks accepting buckets: joystream.hooks.ts:111-148 @ Joystream/atlas 9a42847)".to_string());
         }
         if self.bags_unknown || !self.counter_mismatches.is_empty() {
             v.push("no `leader:update-bucket-mode -d off`, `leader:remove-bucket-operator` or `leader:delete-bucket` for a bucket whose bags are unknown: the runtime deletes only a bucket whose `assigned_bags` counter is 0 (lib.rs:2611-2640), and switching a bucket off or removing its operator takes the node away from every bag on it".to_string());

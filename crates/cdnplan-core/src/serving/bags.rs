@@ -95,7 +95,11 @@ pub fn unlocated_nodes(topology: &Topology) -> BTreeMap<String, Vec<BucketId>> {
             let Some(endpoint) = meta.endpoint.as_deref() else {
                 continue;
             };
-            if meta.location.as_ref().is_some_and(|l| l.coordinates.is_some()) {
+            if meta
+                .location
+                .as_ref()
+                .is_some_and(|l| l.coordinates.is_some())
+            {
                 continue;
             }
             let id = crate::topology::endpoint_host(endpoint);
