@@ -176,6 +176,10 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     })
     .context("cannot plan the reassignment")?;
     assessed.reassignment.layout.unknowns.assumed_bags = assumed;
+    assessed.unlocated_viewers_share = inputs.ingest.as_ref().and_then(|r| {
+        (r.requests_counted > 0)
+            .then(|| 1.0 - r.requests_located() as f64 / r.requests_counted as f64)
+    });
     write_outputs(&a.out, &assessed, "Family ↔ bucket reassignment")?;
     let (r, before, after) = (&assessed.reassignment, &assessed.today, &assessed.after);
     let c = &r.migration.cost;

@@ -58,6 +58,10 @@ pub struct Assessed {
     pub after_moves: BagServing,
     /// Service once the reassignment is done.
     pub after: BagServing,
+    /// Share of the requests whose viewer could not be located (from the ingestion, when
+    /// known); their expected RTT is [`BagServing::unlocated_viewers_mean_rtt_ms`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlocated_viewers_share: Option<f64>,
     /// Bags each node holds against its cache today.
     #[serde(default)]
     pub cache_today: Vec<CacheFill>,
@@ -94,6 +98,7 @@ pub fn reassign_after_moves(req: &ReassignRequest<'_>) -> Result<Assessed> {
         today: serve(req.topology)?,
         after_moves: serve(&moved)?,
         after: serve(&reassignment.layout.target)?,
+        unlocated_viewers_share: None,
         cache_today: cache_fill(req.topology, &req.options.cache_gb),
         cache_after: cache_fill(&reassignment.layout.target, &req.options.cache_gb),
         reassignment,
@@ -149,6 +154,23 @@ impl Assessed {
             a.p95_rtt_ms,
             a.mean_rtt_ms
         );
+        if let (Some(a0), Some(a1), Some(a2)) = (
+            t.unlocated_viewers_mean_rtt_ms,
+            m.unlocated_viewers_mean_rtt_ms,
+            a.unlocated_viewers_mean_rtt_ms,
+        ) {
+            let share = match self.unlocated_viewers_share {
+                Some(x) => format!("{:.1} % of the requests counted", 100.0 * x),
+                None => {
+                    "their share is not known here (see the located share `cdnplan demand` reports)"
+                        .to_string()
+                }
+            };
+            let _ = writeln!(
+                s,
+                "\nViewers without a location ({share}; not in the figures above): Orion lists a bag's nodes to them in random order, so they pay the mean over the bag's nodes — assuming they are spread like located viewers, {a0:.1} ms today, {a1:.1} ms after the node moves, {a2:.1} ms after the reassignment."
+            );
+        }
         let unlocated: Vec<String> = [
             ("today", t),
             ("after the node moves", m),
@@ -202,7 +224,8 @@ Served only by nodes without coordinates (Orion lists them after every located n
         s
     }
 
-    /// `reassign.json`: `{"type": "reassignment", "version": 1, "checks", "before",
+    /// `reassign.json`: `{"type": "reassignment", "version": 1, "checks",
+    /// "unlocated_viewers_share" (null when not known), "before",
     /// "after_moves", "after", "cache_before", "cache_after", "moves", "location_updates",
     /// "reassignment"}`, pretty-printed with a final newline (`before` is today's service;
     /// `checks`: one entry per invariant the replay proved, as in `reassignment.replay`).
@@ -211,6 +234,7 @@ Served only by nodes without coordinates (Orion lists them after every located n
             "type": "reassignment",
             "version": 1,
             "checks": self.reassignment.replay.checks,
+            "unlocated_viewers_share": self.unlocated_viewers_share,
             "before": self.today,
             "after_moves": self.after_moves,
             "after": self.after,

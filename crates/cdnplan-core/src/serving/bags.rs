@@ -74,6 +74,14 @@ pub struct BagServing {
     /// in the mean and percentiles.
     #[serde(default)]
     pub unlocated_weight: f64,
+    /// Expected RTT, ms, of a viewer Orion cannot locate: it lists the bag's nodes in random
+    /// order (Joystream/orion src/server-extension/resolvers/AssetsResolver/utils.ts:28-32 @
+    /// f7ad779; a random comparator, so "uniformly random" is an approximation), and the
+    /// client takes the first, so the cost is the mean over the bag's located nodes. Such
+    /// viewers are assumed to be spread like the located ones (their demand is not in
+    /// the cells). `None` when no bag has a located node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlocated_viewers_mean_rtt_ms: Option<f64>,
 }
 
 /// Nodes Orion serves that have no coordinates: ACTIVE operators with an endpoint on a
@@ -168,6 +176,8 @@ pub fn evaluate_bags(
         Some(bag) => unlocated_bags.contains(bag),
     };
     let mut unlocated_weight = 0.0;
+    // Viewers without a location: the mean over the bag's nodes, weighted as located ones.
+    let (mut random_sum, mut random_weight) = (0.0, 0.0);
     let total_size: f64 = topology
         .bags
         .iter()
@@ -183,6 +193,18 @@ pub fn evaluate_bags(
             if cands.is_empty() && held_unlocated(bag) {
                 unlocated_weight += w;
                 return;
+            }
+            if !cands.is_empty() {
+                let mean = cands
+                    .iter()
+                    .map(|i| {
+                        let n = &nodes[*i];
+                        latency.rtt_ms(&cell.id, &cell.location, &n.id, &n.location)
+                    })
+                    .sum::<f64>()
+                    / cands.len() as f64;
+                random_sum += w * mean;
+                random_weight += w;
             }
             let best = cands.iter().min_by(|a, b| {
                 let (na, nb) = (&nodes[**a], &nodes[**b]);
@@ -238,6 +260,7 @@ pub fn evaluate_bags(
         served_weight: served,
         unserved_weight: unserved,
         unlocated_weight,
+        unlocated_viewers_mean_rtt_ms: (random_weight > 0.0).then(|| random_sum / random_weight),
     })
 }
 
@@ -289,6 +312,34 @@ mod tests {
         let s = evaluate_bags(&t, &d, None, &Latency::default(), Weighting::Requests).unwrap();
         assert_eq!(s.unlocated_weight, 0.0);
         assert!((s.served_weight - 10.0).abs() < 1e-9, "{s:?}");
+    }
+
+    /// Issue 14 item 7: a viewer without a location gets the bag's nodes in random order
+    /// (Orion, AssetsResolver/utils.ts:28-32 @ f7ad779): its expected RTT is the mean over the
+    /// bag's nodes, not the nearest one's.
+    #[test]
+    fn a_viewer_without_a_location_pays_the_mean_over_the_bags_nodes() {
+        let mut t = topo();
+        // Both nodes hold channel 1; only Tokyo holds channel 2.
+        t.bags[0].buckets.push(BucketId::new(0, 1));
+        let d = demand(vec![cell("paris", 48.85, 2.35, 10)]);
+        let l = Latency::default();
+        let s = evaluate_bags(&t, &d, None, &l, Weighting::Requests).unwrap();
+        let paris = crate::geo::GeoPoint {
+            lat: 48.85,
+            lon: 2.35,
+        };
+        let tokyo = crate::geo::GeoPoint {
+            lat: 35.68,
+            lon: 139.69,
+        };
+        let near = l.rtt_ms("paris", &paris, "paris", &paris);
+        let far = l.rtt_ms("paris", &paris, "tokyo", &tokyo);
+        // Channel 1: (near + far) / 2; channel 2: far; each half the weight.
+        let want = 0.5 * (near + far) / 2.0 + 0.5 * far;
+        let got = s.unlocated_viewers_mean_rtt_ms.unwrap();
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        assert!(got > s.mean_rtt_ms, "located viewers get the nearest node");
     }
 
     #[test]
