@@ -217,3 +217,66 @@ fn with_the_policy_unknown_creatability_is_unknown_and_no_bucket_closes() {
     let json = serde_json::to_value(&r.replay).unwrap();
     assert!(json["checks"].as_array().unwrap().len() >= 7);
 }
+
+/// Bags and limit known, policy unknown: an idle bucket that accepts new bags may be where
+/// Atlas puts the next channel (the unknown policy may name its family). Before issue 14 the
+/// planner deleted it; now it stays, with the reason, and replaying the old plan fails.
+#[test]
+fn an_accepting_bucket_stays_while_the_policy_is_unknown() {
+    let t: Topology = serde_json::from_str(
+        r#"{"families":[{"id":0,"nextBucketIndex":2}],
+        "buckets":[
+          {"id":"0:0","acceptingNewBags":true,"distributing":true,"operators":[
+            {"worker":1,"status":"ACTIVE","metadata":{"endpoint":"https://par.example/distributor/",
+             "location":{"countryCode":"FR","coordinates":{"lat":48.85,"lon":2.35}}}}]},
+          {"id":"0:1","acceptingNewBags":true,"distributing":true,"operators":[]}],
+        "bags":[{"id":"dynamic:channel:1","buckets":["0:0"]}],
+        "bagsKnown":true,
+        "bucketsPerBagLimit":2}"#,
+    )
+    .unwrap();
+    let r = plan_reassignment(&t, None, &ReassignOptions::default()).unwrap();
+    assert!(r.layout.target.bucket(BucketId::new(0, 1)).is_some());
+    let kept = &r.layout.unknowns.kept;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].bucket, BucketId::new(0, 1));
+    assert_eq!(
+        kept[0].why,
+        crate::reassign::KeptWhy::AcceptsNewChannels {
+            policy_known: false
+        }
+    );
+    assert!(
+        !r.migration
+            .calls()
+            .any(|c| matches!(c, Call::DeleteDistributionBucket { .. })),
+        "{:?}",
+        r.migration.items
+    );
+    // The old plan: delete the idle bucket.
+    let mut old_target = r.layout.target.clone();
+    old_target.buckets.retain(|b| b.id != BucketId::new(0, 1));
+    let old = [Call::DeleteDistributionBucket {
+        bucket: BucketId::new(0, 1),
+    }];
+    let err = replay(&t, &old, &old_target).unwrap_err();
+    assert!(
+        matches!(&err, ReplayError::ChannelCreation { check, problem: ChannelProblem::FewerAccepting { .. }, .. } if check == "accepting_buckets_kept"),
+        "{err}"
+    );
+    // With the policy known and restated away from it, it goes.
+    let mut known = t.clone();
+    known.policies = Some(
+        [(
+            crate::topology::DynamicBagType::Channel,
+            crate::topology::DynamicBagPolicy {
+                number_of_storage_buckets: 5,
+                families: [(FamilyId(0), 1)].into(),
+            },
+        )]
+        .into(),
+    );
+    let r = plan_reassignment(&known, None, &ReassignOptions::default()).unwrap();
+    assert!(r.layout.target.bucket(BucketId::new(0, 1)).is_none());
+    assert!(r.layout.unknowns.kept.is_empty());
+}
