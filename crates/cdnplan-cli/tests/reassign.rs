@@ -68,10 +68,15 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
         "delete-bucket",
         "update-bucket-mode",
         "remove-bucket-operator",
-        "-a no",
     ] {
         assert!(!sh.contains(never), "{never} emitted:\n{sh}");
     }
+    // No bucket stops accepting: the unknown Channel policy may need it.
+    assert!(
+        !sh.lines()
+            .any(|l| l.contains("update-bucket-status") && l.ends_with("-a no")),
+        "{sh}"
+    );
     contains!(md, "## Planned without chain data", "Buckets left in place");
     let meta = dir.read("out/metadata/operator-1-1-3.json");
     contains!(meta, "\"latitude\": 49.45421");
