@@ -17,6 +17,19 @@ pub(super) fn check_channel_creation(
     let end = Chain::from_topology(&r.layout.target);
     let mut chain = Chain::from_topology(t);
     let mut restated = false;
+    // Problems a Channel bag created now meets, by key: they may only go away.
+    let problems = |c: &Chain| -> std::collections::BTreeSet<String> {
+        let start = Chain::from_topology(t);
+        let mut v = Vec::new();
+        if c.policies.is_some() {
+            v.extend(c.channel_creatable().err().unwrap_or_default());
+        } else {
+            v.extend(c.accepting_kept(&start).err().unwrap_or_default());
+        }
+        v.extend(c.new_channel_served(&end).err().unwrap_or_default());
+        v.iter().map(ChannelProblem::key).collect()
+    };
+    let mut before = problems(&chain);
     for call in r.migration.calls() {
         if let Call::DeleteDistributionBucket { bucket } = call {
             prop_assert_eq!(chain.assigned_bags(*bucket), Some(0), "{:?}", call);
@@ -25,6 +38,14 @@ pub(super) fn check_channel_creation(
         chain
             .apply(call)
             .map_err(|e| TestCaseError::fail(format!("{call:?}: {e}")))?;
+        let now = problems(&chain);
+        prop_assert!(
+            now.is_subset(&before),
+            "after {:?}: new problems {:?}",
+            call,
+            now.difference(&before).collect::<Vec<_>>()
+        );
+        before = now;
         if matches!(
             call,
             Call::UpdateFamiliesInDynamicBagCreationPolicy {
