@@ -82,7 +82,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     println!(
-        "solver: {} ({})",
+        "solver: {} — {}",
         plan.solver.method,
         plan::solver_status(&plan)
     );

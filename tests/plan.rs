@@ -346,8 +346,9 @@ mod outputs {
         let (plan, d) = plan();
         let md = report_markdown(&plan, &d);
         let (b, a) = (plan.before.mean_rtt_ms, plan.after.mean_rtt_ms);
+        let active = plan.nodes_before.iter().filter(|n| n.active).count();
         assert!(md.contains(&format!(
-            "**Moving 2 of 8 nodes cuts the demand-weighted mean RTT from {b:.1} ms to {a:.1} ms"
+            "**Moving 2 of {active} active nodes cuts the demand-weighted mean RTT from {b:.1} ms to {a:.1} ms"
         )));
         assert!(md.contains("3 moves or more buy < 1 ms each."));
         assert!(md.contains("**time limit reached: gap "));

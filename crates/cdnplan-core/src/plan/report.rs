@@ -69,11 +69,12 @@ fn write_report(out: &mut String, plan: &Plan, demand: &Demand) -> std::fmt::Res
     )
 }
 
-/// The plan in one sentence, e.g. "Moving 3 of 8 nodes cuts the demand-weighted mean RTT from
-/// 84.2 ms to 51.0 ms (−39.4 %)."
+/// The plan in one sentence, e.g. "Moving 3 of 8 active nodes cuts the demand-weighted mean
+/// RTT from 84.2 ms to 51.0 ms (−39.4 %)." Inactive nodes take no part in the plan and are
+/// not counted.
 pub fn summary(plan: &Plan) -> String {
     let (b, a) = (plan.before.mean_rtt_ms, plan.after.mean_rtt_ms);
-    let n = plan.nodes_before.len();
+    let n = plan.nodes_before.iter().filter(|n| n.active).count();
     let kinds = |k: MoveKind| plan.moves.iter().filter(|m| m.kind == k).count();
     let (relocate, add, remove) = (
         kinds(MoveKind::Relocate),
@@ -82,7 +83,7 @@ pub fn summary(plan: &Plan) -> String {
     );
     if plan.moves.is_empty() {
         return format!(
-            "The plan keeps all {n} {} where they stand: the demand-weighted mean RTT stays at {}.",
+            "The plan keeps all {n} active {} where they stand: the demand-weighted mean RTT stays at {}.",
             plural(n, "node", "nodes"),
             ms(b)
         );
@@ -90,7 +91,7 @@ pub fn summary(plan: &Plan) -> String {
     let mut parts = Vec::new();
     if relocate > 0 {
         parts.push(format!(
-            "moving {relocate} of {n} {}",
+            "moving {relocate} of {n} active {}",
             plural(n, "node", "nodes")
         ));
     }
@@ -569,7 +570,7 @@ mod tests {
         let (b, a) = (plan.before.mean_rtt_ms, plan.after.mean_rtt_ms);
         assert!(md.starts_with("# Relocation plan: fixture\n\nEurope and Indonesia\n\n"));
         let want = format!(
-            "**Moving 1 of 3 nodes cuts the demand-weighted mean RTT from {:.1} ms to {:.1} ms \
+            "**Moving 1 of 2 active nodes cuts the demand-weighted mean RTT from {:.1} ms to {:.1} ms \
              ({}).** 2 moves or more buy < 1 ms each.",
             b,
             a,
@@ -666,12 +667,12 @@ mod tests {
         plan.moves.push(step(3, MoveKind::Remove, Some(at), None));
         let s = summary(&plan);
         assert!(
-            s.starts_with("Moving 1 of 3 nodes, adding 1 node and removing 1 node cuts"),
+            s.starts_with("Moving 1 of 2 active nodes, adding 1 node and removing 1 node cuts"),
             "{s}"
         );
         plan.moves.clear();
         plan.after = plan.before.clone();
-        assert!(summary(&plan).starts_with("The plan keeps all 3 nodes where they stand"));
+        assert!(summary(&plan).starts_with("The plan keeps all 2 active nodes where they stand"));
     }
 
     #[test]

@@ -82,10 +82,10 @@ fn plan_summary(p: &Plan) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {}. {what}: mean RTT {} ms ({:+.1} ms)\n     {}",
+                "  {}. {what}: mean RTT {} ms ({})\n     {}",
                 m.step,
                 ms(m.mean_rtt_after_ms),
-                -m.gain_ms,
+                super::text::signed(-m.gain_ms, 1, " ms"),
                 m.reason
             );
         }

@@ -284,19 +284,26 @@ impl Planned {
             return t;
         };
         let c = &r.cost;
+        let bags = if r.bags == 0 {
+            "no bag moves (the topology lists none)".to_string()
+        } else {
+            format!(
+                "{} of {} bags move{}",
+                c.bags_moved,
+                r.bags,
+                if r.assumed_bags.is_some() {
+                    " (bags assumed)"
+                } else {
+                    ""
+                }
+            )
+        };
         t.push_str(&format!(
             "Families and buckets after the moves: {} calls ({} by the lead, {} by operators), \
-             {} of {} bags move{}; see {}\n",
+             {bags}; see {}\n",
             c.lead_calls + c.operator_calls,
             c.lead_calls,
             c.operator_calls,
-            c.bags_moved,
-            r.bags,
-            if r.assumed_bags.is_some() {
-                " (bags assumed)"
-            } else {
-                ""
-            },
             r.report
         ));
         if let Some(a) = &self.reassignment {
