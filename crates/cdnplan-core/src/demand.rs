@@ -407,6 +407,21 @@ impl DemandAggregator {
         a.counted_clients = a.counted_clients.saturating_add(unique_clients);
     }
 
+    /// Adds `requests` requests of `bytes` bytes in all from one `client` to the cell with
+    /// `key` (e.g. an Elasticsearch composite bucket keyed by cell and client address). Unlike
+    /// [`DemandAggregator::record_aggregate`] the client joins the cell's set of addresses, so
+    /// distinct clients stay exact across calls, [`DemandAggregator::record`] and merges.
+    pub fn record_client(&mut self, key: CellKey, client: IpAddr, requests: u64, bytes: u64) {
+        let i = self.intern(key);
+        let loc = self.keys[i as usize].location;
+        let a = &mut self.accs[i as usize];
+        a.requests = a.requests.saturating_add(requests);
+        a.bytes = a.bytes.saturating_add(bytes);
+        a.lat_sum += nano(loc.lat) * i128::from(requests);
+        a.lon_sum += nano(loc.lon) * i128::from(requests);
+        a.clients.insert(client);
+    }
+
     /// Folds `other` into `self`, hourly profiles included.
     pub fn merge(&mut self, mut other: DemandAggregator) {
         other.close_hour();
@@ -549,6 +564,30 @@ mod tests {
             country: CountryCode::new(&id[..2]).ok(),
             continent: Some(Continent::EU),
         }
+    }
+
+    #[test]
+    fn client_aggregates_keep_distinct_clients_exact() {
+        let ip1 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4));
+        let ip2 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 5));
+        let mut a = DemandAggregator::new(CellKind::Country);
+        a.record_client(key("DE", 51.0, 10.0), ip1, 3, 30);
+        a.record_client(key("DE", 51.0, 10.0), ip2, 1, 5);
+        let mut b = DemandAggregator::new(CellKind::Country);
+        let de = b.intern(key("DE", 51.0, 10.0));
+        b.record(
+            de,
+            7,
+            ip1,
+            GeoPoint {
+                lat: 51.0,
+                lon: 10.0,
+            },
+        );
+        a.merge(b);
+        let d = a.finish();
+        let c = &d.cells[0];
+        assert_eq!((c.requests, c.bytes, c.unique_clients), (5, 42, 2));
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub(crate) enum Want {
 }
 
 impl Want {
-    fn accepts(self, ty: &str) -> bool {
+    pub(crate) fn accepts(self, ty: &str) -> bool {
         let keyword = matches!(ty, "keyword" | "constant_keyword" | "wildcard");
         let number = matches!(
             ty,
@@ -61,7 +61,7 @@ impl Want {
             Want::NumberOrKeyword => "a numeric type or `keyword`",
             Want::IpOrKeyword => "`ip` or `keyword`",
             Want::GeoPoint => {
-                "`geo_point` (map it so, or use --es-mode raw to place clients by GeoIP)"
+                "`geo_point` (map it so, or set the Elasticsearch mode `raw` to place clients by GeoIP)"
             }
         }
     }

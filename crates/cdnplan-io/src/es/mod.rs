@@ -46,6 +46,7 @@ mod client;
 mod config;
 pub(crate) mod error;
 mod fields;
+mod layout;
 mod plan;
 mod pushdown;
 mod raw;
@@ -298,7 +299,8 @@ pub fn demand(
 ) -> Result<EsIngested> {
     let before = client.traffic();
     let caps = client.block_on(FieldCaps::fetch(client.inner(), &query.index))?;
-    let plan = Plan::new(&caps, query, options)?;
+    let maps = client.block_on(layout::fetch(client.inner(), &query.index))?;
+    let plan = Plan::new(&caps, &maps, query, options)?;
     let mut es = EsReport {
         cluster: client.cluster().clone(),
         index: query.index.clone(),
@@ -319,14 +321,14 @@ pub fn demand(
     };
     let need_geoip = |what: &str| {
         Error::Config(format!(
-            "{what}: clients must be placed by GeoIP, so a GeoIP database is needed (--geoip)"
+            "{what}: clients must be placed by GeoIP, so a GeoIP database is needed (the `geoip` setting)"
         ))
     };
-    let (demand, report) = match &plan.route {
+    let (demand, report) = match plan.route {
         Route::Raw => {
             let geoip = geoip.ok_or_else(|| need_geoip("raw mode"))?;
             let (got, run) = raw::read(
-                client, &plan, None, query, options, geoip, countries, false, progress,
+                client, &plan, None, query, options, geoip, countries, None, progress,
             )?;
             es.paging.push(run.paging);
             es.pages += run.pages;
@@ -342,6 +344,8 @@ pub fn demand(
                 client.inner(),
                 &plan,
                 cell,
+                options,
+                query.query_string.as_deref(),
                 countries,
                 query.page_size,
                 &mut agg,
@@ -351,63 +355,64 @@ pub fn demand(
             let pd = pd?;
             es.pages += pd.pages;
             es.buckets += pd.buckets;
-            let unlocated: u64 = pd.unlocated.values().sum();
+            for (&h, c) in &pd.hourly.hours {
+                agg.record_hour(h, c.requests, c.bytes);
+            }
             let mut report = IngestReport {
                 records: pd.counted,
                 requests_counted: pd.counted,
-                unlocated_requests: unlocated,
-                unlocated_by_reason: pd.unlocated,
+                unlocated_requests: pd.unlocated.values().sum(),
+                unlocated_clients: pd.unlocated_clients.len() as u64,
+                unlocated_by_reason: pd.unlocated.clone(),
                 requests_without_bytes: pd.without_bytes,
-                requests_by_node: pd.by_node,
+                requests_by_node: pd.by_node.clone(),
                 first_request: pd.first_ms.map(format_ms),
                 last_request: pd.last_ms.map(format_ms),
                 ..Default::default()
             };
-            let mut demand = agg.finish().with_hourly(pd.hourly);
-            if pd.without_cell > 0 {
+            let rest = layout::or(pd.raw.clone());
+            let left = client.block_on(raw::count(client.inner(), &plan.index, &rest))?;
+            let demand = if left > 0 {
                 let geoip = geoip.ok_or_else(|| {
                     need_geoip(&format!(
-                        "{} documents lack `{}`",
-                        pd.without_cell,
-                        cell.field()
+                        "{left} documents cannot be aggregated exactly in the cluster"
                     ))
                 })?;
-                es.notes.push(format!(
-                    "{} documents lack `{}` and were read raw",
-                    pd.without_cell,
-                    cell.field()
-                ));
-                let exclude = json!({"exists": {"field": cell.field()}});
+                es.notes.push(raw_note(left, &pd));
                 let (got, run) = raw::read(
                     client,
                     &plan,
-                    Some(exclude),
+                    Some(rest),
                     query,
                     options,
                     geoip,
                     countries,
-                    true,
+                    Some(agg),
                     progress,
                 )?;
                 es.paging.push(run.paging);
                 es.pages += run.pages;
                 es.documents += run.docs;
-                demand = merge(demand, got.demand);
                 absorb(&mut report, got.report);
-            }
+                got.demand
+            } else {
+                agg.finish()
+            };
             report.busiest_hour = demand.busiest_hour();
-            if demand.cells.is_empty() {
-                return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
-                    "no request was placed in a demand cell: {} requests matched in {:?} ({} unlocated); filters: {}",
-                    report.requests_counted,
-                    query.index,
-                    report.unlocated_requests,
-                    options.filter.describe()
-                ))));
-            }
             (demand, report)
         }
     };
+    if demand.cells.is_empty() {
+        let outside = outside_window(client, &plan, options);
+        return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
+            "no request was placed in a demand cell: {} requests matched in {:?} ({} unlocated){}; filters: {}{outside}",
+            report.requests_counted,
+            query.index,
+            report.unlocated_requests,
+            filtered(&report),
+            options.filter.describe(),
+        ))));
+    }
     let after = client.traffic();
     es.requests = after.0 - before.0;
     es.retries = after.1 - before.1;
@@ -415,24 +420,86 @@ pub fn demand(
     Ok(EsIngested { demand, report, es })
 }
 
-/// Sums two demands of one kind cell by cell (distinct clients are added) and hour by hour.
-fn merge(a: Demand, b: Demand) -> Demand {
-    let mut hourly = a.hourly.unwrap_or_default();
-    hourly.merge(&b.hourly.unwrap_or_default());
-    let mut agg = DemandAggregator::new(a.kind);
-    for c in a.cells.into_iter().chain(b.cells) {
-        let key = cdnplan_core::CellKey {
-            id: c.id,
-            location: c.location,
-            country: c.country,
-            continent: c.continent,
-        };
-        agg.record_aggregate(key, c.requests, c.bytes, c.unique_clients);
+/// Why documents were read raw in a push-down.
+fn raw_note(left: u64, pd: &pushdown::PushDown) -> String {
+    let mut why = vec![
+        "a cell, client, URL, byte or node value the mapping cannot hold whole (missing, unmapped, text-only or beyond ignore_above)".to_string(),
+    ];
+    if let Some(n) = pd.reread_values.get("cell") {
+        why.push(format!(
+            "{n} cell value(s) read otherwise by the log reader (empty or not a code)"
+        ));
     }
-    agg.finish().with_hourly(hourly)
+    if let Some(n) = pd.reread_values.get("client") {
+        why.push(format!("{n} client value(s) that are not one address"));
+    }
+    format!(
+        "{left} documents were read raw and placed as the log reader places them: {}",
+        why.join("; ")
+    )
 }
 
-/// Adds the raw read's counts to the push-down report (requests by node are already whole).
+/// `, N filtered out (reason: n, …)`, or nothing.
+fn filtered(r: &IngestReport) -> String {
+    if r.filtered_out.is_empty() {
+        return String::new();
+    }
+    let reasons: Vec<String> = r
+        .filtered_out
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    format!(
+        ", {} filtered out ({})",
+        r.filtered_total(),
+        reasons.join(", ")
+    )
+}
+
+/// With a time window: what the index holds outside it (`; the index has N documents from
+/// A to B, outside the window`), or nothing.
+fn outside_window(client: &EsClient, plan: &Plan, options: &IngestOptions) -> String {
+    let f = &options.filter;
+    let Some(ts) = plan.field("timestamp") else {
+        return String::new();
+    };
+    if f.since_ms.is_none() && f.until_ms.is_none() {
+        return String::new();
+    }
+    let body = json!({
+        "size": 0,
+        "track_total_hits": true,
+        "aggs": {"first": {"min": {"field": ts}}, "last": {"max": {"field": ts}}},
+    });
+    let path = format!("/{}/_search", plan.index);
+    let Ok(v) = client.block_on(client.inner().call_json(
+        elasticsearch::http::Method::Post,
+        &path,
+        &[],
+        Some(&body),
+        true,
+    )) else {
+        return String::new();
+    };
+    let total = v["hits"]["total"]["value"]
+        .as_u64()
+        .or_else(|| v["hits"]["total"].as_u64())
+        .unwrap_or(0);
+    let ms = |k: &str| {
+        v["aggregations"][k]["value"]
+            .as_f64()
+            .map(|x| format_ms(x as i64))
+    };
+    match (total, ms("first"), ms("last")) {
+        (0, ..) => String::new(),
+        (n, Some(a), Some(b)) => format!(
+            "; the index has {n} documents from {a} to {b}, none of them counted in the window"
+        ),
+        (n, ..) => format!("; the index has {n} documents, none of them counted in the window"),
+    }
+}
+
+/// Adds the raw read's counts to the push-down report.
 fn absorb(r: &mut IngestReport, raw: IngestReport) {
     r.lines += raw.lines;
     r.records += raw.records;
@@ -441,6 +508,8 @@ fn absorb(r: &mut IngestReport, raw: IngestReport) {
     r.unlocated_clients += raw.unlocated_clients;
     r.skipped_malformed += raw.skipped_malformed;
     r.requests_without_bytes += raw.requests_without_bytes;
+    r.bytes_read += raw.bytes_read;
+    r.bytes_decoded += raw.bytes_decoded;
     for (k, v) in raw.filtered_out {
         *r.filtered_out.entry(k).or_insert(0) += v;
     }
@@ -449,6 +518,18 @@ fn absorb(r: &mut IngestReport, raw: IngestReport) {
     }
     for (k, v) in raw.skipped_by_reason {
         *r.skipped_by_reason.entry(k).or_insert(0) += v;
+    }
+    for (k, v) in raw.requests_by_node {
+        *r.requests_by_node.entry(k).or_insert(0) += v;
+    }
+    let ms = |t: &Option<String>| t.as_deref().and_then(|t| crate::logs::parse_time(t).ok());
+    let (a, b) = (ms(&r.first_request), ms(&raw.first_request));
+    if let Some(x) = [a, b].into_iter().flatten().min() {
+        r.first_request = Some(format_ms(x));
+    }
+    let (a, b) = (ms(&r.last_request), ms(&raw.last_request));
+    if let Some(x) = [a, b].into_iter().flatten().max() {
+        r.last_request = Some(format_ms(x));
     }
     r.unlocated_examples.extend(raw.unlocated_examples);
     r.skipped_examples.extend(raw.skipped_examples);
@@ -472,7 +553,8 @@ pub fn snapshot(
 ) -> Result<EsReport> {
     let before = client.traffic();
     let caps = client.block_on(FieldCaps::fetch(client.inner(), &query.index))?;
-    let mut plan = Plan::new(&caps, &query.clone().mode(EsMode::Raw), options)?;
+    let maps = client.block_on(layout::fetch(client.inner(), &query.index))?;
+    let mut plan = Plan::new(&caps, &maps, &query.clone().mode(EsMode::Raw), options)?;
     if all_fields {
         plan.source = vec!["*".into()];
     }

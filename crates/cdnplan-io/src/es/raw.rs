@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cdnplan_core::{Countries, Progress};
+use cdnplan_core::{Countries, DemandAggregator, Progress};
 use elasticsearch::http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -69,28 +69,33 @@ enum Context {
     Scroll(Arc<Mutex<Vec<String>>>),
 }
 
-/// Reads the documents matching `plan.query` (and not `exclude`) into demand.
+/// Reads the documents matching `query` (default `plan.query`) into demand, joining the
+/// cells of `seed` (distinct clients counted once across both).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read(
     client: &EsClient,
     plan: &Plan,
-    exclude: Option<Value>,
+    query: Option<Value>,
     q: &EsQuery,
     opts: &IngestOptions,
     geoip: &GeoIp,
     countries: &Countries,
-    allow_empty: bool,
+    seed: Option<DemandAggregator>,
     progress: &dyn Progress,
 ) -> Result<(Ingested, RawRun)> {
-    let query = match exclude {
-        Some(x) => json!({"bool": {"filter": [plan.query], "must_not": [x]}}),
-        None => plan.query.clone(),
-    };
-    // The node from the hit's `_index` when the plan says so (data streams).
+    let query = query.unwrap_or_else(|| plan.query.clone());
+    // The node from the hit's `_index` when the plan says so (data streams): for every
+    // document, or for those without the node field.
     let node_opts;
-    let opts = if plan.node_from_index {
+    let opts = if plan.node_from_index || plan.node_index_fallback {
         let mut o = opts.clone();
-        o.mapping.node = Some(FieldSpec::new(INDEX_FIELD));
+        let mut paths = match &o.mapping.node {
+            Some(n) if plan.node_index_fallback => n.paths.clone(),
+            _ => Vec::new(),
+        };
+        paths.retain(|p| p != INDEX_FIELD);
+        paths.push(INDEX_FIELD.to_string());
+        o.mapping.node = Some(FieldSpec { paths });
         node_opts = o;
         &node_opts
     } else {
@@ -111,7 +116,8 @@ pub(crate) fn read(
             geoip,
             countries,
             opts,
-            allow_empty,
+            true,
+            seed.clone(),
             |send| {
                 let (p, r) =
                     client.block_on(page_all(client, plan, &query, q, &counts, progress, send));

@@ -90,7 +90,7 @@ pub fn ingest(
     let ran = run_pool(&shared, produce_files);
     progress.end();
     let (states, reader_err) = ran?;
-    finish(&shared, states, reader_err, false)
+    finish(&shared, states, reader_err, false, None)
 }
 
 /// City cells need a city-level database: a country one would name every cell `CC/?` and
@@ -134,17 +134,21 @@ where
 /// [`ingest`]. `feed` calls its argument once per response body; the argument returns `false`
 /// when the run has stopped (a strict-mode error) and `feed` should stop too. `name` stands for
 /// the file in positions (`name:P hit H`, P being the 1-based response). With `allow_empty`
-/// an empty demand is a result rather than an error.
+/// an empty demand is a result rather than an error. `seed` holds cells counted elsewhere
+/// (a push-down's): the responses' requests join them, distinct clients counted once across
+/// both.
 ///
 /// # Errors
 /// `feed`'s error, and those of [`ingest`].
 #[cfg(feature = "es")]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn ingest_responses<F>(
     name: &str,
     geoip: &GeoIp,
     countries: &Countries,
     options: &IngestOptions,
     allow_empty: bool,
+    seed: Option<DemandAggregator>,
     feed: F,
 ) -> Result<Ingested>
 where
@@ -189,7 +193,7 @@ where
         })
     };
     let (states, reader_err) = run_pool(&shared, producer)?;
-    let mut got = finish(&shared, states, reader_err, allow_empty)?;
+    let mut got = finish(&shared, states, reader_err, allow_empty, seed)?;
     got.report.files = 0;
     got.report.bytes_read = got.report.bytes_decoded;
     Ok(got)
@@ -360,9 +364,10 @@ fn finish(
     states: Vec<State>,
     reader_err: Option<ReaderError>,
     allow_empty: bool,
+    seed: Option<DemandAggregator>,
 ) -> Result<Ingested> {
     let opts = shared.opts;
-    let mut agg = DemandAggregator::new(opts.cells);
+    let mut agg = seed.unwrap_or_else(|| DemandAggregator::new(opts.cells));
     let mut report = IngestReport {
         files: shared.files.len() as u64,
         ..Default::default()
@@ -473,18 +478,34 @@ fn finish(
     report.busiest_hour = demand.busiest_hour();
     if demand.cells.is_empty() && !allow_empty {
         return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
-            "no request was placed in a demand cell: {} lines, {} records, {} requests counted ({} unlocated), {} filtered out {:?}, {} skipped as malformed; filters: {}",
+            "no request was placed in a demand cell: {} lines, {} records, {} requests counted ({} unlocated){}, {} skipped as malformed; filters: {}",
             report.lines,
             report.records,
             report.requests_counted,
             report.unlocated_requests,
-            report.filtered_total(),
-            report.filtered_out,
+            filtered_phrase(&report),
             report.skipped_malformed,
             opts.filter.describe()
         ))));
     }
     Ok(Ingested { demand, report })
+}
+
+/// `, N filtered out (reason: n, …)`, or nothing when no record was filtered out.
+fn filtered_phrase(report: &IngestReport) -> String {
+    if report.filtered_out.is_empty() {
+        return String::new();
+    }
+    let reasons: Vec<String> = report
+        .filtered_out
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    format!(
+        ", {} filtered out ({})",
+        report.filtered_total(),
+        reasons.join(", ")
+    )
 }
 
 /// Absolute line numbers from batch line counts.

@@ -48,4 +48,6 @@ pub use ingest::{Ingested, ingest};
 pub use mapping::{FieldMapping, FieldSpec, LogFormat, Preset};
 pub use options::IngestOptions;
 pub use reader::{is_gzip, open_log};
+#[cfg(feature = "es")]
+pub(crate) use record::parse_client_ip;
 pub use report::{IngestReport, UnlocatedExample};

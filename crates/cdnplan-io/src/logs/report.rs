@@ -87,11 +87,22 @@ fn pct(part: u64, whole: u64) -> f64 {
 impl fmt::Display for IngestReport {
     /// A human summary, one fact per line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "read {} file(s), {} bytes ({} decoded), {} lines, {} records",
-            self.files, self.bytes_read, self.bytes_decoded, self.lines, self.records
-        )?;
+        if self.files == 0 && self.lines == 0 {
+            // Aggregated in an Elasticsearch cluster: no file, no line.
+            writeln!(f, "aggregated in the cluster: {} records", self.records)?;
+        } else if self.files == 0 {
+            writeln!(
+                f,
+                "read from the cluster: {} bytes of documents, {} records",
+                self.bytes_read, self.records
+            )?;
+        } else {
+            writeln!(
+                f,
+                "read {} file(s), {} bytes ({} decoded), {} lines, {} records",
+                self.files, self.bytes_read, self.bytes_decoded, self.lines, self.records
+            )?;
+        }
         writeln!(
             f,
             "counted {} requests; located {} ({:.1}%)",
