@@ -2,6 +2,7 @@
 
 mod data;
 mod es;
+mod es_mappings;
 mod ingest;
 mod plan;
 mod solve;

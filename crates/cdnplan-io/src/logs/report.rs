@@ -169,6 +169,26 @@ impl fmt::Display for IngestReport {
 mod tests {
     use super::*;
 
+    /// Issue 16: a read from a cluster is not "0 file(s)".
+    #[test]
+    fn a_cluster_read_names_the_cluster() {
+        let pushed = IngestReport {
+            records: 7,
+            requests_counted: 7,
+            ..Default::default()
+        };
+        let s = pushed.to_string();
+        assert!(s.starts_with("aggregated in the cluster: 7 records"), "{s}");
+        let raw = IngestReport {
+            lines: 2,
+            bytes_read: 900,
+            ..pushed
+        };
+        let s = raw.to_string();
+        assert!(s.starts_with("read from the cluster: 900 bytes"), "{s}");
+        assert!(!s.contains("file(s)") && !s.contains("filtered out"), "{s}");
+    }
+
     #[test]
     fn display_names_every_category() {
         let mut r = IngestReport {
