@@ -3,6 +3,7 @@
 mod data;
 mod es;
 mod es_mappings;
+mod es_parity;
 mod ingest;
 mod plan;
 mod solve;

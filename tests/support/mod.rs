@@ -2,5 +2,6 @@
 //! Elasticsearch tests seed it with, and a fault-injecting loopback proxy.
 
 pub mod ecs;
+pub mod layouts;
 pub mod osmem;
 pub mod proxy;

@@ -40,9 +40,10 @@ use crate::logs::parse_client_ip;
 /// name the node by backing index: this counts indices.)
 const NODE_TERMS: usize = 1000;
 
-/// A composite aggregation to page through: its sources, the sub-aggregations of each
-/// bucket, the query and buckets per page.
+/// A composite aggregation to page through: the indices searched, its sources, the
+/// sub-aggregations of each bucket, the query and buckets per page.
 pub(crate) struct Composite {
+    pub(crate) index: String,
     pub(crate) sources: Vec<Value>,
     pub(crate) subs: Value,
     pub(crate) query: Value,
@@ -53,12 +54,11 @@ pub(crate) struct Composite {
 /// number of pages requested.
 pub(crate) async fn composite(
     inner: &Inner,
-    plan: &Plan,
     c: &Composite,
     progress: &dyn Progress,
     mut on_page: impl FnMut(&[Value]),
 ) -> Result<u64, EsError> {
-    let path = format!("/{}/_search", plan.index);
+    let path = format!("/{}/_search", c.index);
     let mut after: Option<Value> = None;
     let mut pages = 0u64;
     loop {
@@ -243,6 +243,7 @@ impl Part<'_> {
     ) -> Result<(), EsError> {
         let g = self.group;
         let c = Composite {
+            index: plan.group_index(g),
             sources: vec![
                 self.cell.source(self.cell_field),
                 // Keys as text: an `ip` source keyed as bytes merges distinct addresses on
@@ -260,7 +261,7 @@ impl Part<'_> {
         // Cells not in the country table: counted, unlocated, out of the hourly profile.
         let mut unplaced: BTreeSet<String> = BTreeSet::new();
         let cell = self.cell;
-        out.pages += composite(inner, plan, &c, progress, |page| {
+        out.pages += composite(inner, &c, progress, |page| {
             for b in page {
                 out.buckets += 1;
                 let docs = b["doc_count"].as_u64().unwrap_or(0);
@@ -373,7 +374,7 @@ impl Part<'_> {
         let v = inner
             .call_json(
                 Method::Post,
-                &format!("/{}/_search", plan.index),
+                &format!("/{}/_search", plan.group_index(g)),
                 &[],
                 Some(&body),
                 true,
@@ -387,13 +388,14 @@ impl Part<'_> {
             if n["sum_other_doc_count"].as_u64().unwrap_or(0) > 0 {
                 // More nodes than the terms size: count them in a composite of their own.
                 let c = Composite {
+                    index: plan.group_index(g),
                     sources: vec![json!({"node": {"terms": {"field": field}}})],
                     subs: json!({}),
                     query: and(vec![kept.clone(), and(before.clone())]),
                     size,
                 };
                 let mut got = Vec::new();
-                out.pages += composite(inner, plan, &c, progress, |page| {
+                out.pages += composite(inner, &c, progress, |page| {
                     for b in page {
                         if let Some(name) = b["key"]["node"].as_str() {
                             got.push((name.to_string(), b["doc_count"].as_u64().unwrap_or(0)));
