@@ -22,7 +22,7 @@ pub(crate) enum Want {
     Number,
     /// A number or exact text (status ranges).
     NumberOrKeyword,
-    /// An `ip` or exact text (cardinality of clients).
+    /// An `ip` or exact text (client addresses).
     IpOrKeyword,
     /// A `geo_point` (geotile_grid).
     GeoPoint,

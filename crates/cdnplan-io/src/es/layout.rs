@@ -178,24 +178,39 @@ pub(crate) fn exists(f: &str) -> Value {
     json!({"exists": {"field": f}})
 }
 
-/// `{"bool": {"must_not": [q]}}`.
+/// The negation of `q`, simplified where `q` matches all or nothing.
 pub(crate) fn not(q: Value) -> Value {
-    json!({"bool": {"must_not": [q]}})
-}
-
-/// All of `qs` (match-all when empty).
-pub(crate) fn and(qs: Vec<Value>) -> Value {
-    if qs.len() == 1 {
-        return qs.into_iter().next().unwrap_or_else(match_all);
+    if q == match_all() {
+        match_none()
+    } else if q == match_none() {
+        match_all()
+    } else {
+        json!({"bool": {"must_not": [q]}})
     }
-    json!({"bool": {"filter": qs}})
 }
 
-/// Any of `qs` (match-none when empty).
-pub(crate) fn or(qs: Vec<Value>) -> Value {
+/// All of `qs` (match-all when empty), simplified.
+pub(crate) fn and(qs: Vec<Value>) -> Value {
+    let mut qs: Vec<Value> = qs.into_iter().filter(|q| *q != match_all()).collect();
+    if qs.contains(&match_none()) {
+        return match_none();
+    }
     match qs.len() {
-        0 => json!({"bool": {"must_not": [match_all()]}}),
-        1 => qs.into_iter().next().unwrap_or_else(match_all),
+        0 => match_all(),
+        1 => qs.pop().unwrap_or_else(match_all),
+        _ => json!({"bool": {"filter": qs}}),
+    }
+}
+
+/// Any of `qs` (match-none when empty), simplified.
+pub(crate) fn or(qs: Vec<Value>) -> Value {
+    let mut qs: Vec<Value> = qs.into_iter().filter(|q| *q != match_none()).collect();
+    if qs.contains(&match_all()) {
+        return match_all();
+    }
+    match qs.len() {
+        0 => match_none(),
+        1 => qs.pop().unwrap_or_else(match_none),
         _ => json!({"bool": {"should": qs, "minimum_should_match": 1}}),
     }
 }
@@ -205,6 +220,11 @@ pub(crate) fn match_all() -> Value {
     json!({"match_all": {}})
 }
 
+/// A query matching nothing.
+pub(crate) fn match_none() -> Value {
+    json!({"bool": {"must_not": [match_all()]}})
+}
+
 /// One alternative path of a request field in one index.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Alt {
@@ -212,6 +232,9 @@ pub(crate) struct Alt {
     pub(crate) before: Vec<Value>,
     /// The field holding this alternative's value, when one does.
     pub(crate) field: Option<String>,
+    /// `field` exists exactly when the alternative is present (indexed whole, and its
+    /// absence provable by the same `exists`).
+    pub(crate) whole: bool,
 }
 
 /// A request field resolved in one index.
@@ -231,10 +254,12 @@ impl SlotRes {
         for p in &spec.paths {
             let (field, absent) = access(index, p, want);
             let unmapped = !index.fields.contains_key(p) && field.is_none();
+            let whole = field.as_deref() == Some(p.as_str()) && matches!(absent, Some(Some(_)));
             if !(unmapped && absent.is_some()) {
                 alts.push(Alt {
                     before: before.clone(),
                     field,
+                    whole,
                 });
             }
             match absent {
@@ -254,6 +279,10 @@ impl SlotRes {
     /// The documents whose value the cluster holds exactly (with `none_ok`, also those
     /// proven to have none).
     pub(crate) fn clean(&self, none_ok: bool) -> Value {
+        // Every document takes its value from a whole alternative or has none.
+        if none_ok && self.none.is_some() && self.alts.iter().all(|a| a.whole) {
+            return match_all();
+        }
         let mut any: Vec<Value> = self
             .alts
             .iter()
@@ -268,6 +297,11 @@ impl SlotRes {
             any.push(and(n.clone()));
         }
         or(any)
+    }
+
+    /// True when no document can be clean ([`SlotRes::clean`] matches nothing).
+    pub(crate) fn never_clean(&self, none_ok: bool) -> bool {
+        self.alts.iter().all(|a| a.field.is_none()) && !(none_ok && self.none.is_some())
     }
 
     /// Among clean documents, those whose value passes `test` (given the field holding it).

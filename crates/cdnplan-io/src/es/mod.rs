@@ -5,14 +5,16 @@
 //! there, in one of two ways:
 //!
 //! * **push-down** (the default when the field mapping has a geo point or a country field the
-//!   cluster maps as `geo_point` / `keyword`): the cluster aggregates. A composite
-//!   aggregation keyed by cell — `geotile_grid` on the geo point at the chosen zoom, or
-//!   `terms` on the country — with request count, byte sum, client cardinality and requests
-//!   by serving node is paged with `after_key` until a page comes back empty: one pass over
-//!   the documents. Only aggregates cross the wire. For the same documents and mapping the
-//!   cells equal the log reader's (client counts are exact below 40 000 distinct clients per
-//!   cell, the cardinality aggregation's exact range). Documents lacking the cell field are
-//!   then read raw and placed by GeoIP, as the log reader would place them.
+//!   cluster maps as `geo_point` / `keyword`): the cluster aggregates. Each matched index's
+//!   mapping decides which field holds each value (module `layout`); per group of indices that
+//!   agree, a composite aggregation keyed by cell — `geotile_grid` on the geo point at the
+//!   chosen zoom, or `terms` on the country — and client address, with the byte sum, is paged
+//!   with `after_key` until a page comes back empty. The addresses are canonicalised here and
+//!   join each cell's client set, so distinct clients are exact. The documents the cluster
+//!   cannot aggregate exactly (no cell field, values beyond `ignore_above` or text-only,
+//!   unmapped fields kept in `_source`, empty countries) are read raw into the same
+//!   aggregator and placed by GeoIP, as the log reader would place them: the cells equal the
+//!   log reader's for the same documents.
 //! * **raw** (logs with client addresses only, or `EsMode::Raw`): the documents, `_source`
 //!   filtered to the mapped fields, paged with a point in time and `search_after`
 //!   (Elasticsearch ≥ 7.12, OpenSearch ≥ 2.4) or a scroll on older clusters, in parallel
@@ -328,7 +330,7 @@ pub fn demand(
         Route::Raw => {
             let geoip = geoip.ok_or_else(|| need_geoip("raw mode"))?;
             let (got, run) = raw::read(
-                client, &plan, None, query, options, geoip, countries, None, progress,
+                client, &plan, None, query, options, geoip, countries, None, None, progress,
             )?;
             es.paging.push(run.paging);
             es.pages += run.pages;
@@ -388,6 +390,7 @@ pub fn demand(
                     geoip,
                     countries,
                     Some(agg),
+                    Some(left),
                     progress,
                 )?;
                 es.paging.push(run.paging);

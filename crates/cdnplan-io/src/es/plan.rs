@@ -110,6 +110,16 @@ impl Plan {
         and(all)
     }
 
+    /// True when no document of `g` is clean: there is nothing to aggregate.
+    pub(crate) fn never_clean(&self, g: &Group) -> bool {
+        let optional = [&g.url, &g.status, &g.node];
+        g.timestamp.never_clean(true)
+            || g.client_ip.never_clean(false)
+            || g.bytes.never_clean(true)
+            || optional.into_iter().flatten().any(|s| s.never_clean(true))
+            || g.cell.as_ref().is_none_or(|c| c.never_clean(false))
+    }
+
     pub(crate) fn new(
         caps: &FieldCaps,
         maps: &[IndexMap],
@@ -321,17 +331,16 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The raw read's filter over every group (see [`Plan::query`]).
+    /// The raw read's filter over every group (see [`Plan::query`]): any group's superset,
+    /// unscoped (a superset of each group's documents still), each distinct one once.
     pub(crate) fn loose_query(&self, opts: &IngestOptions, qs: Option<&str>) -> Value {
-        let per_group: Vec<Value> = self
-            .groups
-            .iter()
-            .map(|g| {
-                let mut all: Vec<Value> = self.scope(g).into_iter().collect();
-                all.extend(filters(g, opts, true));
-                and(all)
-            })
-            .collect();
+        let mut per_group: Vec<Value> = Vec::new();
+        for g in &self.groups {
+            let q = and(filters(g, opts, true));
+            if !per_group.contains(&q) {
+                per_group.push(q);
+            }
+        }
         let mut all = vec![or(per_group)];
         all.extend(query_string(qs));
         and(all)

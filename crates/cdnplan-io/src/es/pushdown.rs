@@ -196,6 +196,9 @@ pub(crate) async fn run(
     for g in &plan.groups {
         out.raw.push(plan.unclean_query(g, opts, query_string));
         let Some(cells) = &g.cell else { continue };
+        if plan.never_clean(g) {
+            continue;
+        }
         let base = and(vec![
             plan.exact_filter(g, opts, query_string),
             plan.clean(g),

@@ -69,8 +69,9 @@ enum Context {
     Scroll(Arc<Mutex<Vec<String>>>),
 }
 
-/// Reads the documents matching `query` (default `plan.query`) into demand, joining the
-/// cells of `seed` (distinct clients counted once across both).
+/// Reads the documents matching `query` (default `plan.query`; `known_total` of them when
+/// counted already) into demand, joining the cells of `seed` (distinct clients counted once
+/// across both).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read(
     client: &EsClient,
@@ -81,6 +82,7 @@ pub(crate) fn read(
     geoip: &GeoIp,
     countries: &Countries,
     seed: Option<DemandAggregator>,
+    known_total: Option<u64>,
     progress: &dyn Progress,
 ) -> Result<(Ingested, RawRun)> {
     let query = query.unwrap_or_else(|| plan.query.clone());
@@ -106,7 +108,10 @@ pub(crate) fn read(
         attempts += 1;
         let counts = Arc::new(Counts::default());
         let mut paging = Paging::Scroll;
-        let total = client.block_on(count(client.inner(), &plan.index, &query))?;
+        let total = match known_total {
+            Some(n) => n,
+            None => client.block_on(count(client.inner(), &plan.index, &query))?,
+        };
         progress.begin(
             &format!("reading documents from {}", plan.index),
             Some(total),
