@@ -69,10 +69,17 @@ impl Fx {
     }
 
     fn read(&self, mode: EsMode, scroll: bool, opts: &IngestOptions) -> Result<EsIngested, Error> {
-        let q = EsQuery::new(format!("{}-*", self.prefix))
-            .mode(mode)
-            .scroll(scroll)
-            .page_size(3);
+        self.read_index(&format!("{}-*", self.prefix), mode, scroll, opts)
+    }
+
+    fn read_index(
+        &self,
+        index: &str,
+        mode: EsMode,
+        scroll: bool,
+        opts: &IngestOptions,
+    ) -> Result<EsIngested, Error> {
+        let q = EsQuery::new(index).mode(mode).scroll(scroll).page_size(3);
         es::demand(
             &self.client,
             &q,
@@ -356,5 +363,44 @@ fn issue_16_windows_that_count_nothing_say_why() {
             e.contains("`since`") && e.contains("`until`"),
             "{label}: {e}"
         );
+    }
+}
+
+/// Indices mapped two ways behind an alias with a filter: the filter still applies.
+#[test]
+fn issue_16_a_filtered_alias_keeps_its_filter() {
+    let mut f = fx("fa");
+    let at = |d: &mut Value, t: &str| d["@timestamp"] = json!(t);
+    let mut a: Vec<Value> = (0..4)
+        .map(|i| doc(&format!("81.2.69.{i}"), Some("GB"), 10))
+        .collect();
+    let mut b: Vec<Value> = (0..4)
+        .map(|i| {
+            let mut d = doc(&format!("5.3.0.{i}"), Some("RU"), 0);
+            d["http"]["response"] = json!({"status_code": 200, "body": {"bytes": 1000}});
+            d
+        })
+        .collect();
+    at(&mut a[0], "2024-01-11T00:00:00Z");
+    at(&mut b[0], "2024-01-11T00:00:00Z");
+    let mut mb = ecs::ecs_mapping();
+    mb["mappings"]["properties"]["http"]["properties"]["response"]["properties"] = json!({"status_code": {"type": "long"}, "body": {"properties": {"bytes": {"type": "long"}}}});
+    let na = f.seed("n1", Some(ecs::ecs_mapping()), &a);
+    let nb = f.seed("n2", Some(mb), &b);
+    let alias = format!("{}-recent", f.prefix);
+    let filter = json!({"range": {"@timestamp": {"lt": "2024-01-10T23:00:00Z"}}});
+    let actions = json!({"actions": [
+        {"add": {"index": na, "alias": alias, "filter": filter}},
+        {"add": {"index": nb, "alias": alias, "filter": filter}},
+    ]});
+    f.client
+        .request("POST", "/_aliases", Some(&actions))
+        .unwrap();
+    let kept: Vec<Value> = a[1..].iter().chain(&b[1..]).cloned().collect();
+    let opts = IngestOptions::new(Preset::Ecs).cells(CellKind::Country);
+    let want = f.file(&kept, &opts);
+    for &(label, mode, scroll) in &MODES {
+        let got = f.read_index(&alias, mode, scroll, &opts).unwrap();
+        assert_eq!(got.demand.cells, want.demand.cells, "{label}");
     }
 }

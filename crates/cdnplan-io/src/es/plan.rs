@@ -80,19 +80,12 @@ impl Plan {
         (self.groups.len() > 1).then(|| json!({"terms": {INDEX_FIELD: g.indices}}))
     }
 
-    /// The indices to search for group `g` alone: the pattern when there is one group.
-    pub(crate) fn group_index(&self, g: &Group) -> String {
-        if self.groups.len() > 1 {
-            g.indices.join(",")
-        } else {
-            self.index.clone()
-        }
-    }
-
-    /// The log reader's filter as the cluster evaluates it on the clean documents of `g`
-    /// (searched in [`Plan::group_index`]): window, status, asset path and query string.
+    /// The log reader's filter as the cluster evaluates it on the clean documents of `g`:
+    /// the group's indices (by `_index`: searching them by name would bypass an alias's
+    /// filter), window, status, asset path and query string.
     pub(crate) fn exact_filter(&self, g: &Group, opts: &IngestOptions, qs: Option<&str>) -> Value {
-        let mut all = filters(g, opts, false);
+        let mut all: Vec<Value> = self.scope(g).into_iter().collect();
+        all.extend(filters(g, opts, false));
         all.extend(query_string(qs));
         and(all)
     }

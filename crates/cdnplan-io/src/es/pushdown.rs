@@ -246,7 +246,7 @@ impl Part<'_> {
     ) -> Result<(), EsError> {
         let g = self.group;
         let c = Composite {
-            index: plan.group_index(g),
+            index: plan.index.clone(),
             sources: vec![
                 self.cell.source(self.cell_field),
                 // Keys as text: an `ip` source keyed as bytes merges distinct addresses on
@@ -377,7 +377,7 @@ impl Part<'_> {
         let v = inner
             .call_json(
                 Method::Post,
-                &format!("/{}/_search", plan.group_index(g)),
+                &format!("/{}/_search", plan.index),
                 &[],
                 Some(&body),
                 true,
@@ -391,7 +391,7 @@ impl Part<'_> {
             if n["sum_other_doc_count"].as_u64().unwrap_or(0) > 0 {
                 // More nodes than the terms size: count them in a composite of their own.
                 let c = Composite {
-                    index: plan.group_index(g),
+                    index: plan.index.clone(),
                     sources: vec![json!({"node": {"terms": {"field": field}}})],
                     subs: json!({}),
                     query: and(vec![kept.clone(), and(before.clone())]),
