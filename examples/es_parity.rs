@@ -51,7 +51,6 @@ fn main() -> Result<ExitCode, Box<dyn Error>> {
         layout.alias,
         t.elapsed().as_secs_f64()
     );
-    let rows = layouts::parity(&client, &layout, &geoip, &countries, dir.path(), page);
     println!(
         "{:<10} {:<10} {:>9} {:>6} {:>9} {:>15} {:>8} {:>9} {:>10}",
         "cells",
@@ -65,7 +64,7 @@ fn main() -> Result<ExitCode, Box<dyn Error>> {
         "mismatches"
     );
     let mut bad = 0;
-    for r in &rows {
+    let mut print = |r: &layouts::Row| {
         println!(
             "{:<10} {:<10} {:>9.2} {:>6} {:>9} {:>15} {:>8} {:>9} {:>10}",
             r.cells,
@@ -85,7 +84,16 @@ fn main() -> Result<ExitCode, Box<dyn Error>> {
             println!("  {m}");
             bad += 1;
         }
-    }
+    };
+    let rows = layouts::parity(
+        &client,
+        &layout,
+        &geoip,
+        &countries,
+        dir.path(),
+        page,
+        &mut print,
+    );
     let pd = rows.iter().find(|r| r.mode == "push-down");
     let nodes_agree = rows
         .iter()

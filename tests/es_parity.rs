@@ -18,7 +18,15 @@ fn generated_layouts_read_alike_in_every_mode() {
     let dir = tempfile::tempdir().unwrap();
     let layout = layouts::generate(16, 1_200, 5, &format!("par{}", std::process::id()));
     layout.load(&c, 1_000);
-    let rows = layouts::parity(&c, &layout, &geoip, &countries, dir.path(), 1_000);
+    let rows = layouts::parity(
+        &c,
+        &layout,
+        &geoip,
+        &countries,
+        dir.path(),
+        1_000,
+        &mut |_| {},
+    );
     layout.drop(&c);
     for r in &rows {
         eprintln!(

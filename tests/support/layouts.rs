@@ -391,7 +391,8 @@ pub struct Row {
 }
 
 /// Reads `layout` (loaded) by the log reader and in every cluster mode, for country and
-/// geotile:5 cells, and compares each mode with the log reader cell by cell.
+/// geotile:5 cells, and compares each mode with the log reader cell by cell; `on_row` sees
+/// each read as it ends.
 pub fn parity(
     c: &EsClient,
     layout: &Layout,
@@ -399,6 +400,7 @@ pub fn parity(
     countries: &Countries,
     dir: &std::path::Path,
     page_size: usize,
+    on_row: &mut dyn FnMut(&Row),
 ) -> Vec<Row> {
     use cdnplan::io::es::{self, EsMode, EsQuery};
     use cdnplan::io::logs::{IngestOptions, Preset, ingest};
@@ -436,6 +438,7 @@ pub fn parity(
             by_node: want.report.requests_by_node.clone(),
             note: String::new(),
         });
+        on_row(rows.last().unwrap());
         let want_cells = cells_of(&want.demand);
         for (mode, m, scroll) in [
             ("push-down", EsMode::PushDown, false),
