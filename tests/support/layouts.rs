@@ -427,7 +427,14 @@ pub fn parity(
     for cells in [CellKind::Country, CellKind::Geotile { zoom: 5 }] {
         let opts = IngestOptions::new(Preset::Ecs).cells(cells);
         let t = Instant::now();
-        let want = ingest(&[file.clone()], geoip, countries, &opts, &NoProgress).unwrap();
+        let want = ingest(
+            std::slice::from_ref(&file),
+            geoip,
+            countries,
+            &opts,
+            &NoProgress,
+        )
+        .unwrap();
         rows.push(Row {
             cells: cells.to_string(),
             mode: "file",
