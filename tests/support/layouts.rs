@@ -488,6 +488,7 @@ pub fn parity(
                     .unwrap_or_default()
                     .to_string(),
             });
+            on_row(rows.last().unwrap());
         }
     }
     rows
