@@ -18,6 +18,7 @@ mod ids;
 mod model;
 mod moves;
 pub mod regions;
+mod text;
 
 pub use check::{Finding, FindingKind};
 pub use ids::{BagId, BucketId, FamilyId, WorkerId};
@@ -29,3 +30,4 @@ pub use model::{
 };
 pub use moves::MovesApplied;
 pub(crate) use moves::node_id;
+pub use text::text;
