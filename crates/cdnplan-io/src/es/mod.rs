@@ -412,7 +412,7 @@ pub fn demand(
             report.requests_counted,
             query.index,
             report.unlocated_requests,
-            filtered(&report),
+            report.filtered_phrase(),
             options.filter.describe(),
         ))));
     }
@@ -439,23 +439,6 @@ fn raw_note(left: u64, pd: &pushdown::PushDown) -> String {
     format!(
         "{left} documents were read raw and placed as the log reader places them: {}",
         why.join("; ")
-    )
-}
-
-/// `, N filtered out (reason: n, …)`, or nothing.
-fn filtered(r: &IngestReport) -> String {
-    if r.filtered_out.is_empty() {
-        return String::new();
-    }
-    let reasons: Vec<String> = r
-        .filtered_out
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    format!(
-        ", {} filtered out ({})",
-        r.filtered_total(),
-        reasons.join(", ")
     )
 }
 

@@ -483,29 +483,12 @@ fn finish(
             report.records,
             report.requests_counted,
             report.unlocated_requests,
-            filtered_phrase(&report),
+            report.filtered_phrase(),
             report.skipped_malformed,
             opts.filter.describe()
         ))));
     }
     Ok(Ingested { demand, report })
-}
-
-/// `, N filtered out (reason: n, …)`, or nothing when no record was filtered out.
-fn filtered_phrase(report: &IngestReport) -> String {
-    if report.filtered_out.is_empty() {
-        return String::new();
-    }
-    let reasons: Vec<String> = report
-        .filtered_out
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    format!(
-        ", {} filtered out ({})",
-        report.filtered_total(),
-        reasons.join(", ")
-    )
 }
 
 /// Absolute line numbers from batch line counts.

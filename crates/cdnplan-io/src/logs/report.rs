@@ -74,6 +74,24 @@ impl IngestReport {
     pub fn filtered_total(&self) -> u64 {
         self.filtered_out.values().sum()
     }
+
+    /// `, N filtered out (reason: n, …)`, or nothing when no record was filtered out: the
+    /// tail of the "no demand" messages.
+    pub(crate) fn filtered_phrase(&self) -> String {
+        if self.filtered_out.is_empty() {
+            return String::new();
+        }
+        let reasons: Vec<String> = self
+            .filtered_out
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        format!(
+            ", {} filtered out ({})",
+            self.filtered_total(),
+            reasons.join(", ")
+        )
+    }
 }
 
 fn pct(part: u64, whole: u64) -> f64 {
