@@ -143,3 +143,134 @@ clitest!(bad_objective_settings_name_the_setting, |_dir, cmd| {
     let run = cmd.clone().args(["plan", "--curve", "0..3"]).fails();
     contains!(run.stderr, "--curve 0..3");
 });
+
+clitest!(
+    redundancy_at_150_ms_is_proven_for_budgets_0_to_3,
+    |dir, cmd| {
+        // 25,483 cell × site pairs within 150 ms: the exact search on the reduced model proves
+        // each budget (a MIP alone needs a peer solver at this size).
+        cmd.args([
+            "plan",
+            "--objective",
+            "redundancy",
+            "--threshold-ms",
+            "150",
+            "--max-moves",
+            "3",
+            "--time-limit",
+            "60",
+            "--no-reassign",
+            "--out",
+            "o",
+        ])
+        .ok();
+        let plan = read_json(&dir.join("o/plan.json"));
+        let o = &plan["objective"];
+        assert_eq!(o["status"], "optimal", "{o}");
+        let curve: Vec<(u64, f64, f64, String)> = o["curve"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["moves"].as_u64().unwrap(),
+                    p["best"].as_f64().unwrap(),
+                    p["bound"].as_f64().unwrap(),
+                    p["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let expected = [0.967172, 0.983414, 0.996904, 1.0];
+        assert_eq!(curve.len(), 4, "{o}");
+        for (k, (moves, best, bound, status)) in curve.into_iter().enumerate() {
+            assert_eq!(moves, k as u64);
+            assert_eq!((best, bound), (expected[k], expected[k]), "{k} moves: {o}");
+            assert_eq!(status, "optimal", "{k} moves: {o}");
+        }
+    }
+);
+
+/// The lines and section where a plan states what was proven.
+fn status_statements(stdout: &str, report: &str) -> (String, String, String) {
+    let line = |prefix: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let solver_section = report
+        .split("## Solver")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default()
+        .to_string();
+    (line("Solver:"), line("Objective:"), solver_section)
+}
+
+clitest!(every_objective_states_its_proof_status_once, |dir, cmd| {
+    const STATUS_WORDS: [&str; 5] = ["optimal", "proven", "proof", "heuristic", "gap"];
+    for (name, args) in [
+        ("mean_rtt", &[][..]),
+        (
+            "coverage",
+            &["--objective", "coverage", "--threshold-ms", "100"][..],
+        ),
+        ("worst_case", &["--objective", "worst_case"][..]),
+        (
+            "redundancy",
+            &["--objective", "redundancy", "--threshold-ms", "150"][..],
+        ),
+        (
+            "blended",
+            &[
+                "--objective",
+                "blended",
+                "--threshold-ms",
+                "100",
+                "--penalty-ms",
+                "50",
+            ][..],
+        ),
+    ] {
+        let run = cmd
+            .clone()
+            .args(["plan", "--time-limit", "30", "--no-reassign", "--out", name])
+            .args(args)
+            .ok();
+        let report = dir.read(&format!("{name}/report.md"));
+        let plan = read_json(&dir.join(format!("{name}/plan.json")));
+        let (solver, objective, section) = status_statements(&run.stdout, &report);
+        // Never "optimal" beside "no proof" for one quantity, in any output.
+        for text in [&run.stdout, &report] {
+            for l in text.lines() {
+                assert!(
+                    !(l.contains("optimal") && l.contains("no proof")),
+                    "{name}: {l}"
+                );
+            }
+        }
+        if name == "mean_rtt" {
+            assert!(plan.get("objective").is_none());
+            assert_eq!(plan["solver"].get("mean_rtt_role"), None);
+            assert_eq!(plan["solver"]["status"], "optimal", "{name}");
+            assert_eq!(run.stdout.matches("optimal (proven)").count(), 1, "{run}");
+            assert!(section.contains("**optimal (proven)**"), "{section}");
+            continue;
+        }
+        // The objective carries the status once; the mean RTT is called a tie-break and
+        // claims nothing.
+        assert_eq!(plan["solver"]["mean_rtt_role"], "tie_break", "{name}");
+        assert_eq!(plan["objective"]["status"], "optimal", "{name}");
+        assert!(objective.contains("(optimal, "), "{name}: {objective}");
+        for word in STATUS_WORDS {
+            assert!(!solver.contains(word), "{name}: {solver}");
+            assert!(!section.contains(word), "{name}: {section}");
+        }
+        assert!(solver.contains("breaks ties"), "{name}: {solver}");
+        assert!(
+            !run.stdout.contains("no proof") && !report.contains("no proof"),
+            "{name}: {run}"
+        );
+    }
+});

@@ -162,7 +162,8 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
             Status::Heuristic,
             r.mean_rtt_after_ms,
             r.lower_bound_mean_rtt_ms,
-        ),
+        )
+        .tie_break(),
     };
     let service = match req.threshold_ms.or(options.objective.threshold_ms()) {
         Some(t) => {

@@ -37,7 +37,8 @@ pub use capacity_report::CapacityReport;
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
 pub use model::{
-    DemandSummary, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary, SolverSummary,
+    DemandSummary, MeanRttRole, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary,
+    SolverSummary,
 };
 pub use objective::{ServiceReport, WORST_CELLS, node_curve_csv};
 pub use report::{report_markdown, solver_status, summary};

@@ -76,6 +76,26 @@ impl DemandSummary {
     }
 }
 
+/// What the plan's mean RTT is to the solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeanRttRole {
+    /// The mean RTT is the objective: the status and bound speak of it.
+    #[default]
+    Objective,
+    /// Another objective was optimised (see [`Plan::objective`], which carries its proof);
+    /// the mean RTT only breaks ties between plans equal on it, is not optimised, and nothing
+    /// is proven about it beyond the bound.
+    TieBreak,
+}
+
+impl MeanRttRole {
+    /// Whether the mean RTT is the objective.
+    pub fn is_objective(&self) -> bool {
+        *self == MeanRttRole::Objective
+    }
+}
+
 /// What the solver proved about the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SolverSummary {
@@ -89,6 +109,9 @@ pub struct SolverSummary {
     pub lower_bound_mean_rtt_ms: f64,
     /// Relative gap `(objective − bound) / objective`, in `0..=1` (0 when the objective is 0).
     pub gap: f64,
+    /// Whether the mean RTT was the objective or a tie-break (written only for a tie-break).
+    #[serde(default, skip_serializing_if = "MeanRttRole::is_objective")]
+    pub mean_rtt_role: MeanRttRole,
 }
 
 impl SolverSummary {
@@ -110,7 +133,16 @@ impl SolverSummary {
             objective_mean_rtt_ms,
             lower_bound_mean_rtt_ms,
             gap,
+            mean_rtt_role: MeanRttRole::Objective,
         }
+    }
+
+    /// The same summary for a plan optimised for another objective, whose mean RTT only
+    /// breaks ties: the status becomes [`Status::Heuristic`] (nothing is proven about it).
+    pub fn tie_break(mut self) -> Self {
+        self.status = Status::Heuristic;
+        self.mean_rtt_role = MeanRttRole::TieBreak;
+        self
     }
 
     /// The summary of `solution`, whose objective and bound are given here as mean RTTs (ms):

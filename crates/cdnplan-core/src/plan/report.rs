@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::text::{self, by_cell, cell, count, ms, opt_ms, pct, serde_name, signed};
-use super::{MoveKind, Plan};
+use super::{MeanRttRole, MoveKind, Plan};
 use crate::demand::{Demand, DemandCell};
 use crate::geo::Continent;
 use crate::node::Node;
@@ -227,9 +227,24 @@ fn write_metrics(out: &mut String, plan: &Plan) -> std::fmt::Result {
     )
 }
 
-/// What the solver proved, stated honestly: "optimal (proven)", "time limit reached: gap
-/// 2.3 %", "heuristic: no proof, gap ≤ 7.0 %".
+/// What the solver proved about the objective the plan was optimised for, stated honestly:
+/// "optimal (proven)", "time limit reached: gap 2.3 %", "heuristic: no proof, gap ≤ 7.0 %".
+/// For another objective than the mean RTT this is the objective's status (the mean RTT is
+/// then a tie-break, see [`MeanRttRole`]).
 pub fn solver_status(plan: &Plan) -> String {
+    if let (MeanRttRole::TieBreak, Some(o)) = (plan.solver.mean_rtt_role, &plan.objective) {
+        let bound = format!(
+            "best possible {} {}",
+            if o.maximise { "at most" } else { "at least" },
+            o.format(o.bound)
+        );
+        return match o.status {
+            Status::Optimal => "optimal (proven)".to_string(),
+            Status::GapLimit => format!("within the gap tolerance (proven): {bound}"),
+            Status::TimeLimit => format!("time limit reached: {bound}"),
+            Status::Heuristic => format!("heuristic: no proof, {bound}"),
+        };
+    }
     let gap = gap(plan.solver.gap);
     match plan.solver.status {
         Status::Optimal => "optimal (proven)".to_string(),
@@ -239,17 +254,38 @@ pub fn solver_status(plan: &Plan) -> String {
     }
 }
 
-fn write_solver(out: &mut String, plan: &Plan) -> std::fmt::Result {
-    let (v, s) = (&plan.solver, &plan.scenario);
-    let status = solver_status(plan);
-    writeln!(out, "## Solver\n")?;
-    writeln!(
-        out,
-        "`{}`: **{status}**. Objective {}, lower bound {}.\n",
-        v.method,
+/// The sentence on the mean RTT of a plan optimised for another objective: a tie-break, not
+/// optimised, with the bound that holds for any plan.
+pub(crate) fn tie_break_sentence(plan: &Plan) -> String {
+    let v = &plan.solver;
+    format!(
+        "mean RTT {} breaks ties among plans equal on the objective and is not optimised \
+         (no plan under these constraints is below {})",
         ms(v.objective_mean_rtt_ms),
         ms(v.lower_bound_mean_rtt_ms)
-    )?;
+    )
+}
+
+fn write_solver(out: &mut String, plan: &Plan) -> std::fmt::Result {
+    let (v, s) = (&plan.solver, &plan.scenario);
+    writeln!(out, "## Solver\n")?;
+    if v.mean_rtt_role == MeanRttRole::TieBreak {
+        writeln!(
+            out,
+            "`{}` solved for the objective (its status is under Objective); the {}.\n",
+            v.method,
+            tie_break_sentence(plan)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "`{}`: **{}**. Objective {}, lower bound {}.\n",
+            v.method,
+            solver_status(plan),
+            ms(v.objective_mean_rtt_ms),
+            ms(v.lower_bound_mean_rtt_ms)
+        )?;
+    }
     writeln!(
         out,
         "Asked for: method {}, MIP backend {}, time limit {} s, seed {}. {}\n",

@@ -105,14 +105,23 @@ fn plan_summary(p: &Plan) -> String {
         out.push_str(&indent(&t.render()));
         let _ = writeln!(out);
     }
-    let _ = writeln!(
-        out,
-        "Solver: {} — {}; objective {} ms, lower bound {} ms",
-        p.solver.method,
-        super::solver_status(p),
-        ms(p.solver.objective_mean_rtt_ms),
-        ms(p.solver.lower_bound_mean_rtt_ms)
-    );
+    if p.solver.mean_rtt_role == super::MeanRttRole::TieBreak {
+        let _ = writeln!(
+            out,
+            "Solver: {}; {}",
+            p.solver.method,
+            super::report::tie_break_sentence(p)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Solver: {} — {}; objective {} ms, lower bound {} ms",
+            p.solver.method,
+            super::solver_status(p),
+            ms(p.solver.objective_mean_rtt_ms),
+            ms(p.solver.lower_bound_mean_rtt_ms)
+        );
+    }
     if !p.ignored_inactive.is_empty() {
         let _ = writeln!(
             out,

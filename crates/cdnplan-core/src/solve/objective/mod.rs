@@ -13,7 +13,7 @@
 //! | [`MeanRtt`](Objective::MeanRtt) | `Σ_i w_i · d_i` | the engine as is |
 //! | [`Coverage`](Objective::Coverage) (MCLP) | uncovered demand `Σ_i w_i · [d_i > T]` | the engine on 0/1 costs |
 //! | [`WorstCase`](Objective::WorstCase) (p-center) | `max_{i : w_i > 0} d_i` | bisection over the costs, each step a proven coverage question |
-//! | [`Redundancy`](Objective::Redundancy) | demand whose `k`-th nearest is beyond `T`: `Σ_i w_i · [d_i^k > T]` | swap local search; the MIP proves small instances |
+//! | [`Redundancy`](Objective::Redundancy) | demand whose `k`-th nearest is beyond `T`: `Σ_i w_i · [d_i^k > T]` | swap local search, then an exact search on a reduced multi-cover model |
 //! | [`Blended`](Objective::Blended) | `Σ_i w_i · (d_i + P · [d_i > T])` | the engine on penalised costs |
 //!
 //! **Coverage** is the maximal covering location problem (Church & ReVelle 1974): maximising
@@ -31,11 +31,16 @@
 //!
 //! **Redundancy** asks that each cell keep a `k`-th nearest node (a backup for `k = 2`) within
 //! `T`. It is not a p-median; a lexicographic swap search (uncovered demand first, then the
-//! demand-weighted RTT to the `k`-th nearest node) from several starts finds the plans, and on
-//! instances of at most [`REDUNDANCY_MIP_MAX_CELLS`](crate::solve::objective::REDUNDANCY_MIP_MAX_CELLS) client × site pairs the MIP
-//! `min Σ w_i u_i  s.t.  Σ_{j : c_ij ≤ T} y_j + k·u_i ≥ k` (plus the engine's constraints on `y`)
-//! proves the optimum. Without that proof the bound is the demand of cells that no allowed set
-//! could cover.
+//! demand-weighted RTT to the `k`-th nearest node) from several starts finds the plans. The
+//! proof works on the model reduced to what decides it — only "within `T`" matters, so
+//! clients with the same sites in reach merge into weighted rows and sites covering the same
+//! rows into counted groups (twins stay two servers) — and searches it exactly, depth first,
+//! pruned by a linear-relaxation bound and by dominance between groups. A search cut short
+//! by the time limit leaves its root bound; on instances of at most
+//! [`REDUNDANCY_MIP_MAX_CELLS`](crate::solve::objective::REDUNDANCY_MIP_MAX_CELLS) client × site
+//! pairs whose search ran out of branches, the MIP
+//! `min Σ w_i u_i  s.t.  Σ_{j : c_ij ≤ T} y_j + k·u_i ≥ k` (plus the engine's constraints on
+//! `y`) is tried for the proof.
 //!
 //! Coverage, worst case and redundancy have many optimal sets; each answer is then polished by
 //! swaps that never worsen the objective and lower the demand-weighted RTT (to the nearest

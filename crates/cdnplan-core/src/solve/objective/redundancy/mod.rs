@@ -1,5 +1,6 @@
 //! Redundancy: keep each cell's `k`-th nearest node within T. Swap local search from several
-//! starts, then the MIP for a proof on small instances.
+//! starts, then an exact search on the [reduced model](reduce) for the proof; the MIP on small
+//! instances when the search runs out of branches.
 //!
 //! ```text
 //! minimise   Σ_i w_i · u_i
@@ -20,10 +21,14 @@ use super::{Objective, polish};
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::solve::{Constraints, Method, Problem, Solution, SolveOptions, Status};
+use reduce::Reduced;
 
 /// The MIP proves redundancy only on instances of at most this many client × allowed-site
 /// pairs within the threshold (microlp's branch-and-bound is the limit).
 pub const REDUNDANCY_MIP_MAX_CELLS: usize = 20_000;
+
+/// Branches the exact search may visit before the MIP is tried instead.
+const SEARCH_MAX_NODES: u64 = 4_000_000;
 
 /// Perturbation rounds after the first descents (each: two random swaps, then a descent).
 const KICKS: usize = 24;
@@ -42,7 +47,10 @@ pub(super) fn solve(
     let inst = problem.instance();
     let allowed = problem.allowed_sites();
     let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
-    let quarter = remaining().map_or(options.time_limit, |r| r / 4);
+    // The local search gets at most half the time (each engine start an eighth), so that the
+    // exact search always has the other half.
+    let eighth = remaining().map_or(options.time_limit, |r| r / 8);
+    let local_deadline = remaining().and_then(|r| Instant::now().checked_add(r / 2));
 
     // The demand no allowed set can cover.
     let within: Vec<Vec<usize>> = (0..inst.n_clients)
@@ -66,10 +74,7 @@ pub(super) fn solve(
 
     // Starts: the p-median plan and the coverage (k = 1) plan, each descended.
     progress.message("redundancy: local search");
-    let heuristic = options
-        .clone()
-        .method(Method::Heuristic)
-        .time_limit(quarter);
+    let heuristic = options.clone().method(Method::Heuristic).time_limit(eighth);
     let median = crate::solve::solve(inst, constraints, &heuristic, progress)?;
     let cover = Objective::Coverage { threshold_ms }
         .as_pmedian(inst)
@@ -77,7 +82,7 @@ pub(super) fn solve(
     let covered = crate::solve::solve(&cover, constraints, &heuristic, progress)?;
     let mut best: Option<(Vec<usize>, (f64, f64))> = None;
     let consider = |open: Vec<usize>, best: &mut Option<(Vec<usize>, (f64, f64))>| {
-        let (open, s) = polish::descend(problem, open, objective, deadline);
+        let (open, s) = polish::descend(problem, open, objective, local_deadline);
         if best
             .as_ref()
             .is_none_or(|(o, b)| polish::better(s, *b) || (s == *b && open < *o))
@@ -90,7 +95,7 @@ pub(super) fn solve(
     let mut rng = Pcg64::seed_from_u64(options.seed);
     for _ in 0..KICKS {
         let (open, score) = best.clone().expect("a start");
-        if score.0 <= trivial || deadline.is_some_and(|d| Instant::now() >= d) {
+        if score.0 <= trivial || local_deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
         let kicked = kick(problem, &open, &allowed, &mut rng);
@@ -101,8 +106,34 @@ pub(super) fn solve(
     let mut method = "swap-search".to_string();
     let mut cut = deadline.is_some_and(|d| Instant::now() >= d);
 
+    let mut proven = false;
+    if bound < value && !cut {
+        progress.message("redundancy: exact search");
+        let model = Reduced::new(problem, &within, k);
+        let found = search::search(&model, value, deadline, SEARCH_MAX_NODES);
+        if let Some(counts) = &found.counts {
+            let set = model.open_set(counts);
+            let (polished, s) = polish::descend(problem, set, objective, deadline);
+            if s.0 < value {
+                open = polished;
+                value = s.0;
+                method = "cover-search+swap".into();
+            }
+        }
+        if found.proven {
+            proven = true;
+            bound = value;
+            if method == "swap-search" {
+                method = "swap-search+cover-search".into();
+            }
+        } else {
+            bound = bound.max(found.root_bound.min(value));
+            cut = deadline.is_some_and(|d| Instant::now() >= d);
+        }
+    }
+
     let pairs: usize = within.iter().map(Vec::len).sum();
-    if bound < value && pairs <= REDUNDANCY_MIP_MAX_CELLS {
+    if bound < value && !proven && !cut && pairs <= REDUNDANCY_MIP_MAX_CELLS {
         match remaining() {
             Some(t) if t.is_zero() => cut = true,
             _ => {
@@ -173,6 +204,9 @@ fn kick(problem: &Problem<'_>, open: &[usize], allowed: &[usize], rng: &mut Pcg6
     }
     set
 }
+
+mod reduce;
+mod search;
 
 mod mip {
     use std::time::Duration;
