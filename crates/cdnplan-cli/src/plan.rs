@@ -22,6 +22,18 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     if let Some(n) = a.add {
         c.add = n;
     }
+    // A what-if: the named changes, and no other move unless --max-moves says so.
+    if !a.add_at.is_empty() || !a.moves.is_empty() {
+        c.add += a.add_at.len();
+        c.required_sites.extend(a.add_at.iter().cloned());
+        for (node, site) in &a.moves {
+            c.moved.push(node.clone());
+            c.required_sites.push(site.clone());
+        }
+        if a.max_moves.is_none() {
+            c.max_moves = a.moves.len();
+        }
+    }
     if let Some(n) = a.remove {
         c.remove = n;
     }

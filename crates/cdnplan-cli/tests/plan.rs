@@ -303,3 +303,73 @@ mod reassignment {
         assert!(!dir.read("o/report.md").contains("## Families and buckets"));
     });
 }
+
+clitest!(what_if_a_node_in_sao_paulo, |dir, cmd| {
+    // "What does a node in São Paulo buy us?": exactly that change, nothing else moves.
+    let run = cmd
+        .clone()
+        .args([
+            "plan",
+            "--add-at",
+            "aws-sa-east-1",
+            "--no-reassign",
+            "-o",
+            "add",
+        ])
+        .ok();
+    contains!(
+        run.stdout,
+        "Adding 1 node cuts the demand-weighted mean RTT from 46.0 ms to 40.9 ms",
+        "1. add a node at São Paulo, BR (aws-sa-east-1)"
+    );
+    let plan = read_json(&dir.join("add/plan.json"));
+    assert_eq!(plan["moves"].as_array().unwrap().len(), 1, "{plan}");
+    assert_eq!(
+        plan["scenario"]["constraints"]["required_sites"],
+        serde_json::json!(["aws-sa-east-1"])
+    );
+    contains!(dir.read("add/report.md"), "required sites: `aws-sa-east-1`");
+
+    // Move one node there instead of adding one.
+    let run = cmd
+        .clone()
+        .args([
+            "plan",
+            "--move",
+            "joystream.koalva.io=aws-sa-east-1",
+            "--no-reassign",
+            "-o",
+            "move",
+        ])
+        .ok();
+    contains!(
+        run.stdout,
+        "Moving 1 of 5 active nodes cuts the demand-weighted mean RTT from 46.0 ms to 41.1 ms",
+        "1. move joystream.koalva.io from Nuremberg, DE"
+    );
+    let plan = read_json(&dir.join("move/plan.json"));
+    assert_eq!(plan["moves"].as_array().unwrap().len(), 1, "{plan}");
+
+    // A malformed --move is a usage error naming the form.
+    let run = cmd
+        .clone()
+        .args(["plan", "--move", "joystream.koalva.io", "-o", "bad"])
+        .run();
+    assert_eq!(run.code, Some(2), "{run}");
+    contains!(run.stderr, "expected NODE=SITE");
+    // A required site that is forbidden is a contradiction, named.
+    let run = cmd
+        .clone()
+        .args([
+            "plan",
+            "--add-at",
+            "aws-sa-east-1",
+            "--forbid-country",
+            "BR",
+            "-o",
+            "bad",
+        ])
+        .run();
+    assert_ne!(run.code, Some(0), "{run}");
+    contains!(run.stderr, "site aws-sa-east-1 is required but excluded");
+});

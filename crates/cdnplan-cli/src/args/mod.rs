@@ -304,6 +304,16 @@ pub struct PlanArgs {
     #[arg(long = "forbid-provider", value_name = "PROVIDER")]
     pub forbidden_providers: Vec<String>,
 
+    /// What-if: add a node at this candidate site (repeatable). Without --max-moves, no
+    /// other node moves.
+    #[arg(long = "add-at", value_name = "SITE")]
+    pub add_at: Vec<String>,
+
+    /// What-if: move this node to this candidate site (repeatable). Without --max-moves,
+    /// no other node moves.
+    #[arg(long = "move", value_name = "NODE=SITE", value_parser = node_to_site)]
+    pub moves: Vec<(String, String)>,
+
     /// auto, exact or heuristic.
     #[arg(long, value_name = "METHOD", value_parser = named::<Method>)]
     pub method: Option<Method>,
@@ -569,6 +579,18 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .parse::<u64>()
         .map(|n| n.saturating_mul(mult))
         .map_err(|_| format!("not a size: {s:?}"))
+}
+
+/// `NODE=SITE` of `--move`.
+fn node_to_site(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((node, site)) if !node.is_empty() && !site.is_empty() => {
+            Ok((node.to_string(), site.to_string()))
+        }
+        _ => Err(format!(
+            "expected NODE=SITE, e.g. paris=aws-sa-east-1, got {s:?}"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -313,7 +313,9 @@ fn constraints(c: &RelocationConstraints) -> String {
         c.add,
         c.remove
     );
-    let lists: [(&str, Vec<String>); 4] = [
+    let lists: [(&str, Vec<String>); 6] = [
+        ("required sites", c.required_sites.clone()),
+        ("moved", c.moved.clone()),
         ("pinned", c.pinned.clone()),
         ("forbidden sites", c.forbidden_sites.clone()),
         (

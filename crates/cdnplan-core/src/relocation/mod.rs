@@ -165,6 +165,14 @@ pub struct RelocationConstraints {
     pub forbidden_countries: Vec<CountryCode>,
     /// Providers that may not be used.
     pub forbidden_providers: Vec<String>,
+    /// Candidate site ids where a node must stand after the plan: a what-if ("what does a
+    /// node there buy us?"). Each needs a node to go there, added (`add`) or moved
+    /// (`max_moves`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_sites: Vec<String>,
+    /// Active node ids that must leave their place (moved, or removed when `remove` allows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<String>,
 }
 
 /// A relocation problem: demand, where nodes stand, where they could go, and the rules.
@@ -339,8 +347,20 @@ pub fn optimise(
             .map(|&k| model.active[k].id.as_str())
             .collect();
         return Err(Error::Infeasible(format!(
-            "node(s) {} stand in forbidden countries and must move, but max_moves + remove = {max_closed}",
+            "node(s) {} must move (named in moved, or standing in forbidden countries), but \
+             max_moves + remove = {max_closed}",
             ids.join(", ")
+        )));
+    }
+    // Every required site needs a new node: an addition or a closed node's.
+    let new_slots = (rc.add + max_moves).min(p - model.pinned.len().min(p));
+    if model.required.len() > new_slots {
+        return Err(Error::Infeasible(format!(
+            "{} required site(s) need a node each, but add = {} and max_moves = {} leave room \
+             for {new_slots} new site(s)",
+            model.required.len(),
+            rc.add,
+            max_moves
         )));
     }
     let new_needed = (rc.add + must_move.len()).saturating_sub(rc.remove);
@@ -368,7 +388,7 @@ pub fn optimise(
     };
     let constraints_for = |k: usize| Constraints {
         p,
-        fixed_open: model.pinned.clone(),
+        fixed_open: model.fixed_open(),
         forbidden: must_move.clone(),
         budget: Some(Budget {
             existing: (0..n_active).collect(),

@@ -33,7 +33,9 @@ pub(super) struct Model<'a> {
     pub(super) facilities: Vec<Facility<'a>>,
     /// Facilities of pinned nodes (fixed open).
     pub(super) pinned: Vec<usize>,
-    /// Facilities of nodes standing in forbidden countries (must close).
+    /// Facilities of candidate sites that must open (`required_sites`).
+    pub(super) required: Vec<usize>,
+    /// Facilities of nodes named in `moved` or standing in forbidden countries (must close).
     pub(super) must_move: Vec<usize>,
     /// The cells' weights.
     pub(super) weight: Vec<f64>,
@@ -46,8 +48,10 @@ impl<'a> Model<'a> {
     ///
     /// # Errors
     /// [`Error::EmptyDemand`], [`Error::InvalidWeight`], [`Error::DuplicateId`],
-    /// [`Error::UnknownId`] (a pinned node or forbidden site that does not exist) and
-    /// [`Error::Contradiction`] (a pinned node that is inactive or in a forbidden country).
+    /// [`Error::UnknownId`] (a pinned, moved or required id, or a forbidden site, that does
+    /// not exist) and [`Error::Contradiction`] (a pinned node that is inactive or in a
+    /// forbidden country; a moved node that is pinned or inactive; a required site that is
+    /// excluded).
     pub(super) fn new(problem: &RelocationProblem<'a>) -> Result<Self> {
         let rc = problem.constraints;
         let cells = &problem.demand.cells;
@@ -123,11 +127,50 @@ impl<'a> Model<'a> {
             })
             .collect();
         candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        for id in &rc.moved {
+            let Some(node) = problem.nodes.iter().find(|n| &n.id == id) else {
+                return Err(Error::UnknownId {
+                    kind: "node",
+                    id: id.clone(),
+                    hint: known(problem.nodes.iter().map(|n| n.id.as_str())),
+                });
+            };
+            if !node.active {
+                return Err(Error::Contradiction(format!(
+                    "node {id} is to move but inactive (no endpoint or not distributing): it \
+                     takes no part in the plan"
+                )));
+            }
+            if rc.pinned.contains(id) {
+                return Err(Error::Contradiction(format!(
+                    "node {id} is both pinned and to move"
+                )));
+            }
+        }
+        for id in &rc.required_sites {
+            if !problem.sites.iter().any(|s| &s.id == id) {
+                return Err(Error::UnknownId {
+                    kind: "site",
+                    id: id.clone(),
+                    hint: known(problem.sites.iter().map(|s| s.id.as_str())),
+                });
+            }
+            if !candidates.iter().any(|s| &s.id == id) {
+                return Err(Error::Contradiction(format!(
+                    "site {id} is required but excluded by the forbidden sites, countries or \
+                     providers"
+                )));
+            }
+        }
         let pinned = (0..active.len())
             .filter(|&j| rc.pinned.contains(&active[j].id))
             .collect();
+        let required = (0..candidates.len())
+            .filter(|&c| rc.required_sites.contains(&candidates[c].id))
+            .map(|c| active.len() + c)
+            .collect();
         let must_move = (0..active.len())
-            .filter(|&j| forbidden_country(active[j].country))
+            .filter(|&j| forbidden_country(active[j].country) || rc.moved.contains(&active[j].id))
             .collect();
         let facilities = facilities(&active, &candidates);
         Ok(Model {
@@ -136,10 +179,18 @@ impl<'a> Model<'a> {
             candidates,
             facilities,
             pinned,
+            required,
             must_move,
             weight,
             total,
         })
+    }
+
+    /// The facilities that must open: pinned nodes and required sites, ascending.
+    pub(super) fn fixed_open(&self) -> Vec<usize> {
+        let mut fixed = self.pinned.clone();
+        fixed.extend_from_slice(&self.required);
+        fixed
     }
 
     /// The number of active nodes (the first facilities).

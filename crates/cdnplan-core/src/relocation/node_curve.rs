@@ -73,7 +73,7 @@ pub fn node_curve(
     )?;
     let total = model.total;
     let instance = model.instance(problem)?;
-    let fixed_open = model.pinned.clone();
+    let fixed_open = model.fixed_open();
     let forbidden = model.must_move.clone();
     let n_allowed = places.len() - forbidden.len();
     let counts: Vec<usize> = (fixed_open.len().max(1)..=max_nodes.min(n_allowed)).collect();

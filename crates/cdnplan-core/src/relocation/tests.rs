@@ -349,3 +349,97 @@ fn zero_budget_is_the_current_setup() {
     assert_eq!(r.curve.len(), 1);
     assert_eq!(r.solution.status, Status::Optimal);
 }
+
+#[test]
+fn a_what_if_places_exactly_the_named_nodes() {
+    let w = world();
+    // Move n2 to hz-de (a poor move, taken because it is asked for) and add one at ovh-tr.
+    let rc = RelocationConstraints {
+        max_moves: 1,
+        add: 1,
+        moved: vec!["n2".into()],
+        required_sites: vec!["hz-de".into(), "ovh-tr".into()],
+        ..Default::default()
+    };
+    let r = run(&w, &rc).unwrap();
+    let mut what: Vec<(MoveKind, String, String)> = r
+        .moves
+        .iter()
+        .map(|m| {
+            (
+                m.kind,
+                m.node.clone().unwrap_or_default(),
+                m.to.as_ref().map(|p| p.id.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    what.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_eq!(
+        what,
+        [
+            (MoveKind::Relocate, "n2".to_string(), "hz-de".to_string()),
+            (MoveKind::Add, String::new(), "ovh-tr".to_string()),
+        ]
+    );
+    // The required sites hold nodes after the plan, and n2 left its place.
+    let n2 = r.nodes_after.iter().find(|n| n.id == "n2").unwrap();
+    assert_eq!((n2.location.lat, n2.location.lon), (49.5, 11.1));
+}
+
+#[test]
+fn what_if_contradictions_are_named() {
+    let w = world();
+    let bad = |rc: RelocationConstraints| run(&w, &rc).unwrap_err();
+    let e = bad(RelocationConstraints {
+        add: 1,
+        required_sites: vec!["nope".into()],
+        ..Default::default()
+    });
+    assert!(matches!(e, Error::UnknownId { kind: "site", .. }), "{e}");
+    let e = bad(RelocationConstraints {
+        max_moves: 1,
+        moved: vec!["n5".into()],
+        ..Default::default()
+    });
+    assert!(
+        matches!(e, Error::Contradiction(ref m) if m.contains("n5")),
+        "{e}"
+    );
+    let e = bad(RelocationConstraints {
+        max_moves: 1,
+        moved: vec!["n1".into()],
+        pinned: vec!["n1".into()],
+        ..Default::default()
+    });
+    assert!(
+        matches!(e, Error::Contradiction(ref m) if m.contains("pinned")),
+        "{e}"
+    );
+    let e = bad(RelocationConstraints {
+        add: 1,
+        required_sites: vec!["ovh-tr".into()],
+        forbidden_countries: vec![cc("TR")],
+        ..Default::default()
+    });
+    assert!(
+        matches!(e, Error::Contradiction(ref m) if m.contains("ovh-tr")),
+        "{e}"
+    );
+    let e = bad(RelocationConstraints {
+        add: 1,
+        required_sites: vec!["ovh-tr".into(), "hz-sg".into()],
+        ..Default::default()
+    });
+    assert!(
+        matches!(e, Error::Infeasible(ref m) if m.contains("2 required")),
+        "{e}"
+    );
+    let e = bad(RelocationConstraints {
+        moved: vec!["n1".into()],
+        ..Default::default()
+    });
+    assert!(
+        matches!(e, Error::Infeasible(ref m) if m.contains("n1")),
+        "{e}"
+    );
+}
