@@ -27,6 +27,7 @@ pub fn run(ctx: &Context, a: DemandArgs, bars: &Bars) -> Result<()> {
         all_paths: l.all_paths,
         lenient: l.lenient,
         threads: l.threads,
+        growth: Default::default(),
     };
     let countries_path = a
         .countries

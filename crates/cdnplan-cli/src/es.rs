@@ -113,6 +113,7 @@ pub fn options(l: &LogArgs, default_preset: &str) -> Result<(IngestOptions, Dema
         all_paths: l.all_paths,
         lenient: l.lenient,
         threads: l.threads,
+        growth: Default::default(),
     };
     Ok((
         ingest_options(&input).context("invalid log options")?,

@@ -81,6 +81,9 @@ impl Context {
         if let Some(w) = &a.weighting {
             s.objective.weighting = w.parse().with_context(|| format!("--weighting {w}"))?;
         }
+        for (cc, f) in &a.growth {
+            s.demand.growth.insert(cc.clone(), *f);
+        }
         s.check()
             .context("invalid scenario after applying the command-line overrides")?;
         Ok(s)

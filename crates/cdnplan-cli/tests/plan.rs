@@ -373,3 +373,36 @@ clitest!(what_if_a_node_in_sao_paulo, |dir, cmd| {
     assert_ne!(run.code, Some(0), "{run}");
     contains!(run.stderr, "site aws-sa-east-1 is required but excluded");
 });
+
+clitest!(growth_scales_a_countrys_demand, |dir, cmd| {
+    // "What if Russia's traffic halves?"
+    let run = cmd.clone().args(["evaluate", "--growth", "RU=0.5"]).ok();
+    contains!(run.stdout, "166 demand cells, 49592 requests");
+    let run = cmd
+        .clone()
+        .args([
+            "plan",
+            "--growth",
+            "ru=0.5",
+            "--method",
+            "heuristic",
+            "--no-reassign",
+            "-o",
+            "g",
+        ])
+        .ok();
+    contains!(run.stdout, "mean RTT from 48.9 ms");
+    contains!(dir.read("g/report.md"), "`growth RU×0.5`");
+    for (arg, says) in [
+        ("XX=2", "[demand] growth: \"XX\" is not a known"),
+        ("RU=-1", "invalid growth factor (0 to 1000) for \"RU\": -1"),
+        ("RU", "expected CC=FACTOR"),
+    ] {
+        let run = cmd
+            .clone()
+            .args(["plan", "--growth", arg, "-o", "bad"])
+            .run();
+        assert_ne!(run.code, Some(0), "{run}");
+        contains!(run.stderr, says);
+    }
+});

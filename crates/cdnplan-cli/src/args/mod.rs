@@ -259,6 +259,10 @@ pub struct InputArgs {
     /// What weighs a cell: requests, bytes or clients.
     #[arg(long, value_name = "W")]
     pub weighting: Option<String>,
+
+    /// What-if: scale one country's demand, e.g. RU=0.5 (repeatable).
+    #[arg(long, value_name = "CC=FACTOR", value_parser = country_factor)]
+    pub growth: Vec<(String, f64)>,
 }
 
 /// `cdnplan evaluate`.
@@ -579,6 +583,14 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .parse::<u64>()
         .map(|n| n.saturating_mul(mult))
         .map_err(|_| format!("not a size: {s:?}"))
+}
+
+/// `CC=FACTOR` of `--growth`.
+fn country_factor(s: &str) -> Result<(String, f64), String> {
+    let bad = || format!("expected CC=FACTOR, e.g. RU=0.5, got {s:?}");
+    let (cc, f) = s.split_once('=').ok_or_else(bad)?;
+    let f: f64 = f.trim().parse().map_err(|_| bad())?;
+    Ok((cc.trim().to_ascii_uppercase(), f))
 }
 
 /// `NODE=SITE` of `--move`.

@@ -1,5 +1,6 @@
 //! The `[demand]` section: request logs to ingest, or a demand CSV.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,10 @@ pub struct DemandInput {
     /// Worker threads for reading logs (default: all cores). Does not change results.
     #[serde(default)]
     pub threads: Option<usize>,
+    /// What-if growth per country, applied to the demand however it was read: ISO alpha-2
+    /// code → factor on its cells' requests, bytes and clients (`{ RU = 0.5, BR = 2.0 }`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub growth: BTreeMap<String, f64>,
 }
 
 fn default_preset() -> String {

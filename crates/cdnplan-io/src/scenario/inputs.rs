@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use cdnplan_core::geo::CountryCode;
 use cdnplan_core::{CellKind, Countries, Demand, Latency, Node, Progress, Site};
 
 #[cfg(feature = "es")]
@@ -102,6 +103,7 @@ impl Inputs {
             let sources = s.demand.logs.iter().map(|p| file_name(p)).collect();
             (ingested.demand, Some(ingested.report), sources)
         };
+        let (demand, sources) = grow(s, demand, sources, &countries)?;
         demand
             .ensure_not_empty(s.objective.weighting)
             .map_err(|e| Error::Config(format!("{e}; demand came from {}", sources.join(", "))))?;
@@ -135,6 +137,40 @@ impl Inputs {
         }
         Ok(())
     }
+}
+
+/// Applies `[demand] growth`, naming it among the sources (`growth RU×0.5`).
+fn grow(
+    s: &Scenario,
+    demand: Demand,
+    mut sources: Vec<String>,
+    countries: &Countries,
+) -> Result<(Demand, Vec<String>)> {
+    let growth = &s.demand.growth;
+    if growth.is_empty() {
+        return Ok((demand, sources));
+    }
+    let mut by_country = std::collections::BTreeMap::new();
+    for (code, &f) in growth {
+        let cc = CountryCode::new(code)
+            .ok()
+            .filter(|cc| countries.get(*cc).is_some())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "[demand] growth: {code:?} is not a known ISO 3166-1 alpha-2 country code"
+                ))
+            })?;
+        by_country.insert(cc, f);
+    }
+    let grown = demand
+        .grown(&by_country)
+        .map_err(|e| Error::Config(format!("[demand] growth: {e}")))?;
+    let what: Vec<String> = by_country
+        .iter()
+        .map(|(cc, f)| format!("{cc}×{f}"))
+        .collect();
+    sources.push(format!("growth {}", what.join(" ")));
+    Ok((grown, sources))
 }
 
 /// The period the demand covers: the explicit window when both ends are given, else the span

@@ -139,6 +139,9 @@ impl FromStr for Weighting {
 /// are refused ([`Demand::new`]); sums of counts saturate instead of wrapping.
 pub const MAX_COUNT: u64 = 1 << 53;
 
+/// The largest growth factor [`Demand::grown`] accepts.
+pub const MAX_GROWTH: f64 = 1000.0;
+
 /// A set of demand cells of one kind, sorted by id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Demand {
@@ -225,6 +228,64 @@ impl Demand {
     /// with fewer than 2 hours in its span, or without bytes.
     pub fn peak_to_mean(&self) -> Option<f64> {
         self.hourly.as_ref()?.peak_to_mean()
+    }
+
+    /// The demand with each listed country's cells scaled by its factor ("what if Russia's
+    /// traffic halves?": `RU → 0.5`): requests, bytes and distinct clients, rounded to whole
+    /// counts. Cells of other or unknown countries are unchanged. The hourly profile has no
+    /// countries: every hour is scaled by the change of the totals, so it keeps its shape and
+    /// the busiest hour its share (the peak-to-mean factor a capacity plan reads).
+    ///
+    /// # Errors
+    /// [`Error::InvalidWeight`] for a factor that is not finite, negative or above
+    /// [`MAX_GROWTH`], and [`Demand::new`]'s for counts that would leave the exact range.
+    pub fn grown(&self, growth: &BTreeMap<CountryCode, f64>) -> Result<Demand> {
+        for (cc, &f) in growth {
+            if !(f.is_finite() && (0.0..=MAX_GROWTH).contains(&f)) {
+                return Err(Error::InvalidWeight {
+                    what: "growth factor (0 to 1000)",
+                    id: cc.to_string(),
+                    value: f,
+                });
+            }
+        }
+        let scale = |n: u64, f: f64| {
+            let v = (n as f64 * f).round();
+            if v >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                v as u64
+            }
+        };
+        let cells = self
+            .cells
+            .iter()
+            .map(|c| match c.country.and_then(|cc| growth.get(&cc)) {
+                Some(&f) => DemandCell {
+                    requests: scale(c.requests, f),
+                    bytes: scale(c.bytes, f),
+                    unique_clients: scale(c.unique_clients, f),
+                    ..c.clone()
+                },
+                None => c.clone(),
+            })
+            .collect();
+        let mut grown = Demand::new(self.kind, cells)?;
+        let ratio = |f: fn(&DemandCell) -> u64| {
+            let before: f64 = self.cells.iter().map(|c| f(c) as f64).sum();
+            let after: f64 = grown.cells.iter().map(|c| f(c) as f64).sum();
+            if before > 0.0 { after / before } else { 1.0 }
+        };
+        let (requests, bytes) = (ratio(|c| c.requests), ratio(|c| c.bytes));
+        grown.hourly = self.hourly.as_ref().map(|h| {
+            let mut h = h.clone();
+            for counts in h.hours.values_mut() {
+                counts.requests = scale(counts.requests, requests);
+                counts.bytes = scale(counts.bytes, bytes);
+            }
+            h
+        });
+        Ok(grown)
     }
 
     /// Total weight under `weighting`.
@@ -553,240 +614,4 @@ pub fn totals_by_continent(demand: &Demand) -> BTreeMap<Option<Continent>, (u64,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::Ipv4Addr;
-
-    fn key(id: &str, lat: f64, lon: f64) -> CellKey {
-        CellKey {
-            id: id.into(),
-            location: GeoPoint { lat, lon },
-            country: CountryCode::new(&id[..2]).ok(),
-            continent: Some(Continent::EU),
-        }
-    }
-
-    #[test]
-    fn client_aggregates_keep_distinct_clients_exact() {
-        let ip1 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4));
-        let ip2 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 5));
-        let mut a = DemandAggregator::new(CellKind::Country);
-        a.record_client(key("DE", 51.0, 10.0), ip1, 3, 30);
-        a.record_client(key("DE", 51.0, 10.0), ip2, 1, 5);
-        let mut b = DemandAggregator::new(CellKind::Country);
-        let de = b.intern(key("DE", 51.0, 10.0));
-        b.record(
-            de,
-            7,
-            ip1,
-            GeoPoint {
-                lat: 51.0,
-                lon: 10.0,
-            },
-        );
-        a.merge(b);
-        let d = a.finish();
-        let c = &d.cells[0];
-        assert_eq!((c.requests, c.bytes, c.unique_clients), (5, 42, 2));
-    }
-
-    #[test]
-    fn aggregates_and_counts_distinct_clients() {
-        let mut a = DemandAggregator::new(CellKind::Country);
-        let de = a.intern(key("DE", 51.0, 10.0));
-        let fr = a.intern(key("FR", 46.0, 2.0));
-        assert_eq!(a.intern(key("DE", 0.0, 0.0)), de);
-        let ip1 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4));
-        let ip2 = IpAddr::V4(Ipv4Addr::new(1, 2, 3, 5));
-        a.record(
-            de,
-            100,
-            ip1,
-            GeoPoint {
-                lat: 51.0,
-                lon: 10.0,
-            },
-        );
-        a.record(
-            de,
-            50,
-            ip1,
-            GeoPoint {
-                lat: 51.0,
-                lon: 10.0,
-            },
-        );
-        a.record(
-            fr,
-            7,
-            ip2,
-            GeoPoint {
-                lat: 46.0,
-                lon: 2.0,
-            },
-        );
-        let d = a.finish();
-        assert_eq!(d.cells.len(), 2);
-        assert_eq!(d.cells[0].id, "DE");
-        assert_eq!(
-            (
-                d.cells[0].requests,
-                d.cells[0].bytes,
-                d.cells[0].unique_clients
-            ),
-            (2, 150, 1)
-        );
-        assert_eq!(d.total_requests(), 3);
-    }
-
-    #[test]
-    fn merge_equals_single_pass() {
-        let ips: Vec<IpAddr> = (0..50u8)
-            .map(|i| IpAddr::V4(Ipv4Addr::new(10, 0, 0, i % 7)))
-            .collect();
-        let mut whole = DemandAggregator::new(CellKind::Country);
-        let mut left = DemandAggregator::new(CellKind::Country);
-        let mut right = DemandAggregator::new(CellKind::Country);
-        for (n, ip) in ips.iter().enumerate() {
-            let id = if n % 3 == 0 { "DE" } else { "FR" };
-            let p = GeoPoint { lat: 1.0, lon: 1.0 };
-            // Times jump back and forth across hours, as batches from parallel workers do.
-            let t = 1_686_700_800 + (n as i64 * 7_919) % 20_000;
-            let i = whole.intern(key(id, 1.0, 1.0));
-            whole.record_at(i, n as u64, *ip, p, t);
-            let part = if n % 2 == 0 { &mut left } else { &mut right };
-            let j = part.intern(key(id, 1.0, 1.0));
-            part.record_at(j, n as u64, *ip, p, t);
-        }
-        left.merge(right);
-        let (merged, whole) = (left.finish(), whole.finish());
-        assert_eq!(merged, whole);
-        let hourly = whole.hourly.unwrap();
-        assert_eq!(hourly.span_hours(), 6);
-        assert_eq!(hourly.total_requests(), 50);
-        assert_eq!(hourly.total_bytes(), (0..50).sum::<u64>());
-    }
-
-    mod hourly {
-        use super::*;
-
-        const H0: i64 = 1_686_700_800; // 2023-06-14 00:00 UTC
-
-        #[test]
-        fn record_at_counts_every_request_in_its_hour() {
-            let mut a = DemandAggregator::new(CellKind::Country);
-            let de = a.intern(key("DE", 51.0, 10.0));
-            let p = GeoPoint { lat: 1.0, lon: 1.0 };
-            let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-            for (t, b) in [(10, 5), (3_599, 5), (3_600, 40), (-1, 2), (30, 0)] {
-                a.record_at(de, b, ip, p, H0 + t);
-            }
-            a.record_hour(H0 + 7_200, 3, 1_000);
-            let d = a.finish();
-            let h = &d.hourly.as_ref().unwrap().hours;
-            let rows: Vec<(i64, u64, u64)> = h
-                .iter()
-                .map(|(&k, c)| (k - H0, c.requests, c.bytes))
-                .collect();
-            assert_eq!(
-                rows,
-                [
-                    (-3_600, 1, 2),
-                    (0, 3, 10),
-                    (3_600, 1, 40),
-                    (7_200, 3, 1_000)
-                ]
-            );
-            assert_eq!(d.busiest_hour().unwrap().start_s, H0 + 7_200);
-            assert_eq!(d.mean_bytes_per_hour(), Some(1_052.0 / 4.0));
-            assert_eq!(d.peak_to_mean(), Some(1_000.0 / 263.0));
-        }
-
-        #[test]
-        fn requests_without_times_leave_no_profile() {
-            let mut a = DemandAggregator::new(CellKind::Country);
-            let de = a.intern(key("DE", 51.0, 10.0));
-            a.record(
-                de,
-                9,
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-                GeoPoint { lat: 1.0, lon: 1.0 },
-            );
-            let d = a.finish();
-            assert_eq!(d.hourly, None);
-            assert_eq!((d.busiest_hour(), d.peak_to_mean()), (None, None));
-        }
-
-        #[test]
-        fn json_without_a_profile_still_parses_and_one_round_trips() {
-            let old = r#"{"kind":{"kind":"country"},"cells":[]}"#;
-            let d: Demand = serde_json::from_str(old).unwrap();
-            assert_eq!(d, Demand::default());
-            assert_eq!(serde_json::to_string(&d).unwrap(), old);
-            let mut p = HourlyProfile::default();
-            p.add(H0, 2, 30);
-            let d = d.with_hourly(p);
-            let s = serde_json::to_string(&d).unwrap();
-            assert!(s.contains(r#""hourly":{"1686700800":{"requests":2,"bytes":30}}"#));
-            assert_eq!(serde_json::from_str::<Demand>(&s).unwrap(), d);
-        }
-    }
-
-    #[test]
-    fn city_means_do_not_depend_on_record_order() {
-        let pts: Vec<GeoPoint> = (0..200)
-            .map(|i| GeoPoint {
-                lat: 50.0 + f64::from(i) * 0.013_7,
-                lon: 30.0 - f64::from(i) * 0.009_1,
-            })
-            .collect();
-        let run = |order: &mut dyn Iterator<Item = &GeoPoint>| {
-            let mut a = DemandAggregator::new(CellKind::City);
-            let c = a.intern(key("UA/Kyiv", 50.0, 30.0));
-            for p in order {
-                a.record(c, 1, IpAddr::V4(Ipv4Addr::LOCALHOST), *p);
-            }
-            a.finish().cells[0].location
-        };
-        assert_eq!(run(&mut pts.iter()), run(&mut pts.iter().rev()));
-    }
-
-    #[test]
-    fn geotile_matches_elasticsearch_keys() {
-        // Keys computed by Elasticsearch's geotile_grid for these points.
-        let berlin = GeoPoint {
-            lat: 52.52,
-            lon: 13.405,
-        };
-        assert_eq!(geotile_key(&berlin, 0), "0/0/0");
-        assert_eq!(geotile_key(&berlin, 6), "6/34/20");
-        let sp = GeoPoint {
-            lat: -23.55,
-            lon: -46.63,
-        };
-        assert_eq!(geotile_key(&sp, 4), "4/5/9");
-        let (z, x, y) = parse_geotile_key("6/34/20").unwrap();
-        let c = geotile_centre(z, x, y);
-        assert_eq!(geotile_key(&c, 6), "6/34/20");
-        assert!(parse_geotile_key("2/4/0").is_err());
-    }
-
-    #[test]
-    fn cell_kind_parses() {
-        assert_eq!(
-            "geotile:7".parse::<CellKind>().unwrap(),
-            CellKind::Geotile { zoom: 7 }
-        );
-        assert!("geotile:30".parse::<CellKind>().is_err());
-        assert!("state".parse::<CellKind>().is_err());
-    }
-
-    #[test]
-    fn empty_demand_is_an_error() {
-        let d = Demand::new(CellKind::Country, vec![]).unwrap();
-        assert!(matches!(
-            d.ensure_not_empty(Weighting::Requests),
-            Err(Error::EmptyDemand(_))
-        ));
-    }
-}
+mod tests;
