@@ -188,7 +188,8 @@ pub fn load_countries(path: &Path) -> Result<Countries> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Field`] with the line of malformed
-/// JSON or of a value of the wrong shape; [`Error::Core`] when
+/// JSON or of a value of the wrong shape; [`Error::Format`] when the `chainRead` record's values
+/// do not decode; [`Error::Core`] when
 /// [`Topology::validate`] rejects it (duplicate ids, dangling references, bad coordinates).
 ///
 /// ```
@@ -199,7 +200,12 @@ pub fn load_countries(path: &Path) -> Result<Countries> {
 /// ```
 pub fn load_topology(path: &Path) -> Result<Topology> {
     let text = read_text(path)?;
-    let topology: Topology = parse_json(path, &text)?;
+    let mut topology: Topology = parse_json(path, &text)?;
+    // A limit a node reported absent (0) is kept by the file's chain-read record only.
+    crate::rpc::restore(&mut topology).map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        reason: format!("`chainRead`: {e}"),
+    })?;
     topology.validate().map_err(|source| Error::Core {
         path: path.to_path_buf(),
         source,

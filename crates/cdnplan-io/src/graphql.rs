@@ -27,7 +27,7 @@
 //! Coordinates are `latitude`/`longitude` as published. Operator status `ACTIVE` or `INVITED`.
 
 mod fetch;
-mod http;
+pub(crate) mod http;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -13,6 +13,8 @@
 //! * [`scenario`]: TOML scenario files, loading what they name, and the scenario → plan
 //!   pipeline ([`scenario::plan`]).
 //! * [`output`]: atomic file writing.
+//! * [`rpc`]: chain state the indexers lack (per-bag limit, creation policies), read from a
+//!   Joystream node's JSON-RPC.
 //! * [`redact`]: the one redaction of URLs, server answers and secrets in messages.
 //! * [`synth`]: deterministic synthetic request logs (benchmarks, the shipped snapshot).
 
@@ -29,6 +31,7 @@ pub mod graphql;
 pub mod logs;
 pub mod output;
 pub mod redact;
+pub mod rpc;
 pub mod scenario;
 pub mod synth;
 #[cfg(test)]

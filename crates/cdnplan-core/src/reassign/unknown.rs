@@ -150,7 +150,7 @@ impl Unknowns {
                 _ => "the Channel/Member policies",
             };
             v.push(format!(
-                "{what}: read them from chain (`state_getStorage` at `Storage::DistributionBucketsPerBagLimit` = 0x95875cb80ebaf9f918457db6a86ac6ad0e47ba53c668e8be284926c7ad3e8009 and `Storage::DynamicBagCreationPolicies` [Channel = …3323e092df90358439e7c6649f66d93f4a9e6f9b8d43f6ad008f8c291929dee201, Member = …3323e092df90358439e7c6649f66d93f7025e075d5e2f6cde3cc051a31f0766000]) or give them in the topology file as `bucketsPerBagLimit` / `policies`"
+                "{what}: read them from chain with `--rpc http://NODE:9933` (a Joystream node's JSON-RPC; `state_getStorage` at `Storage::DistributionBucketsPerBagLimit` = 0x95875cb80ebaf9f918457db6a86ac6ad0e47ba53c668e8be284926c7ad3e8009 and `Storage::DynamicBagCreationPolicies` [Channel = …3323e092df90358439e7c6649f66d93f4a9e6f9b8d43f6ad008f8c291929dee201, Member = …3323e092df90358439e7c6649f66d93f7025e075d5e2f6cde3cc051a31f0766000]) or give them in the topology file as `bucketsPerBagLimit` / `policies`"
             ));
         }
         v

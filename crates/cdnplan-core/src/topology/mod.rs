@@ -24,9 +24,9 @@ pub use check::{Finding, FindingKind};
 pub use ids::{BagId, BucketId, FamilyId, WorkerId};
 pub(crate) use model::endpoint_host;
 pub use model::{
-    Bag, BagsUnknown, Bucket, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata,
+    Bag, BagsUnknown, Bucket, ChainRead, DynamicBagPolicy, DynamicBagType, Family, FamilyMetadata,
     GeographicalArea, NodeLocation, Operator, OperatorMetadata, OperatorStatus, RuntimeLimits,
-    Topology,
+    StorageRead, Topology,
 };
 pub use moves::MovesApplied;
 pub(crate) use moves::node_id;

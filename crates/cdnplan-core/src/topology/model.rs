@@ -197,6 +197,34 @@ pub struct DynamicBagPolicy {
     pub families: BTreeMap<FamilyId, u32>,
 }
 
+/// Chain state read from a Joystream node's JSON-RPC (`state_getStorage`) at one block: what
+/// the indexers do not hold ([`Topology::buckets_per_bag_limit`], [`Topology::policies`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainRead {
+    /// The node's URL, without user information.
+    pub endpoint: String,
+    /// The hash of the block read (the finalized head when read), `0x…`.
+    pub block: String,
+    /// The runtime's `specVersion` at that block, when the node told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_version: Option<u32>,
+    /// Each storage value read, in the order read.
+    pub storage: Vec<StorageRead>,
+}
+
+/// One storage value read from a node.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StorageRead {
+    /// What was read, e.g. `Storage::DynamicBagCreationPolicies[Channel]`.
+    pub item: String,
+    /// The storage key, `0x…`.
+    pub key: String,
+    /// The SCALE-encoded value, `0x…`; `None` when the key is absent (the runtime's default
+    /// applies).
+    pub value: Option<String>,
+}
+
 /// A snapshot of the distribution topology.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -238,6 +266,10 @@ pub struct Topology {
         deserialize_with = "policies_or_unknown"
     )]
     pub policies: Option<BTreeMap<DynamicBagType, DynamicBagPolicy>>,
+    /// Where the chain state above was read from a node's JSON-RPC, with the raw values, so a
+    /// replay knows its block and source. `None` when it was not read from a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_read: Option<ChainRead>,
     /// Worker handles (member names) for reports.
     #[serde(default)]
     pub worker_handles: BTreeMap<WorkerId, String>,

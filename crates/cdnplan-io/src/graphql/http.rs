@@ -95,14 +95,14 @@ const HEAD_ROOM: u64 = 64 << 10;
 
 /// A parsed `http://` URL: where to connect, what to ask, how to log in, how to name it.
 #[derive(Debug)]
-pub(super) struct Endpoint {
+pub(crate) struct Endpoint {
     /// The URL as shown in messages: no user information.
-    pub(super) display: String,
+    pub(crate) display: String,
     hostport: String,
     path: String,
     /// The `Authorization` header's value, from the URL's user information.
     auth: Option<String>,
-    pub(super) redactor: Redactor,
+    pub(crate) redactor: Redactor,
 }
 
 impl Endpoint {
@@ -110,7 +110,7 @@ impl Endpoint {
     ///
     /// # Errors
     /// [`Error::Config`] for anything but an `http://` URL with a host.
-    pub(super) fn parse(url: &str) -> Result<Endpoint> {
+    pub(crate) fn parse(url: &str) -> Result<Endpoint> {
         let url = url.trim();
         let mut redactor = Redactor::new();
         redactor.url(url);
@@ -146,7 +146,7 @@ impl Endpoint {
     }
 
     /// An [`Error::Remote`] about this endpoint, its reason redacted.
-    pub(super) fn remote(&self, reason: impl AsRef<str>) -> Error {
+    pub(crate) fn remote(&self, reason: impl AsRef<str>) -> Error {
         Error::Remote {
             url: self.display.clone(),
             reason: self.redactor.redact(reason.as_ref()),
@@ -205,9 +205,24 @@ impl Endpoint {
     /// connection, an HTTP error status, an answer over [`FetchLimits::max_body_bytes`], a
     /// malformed answer or GraphQL `errors`.
     pub(super) fn post_json(&self, query: &str, limits: &FetchLimits) -> Result<(Value, u64)> {
+        let body = serde_json::json!({ "query": query }).to_string();
+        self.post(&body, limits, graphql_errors)
+    }
+
+    /// POSTs the JSON `body` and parses the JSON answer; also returns the bytes received.
+    /// `errors` finds the protocol's error message in an answer (GraphQL `errors`, JSON-RPC
+    /// `error`): shown for an error status, and an error of its own in a 2xx answer.
+    ///
+    /// # Errors
+    /// As [`Endpoint::post_json`], with `errors`' message in place of GraphQL's.
+    pub(crate) fn post(
+        &self,
+        body: &str,
+        limits: &FetchLimits,
+        errors: fn(&Value) -> Option<String>,
+    ) -> Result<(Value, u64)> {
         let deadline = Instant::now() + limits.request_deadline;
         let mut stream = self.connect(limits, deadline)?;
-        let body = serde_json::json!({ "query": query }).to_string();
         let auth = self
             .auth
             .as_ref()
@@ -263,7 +278,7 @@ impl Endpoint {
             // answers 400 to a query its schema does not validate): show the message.
             let why = serde_json::from_slice::<Value>(&body)
                 .ok()
-                .and_then(|v| graphql_errors(&v))
+                .and_then(|v| errors(&v))
                 .map_or_else(|| self.redactor.excerpt(&body, 200), |m| self.short(&m));
             return Err(self.remote(format!("HTTP {status}: {why}")));
         }
@@ -273,7 +288,7 @@ impl Endpoint {
                 self.redactor.excerpt(&body, 200)
             ))
         })?;
-        if let Some(m) = graphql_errors(&v) {
+        if let Some(m) = errors(&v) {
             return Err(self.remote(self.short(&m)));
         }
         Ok((v, received))

@@ -206,6 +206,8 @@ impl Chain {
             bags_known: Some(self.bags_known),
             buckets_per_bag_limit: self.buckets_per_bag_limit,
             policies: self.policies.clone(),
+            // The state after calls is planned, not read from a node.
+            chain_read: None,
             worker_handles: base.worker_handles.clone(),
             next_family_id: Some(self.next_family_id),
             objects: base.objects.clone(),
