@@ -79,9 +79,18 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     check_out_dir(&out_dir)?;
     output::check_dir(&out_dir).context("cannot write the plan")?;
 
+    let chain = match &a.rpc {
+        Some(_) if s.network.topology.is_none() || !s.reassign.enabled => bail!(
+            "--rpc: the chain state is for the family ↔ bucket reassignment, which needs a topology network and [reassign] enabled (no --no-reassign)"
+        ),
+        Some(url) => Some(crate::reassign::read_chain(url, None)?.read),
+        None => None,
+    };
     let inputs = ctx.load(&s, bars)?;
     let started = std::time::Instant::now();
-    let options = PlanOptions::default().node_curve(curve.map(|(first, last)| first..=last));
+    let options = PlanOptions::default()
+        .node_curve(curve.map(|(first, last)| first..=last))
+        .chain_read(chain);
     let planned = scenario::plan(&s, &inputs, &options, bars).map_err(|e| match e {
         // The library names the setting; on the command line the flag is the way out.
         PlanError::Reassign(cause) => anyhow::Error::new(cause).context(

@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
 use cdnplan_core::topology::{Topology, check::check};
 use cdnplan_io::graphql::{self, FetchLimits, Indexer};
+use cdnplan_io::rpc::{self, ChainState};
 use cdnplan_io::output::{OutputDir, write_atomic, write_reassignment_into};
 use cdnplan_io::scenario;
 
@@ -16,24 +17,65 @@ use crate::inputs::Context;
 use crate::messages::{self, info, warning};
 use crate::progress::Bars;
 
-/// Loads the topology a source names, else the scenario's.
+/// The limits of a live read: the defaults, with `--read-timeout` when given.
+fn fetch_limits(read_timeout: Option<f64>) -> Result<FetchLimits> {
+    let mut limits = FetchLimits::default();
+    if let Some(secs) = read_timeout {
+        let d = std::time::Duration::try_from_secs_f64(secs)
+            .ok()
+            .filter(|d| !d.is_zero() && secs <= 86_400.0)
+            .with_context(|| {
+                format!("--read-timeout {secs}: give a number of seconds above 0, at most 86400")
+            })?;
+        limits = limits
+            .read_timeout(d)
+            .request_deadline(limits.request_deadline.max(d));
+    }
+    Ok(limits)
+}
+
+/// Reads the chain state the indexers lack from the node at `url` (`--rpc`), saying what it
+/// read.
+pub fn read_chain(url: &str, read_timeout: Option<f64>) -> Result<ChainState> {
+    let limits = fetch_limits(read_timeout)?;
+    // The URL may carry user information (basic auth): never print it.
+    let shown = cdnplan_io::redact::strip_userinfo(url);
+    let state = rpc::read(url, &limits).with_context(|| {
+        format!(
+            "cannot read the per-bag limit and the creation policies from the node at {shown} (--rpc)"
+        )
+    })?;
+    let limit = state
+        .buckets_per_bag_limit
+        .map_or_else(|| "?".to_string(), |l| l.to_string());
+    info!(
+        "read from {} at block {}: per-bag limit {limit}, Channel and Member creation policies",
+        state.read.endpoint, state.read.block
+    );
+    Ok(state)
+}
+
+/// Loads the topology a source names, else the scenario's; with `--rpc`, with the chain state
+/// read from the node written into it.
 fn load_topology(ctx: &Context, src: &TopologySource, fallback: Option<&Path>) -> Result<Topology> {
+    if src.read_timeout.is_some() && src.graphql.is_none() && src.rpc.is_none() {
+        bail!("--read-timeout applies to a live read: give --graphql URL or --rpc URL with it");
+    }
+    let mut t = load_topology_only(ctx, src, fallback)?;
+    if let Some(url) = &src.rpc {
+        rpc::apply(&mut t, &read_chain(url, src.read_timeout)?);
+    }
+    Ok(t)
+}
+
+fn load_topology_only(
+    ctx: &Context,
+    src: &TopologySource,
+    fallback: Option<&Path>,
+) -> Result<Topology> {
     if let Some(url) = &src.graphql {
         let indexer: Indexer = src.indexer.parse()?;
-        let mut limits = FetchLimits::default();
-        if let Some(secs) = src.read_timeout {
-            let d = std::time::Duration::try_from_secs_f64(secs)
-                .ok()
-                .filter(|d| !d.is_zero() && secs <= 86_400.0)
-                .with_context(|| {
-                    format!(
-                        "--read-timeout {secs}: give a number of seconds above 0, at most 86400"
-                    )
-                })?;
-            limits = limits
-                .read_timeout(d)
-                .request_deadline(limits.request_deadline.max(d));
-        }
+        let limits = fetch_limits(src.read_timeout)?;
         // The URL may carry user information (basic auth): never print it.
         let shown = cdnplan_io::redact::strip_userinfo(url);
         let (t, saved) = graphql::fetch_with(url, indexer, src.page_size, &limits)
@@ -118,11 +160,9 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     })
     .context("cannot plan the reassignment")?;
     assessed.reassignment.layout.unknowns.assumed_bags = assumed;
-    assessed.unlocated_viewers_share = inputs.ingest.as_ref().and_then(|r| {
-        (r.requests_counted > 0)
-            .then(|| 1.0 - r.requests_located() as f64 / r.requests_counted as f64)
-    });
-    write_outputs(&a.out, &assessed, "Family ↔ bucket reassignment")?;
+    assessed.unlocated_viewers_share = inputs.unlocated_share();
+    let source = a.source.rpc.is_some().then_some(&topology);
+    write_outputs(&a.out, &assessed, "Family ↔ bucket reassignment", source)?;
     let (r, before, after) = (&assessed.reassignment, &assessed.today, &assessed.after);
     let c = &r.migration.cost;
     let text = if ctx.json {
@@ -212,8 +252,14 @@ pub fn assume_bags(topology: &mut Topology, n: Option<u64>) -> Option<u64> {
     assumed
 }
 
-/// [`cdnplan_io::output::OutputDir`]).
-pub fn write_outputs(dir: &Path, a: &Assessed, title: &str) -> Result<()> {
+/// Writes the reassignment's files (and `source`, the topology planned on, when given) as
+/// the whole content of `dir`, in one transaction (see [`cdnplan_io::output::OutputDir`]).
+pub fn write_outputs(
+    dir: &Path,
+    a: &Assessed,
+    title: &str,
+    source: Option<&Topology>,
+) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         bail!(
             "cannot write the plan to {}: not a directory",
@@ -224,10 +270,20 @@ pub fn write_outputs(dir: &Path, a: &Assessed, title: &str) -> Result<()> {
     let mut out = OutputDir::begin(dir).context("cannot write the reassignment")?;
     crate::hooks::fail_write(&mut out);
     write_reassignment_into(&mut out, a, title).context("cannot write the reassignment")?;
+    if let Some(t) = source {
+        let body = serde_json::to_string_pretty(t)? + "\n";
+        out.write(scenario::SOURCE_TOPOLOGY, body.as_bytes())
+            .context("cannot write the reassignment")?;
+    }
     crate::hooks::pause_before_commit();
     out.commit().context("cannot write the reassignment")?;
     info!(
-        "wrote reassign.md, reassign.json, reassign.sh, target-topology.json and metadata/ to {}",
+        "wrote reassign.md, reassign.json, reassign.sh, target-topology.json{} and metadata/ to {}",
+        if source.is_some() {
+            ", source-topology.json (replay with --topology)"
+        } else {
+            ""
+        },
         dir.display()
     );
     Ok(())

@@ -111,6 +111,8 @@ Examples:
   cdnplan topology --graphql-file qn-response.json --save topology.json
   cdnplan topology --graphql http://localhost:8081/graphql --indexer hydra \\
       --save-pages qn.json
+  cdnplan topology --topology imported.json --rpc http://localhost:9933 \\
+      --save with-chain-state.json
 
 Findings (operators without coordinates, coordinates far from the stated city
 or country, duplicate endpoints, buckets without an active operator) go to
@@ -123,10 +125,12 @@ Examples:
   cdnplan reassign  # Jan 2023 mainnet, June 2023 traffic
   cdnplan reassign --assume-bags 1000 --out out/reassign
   cdnplan reassign my.toml --topology imported.json --batch-size 50
+  cdnplan reassign --topology imported.json --rpc http://localhost:9933
 
 Outputs (in --out, default out/reassign): reassign.md (checklist),
 reassign.json, reassign.sh (the lead's commands), target-topology.json,
-metadata/*.json.")]
+metadata/*.json; with --rpc also source-topology.json (the topology planned on,
+chain state included, for replay with --topology).")]
     Reassign(ReassignArgs),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
@@ -350,6 +354,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
 
+    /// Reassignment: read the per-bag limit and the Channel/Member creation policies from
+    /// this Joystream node's JSON-RPC (http:// only, e.g. http://localhost:9933); the topology
+    /// planned on is written as source-topology.json for replay.
+    #[arg(long, value_name = "URL")]
+    pub rpc: Option<String>,
+
     /// What to optimise: mean_rtt, coverage, worst_case, redundancy or blended.
     #[arg(long, value_name = "KIND", value_parser = named::<ObjectiveKind>)]
     pub objective: Option<ObjectiveKind>,
@@ -409,6 +419,12 @@ pub struct TopologySource {
     #[arg(long, value_name = "URL", conflicts_with_all = ["topology", "graphql_file"])]
     pub graphql: Option<String>,
 
+    /// Read the per-bag limit and the Channel/Member creation policies from this Joystream
+    /// node's JSON-RPC (http:// only, e.g. http://localhost:9933) into the topology; they
+    /// replace the topology's own and are saved with it.
+    #[arg(long, value_name = "URL")]
+    pub rpc: Option<String>,
+
     /// The live indexer's schema: hydra or squid.
     #[arg(long, value_name = "KIND", default_value = "hydra")]
     pub indexer: String,
@@ -417,8 +433,9 @@ pub struct TopologySource {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub page_size: usize,
 
-    /// Longest silence from a live indexer before giving up, in seconds [default: 30].
-    #[arg(long, value_name = "SECS", requires = "graphql")]
+    /// Longest silence from a live indexer (--graphql) or node (--rpc) before giving up, in
+    /// seconds [default: 30].
+    #[arg(long, value_name = "SECS")]
     pub read_timeout: Option<f64>,
 
     /// Save the live responses here, for replay with --graphql-file.

@@ -6,6 +6,7 @@
 //! [`evaluate_bags`]) is reported three times: today, once the nodes have moved (bags as
 //! today), and once the reassignment is done.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,7 @@ use super::{ReassignOptions, Reassignment, plan_reassignment};
 use crate::demand::{Demand, Weighting};
 use crate::error::Result;
 use crate::latency::Latency;
+use crate::topology::{ChainRead, DynamicBagPolicy, DynamicBagType};
 use crate::relocation::Move;
 use crate::serving::{BagServing, evaluate_bags};
 use crate::site::Site;
@@ -62,6 +64,10 @@ pub struct Assessed {
     /// known); their expected RTT is [`BagServing::unlocated_viewers_mean_rtt_ms`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlocated_viewers_share: Option<f64>,
+    /// The chain state the plan relies on when it was read from a node (the topology has a
+    /// [`ChainRead`]): where, at which block, and the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_state: Option<ChainStateUsed>,
     /// Bags each node holds against its cache today.
     #[serde(default)]
     pub cache_today: Vec<CacheFill>,
@@ -99,6 +105,11 @@ pub fn reassign_after_moves(req: &ReassignRequest<'_>) -> Result<Assessed> {
         after_moves: serve(&moved)?,
         after: serve(&reassignment.layout.target)?,
         unlocated_viewers_share: None,
+        chain_state: req.topology.chain_read.as_ref().map(|read| ChainStateUsed {
+            read: read.clone(),
+            buckets_per_bag_limit: req.topology.buckets_per_bag_limit,
+            policies: req.topology.policies.clone(),
+        }),
         cache_today: cache_fill(req.topology, &req.options.cache_gb),
         cache_after: cache_fill(&reassignment.layout.target, &req.options.cache_gb),
         reassignment,
@@ -113,6 +124,9 @@ impl Assessed {
     /// reassignment.
     pub fn markdown(&self, title: &str) -> String {
         let mut s = render::markdown(&self.reassignment, title);
+        if let Some(c) = &self.chain_state {
+            let _ = writeln!(s, "\n## Chain state\n\n{}", c.text());
+        }
         if !self.location_updates.is_empty() {
             let _ = writeln!(
                 s,
@@ -262,5 +276,68 @@ Served only by nodes without coordinates (Orion lists them after every located n
         files.sort();
         files.dedup_by(|a, b| a.0 == b.0);
         files
+    }
+}
+
+/// The chain state a plan was made with, as read from a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainStateUsed {
+    /// Where and at which block, with the raw values.
+    pub read: ChainRead,
+    /// `DistributionBucketsPerBagLimit` as planned with.
+    pub buckets_per_bag_limit: Option<u32>,
+    /// `DynamicBagCreationPolicies` as planned with.
+    pub policies: Option<BTreeMap<DynamicBagType, DynamicBagPolicy>>,
+}
+
+impl ChainStateUsed {
+    /// Markdown: where the values were read, and each value.
+    pub fn text(&self) -> String {
+        let c = &self.read;
+        let spec = c
+            .spec_version
+            .map(|v| format!(", runtime specVersion {v}"))
+            .unwrap_or_default();
+        let mut s = format!(
+            "Read from the node {} at block `{}`{spec} (`state_getStorage`); the plan replays with these values (the topology's `chainRead` keeps the raw bytes):\n",
+            c.endpoint, c.block
+        );
+        let absent = |item: &str| {
+            c.storage
+                .iter()
+                .any(|r| r.item.ends_with(item) && r.value.is_none())
+        };
+        let note = |item: &str| {
+            if absent(item) {
+                " (key absent: the runtime's default)"
+            } else {
+                ""
+            }
+        };
+        if let Some(l) = self.buckets_per_bag_limit {
+            let _ = write!(
+                s,
+                "\n- per-bag limit (`DistributionBucketsPerBagLimit`): {l}{}",
+                note("DistributionBucketsPerBagLimit")
+            );
+        }
+        for (t, p) in self.policies.iter().flatten() {
+            let families = if p.families.is_empty() {
+                "no family".to_string()
+            } else {
+                p.families
+                    .iter()
+                    .map(|(f, n)| format!("family {f}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = write!(
+                s,
+                "\n- {t:?} creation policy: {families}; {} storage buckets{}",
+                p.number_of_storage_buckets,
+                note(&format!("[{t:?}]"))
+            );
+        }
+        s
     }
 }

@@ -60,7 +60,7 @@ pub mod sim;
 pub mod target;
 pub mod unknown;
 
-pub use assess::{Assessed, ReassignRequest, reassign_after_moves};
+pub use assess::{Assessed, ChainStateUsed, ReassignRequest, reassign_after_moves};
 pub use cache::{CacheFill, cache_fill};
 pub use call::{Actor, Call};
 pub use checks::{Check, Outcome};

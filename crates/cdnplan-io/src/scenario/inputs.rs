@@ -41,6 +41,15 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// Share of the requests counted whose viewer could not be located, when the demand came
+    /// from logs that counted any.
+    pub fn unlocated_share(&self) -> Option<f64> {
+        self.ingest.as_ref().and_then(|r| {
+            (r.requests_counted > 0)
+                .then(|| 1.0 - r.requests_located() as f64 / r.requests_counted as f64)
+        })
+    }
+
     /// Loads the scenario's country table, sites, nodes, latency and demand (ingesting logs
     /// when it names logs).
     ///

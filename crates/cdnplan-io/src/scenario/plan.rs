@@ -26,16 +26,21 @@ use cdnplan_core::plan::{self, Plan, PlanRequest, ReassignmentSummary};
 use cdnplan_core::reassign::{self, Assessed, ReassignOptions, ReassignRequest};
 use cdnplan_core::relocation::{RelocationOptions, RelocationProblem};
 use cdnplan_core::solve::SolveOptions;
-use cdnplan_core::topology::Topology;
+use cdnplan_core::topology::{ChainRead, Topology};
 use cdnplan_core::{Demand, Progress};
 
 use super::{CapacityInput, Inputs, Scenario};
 use crate::data;
 use crate::error::{Error, Result};
 use crate::output::{self, OutputDir};
+use crate::rpc;
 
 /// The name of the reassignment's report inside a plan's output directory.
 pub const REASSIGN_REPORT: &str = "reassign.md";
+
+/// The topology a reassignment was planned on, written beside it when chain state was read
+/// from a node (replay it with `--topology`).
+pub const SOURCE_TOPOLOGY: &str = "source-topology.json";
 
 /// What a run asks for beyond the scenario.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,12 +48,22 @@ pub const REASSIGN_REPORT: &str = "reassign.md";
 pub struct PlanOptions {
     /// The node curve over these node counts ([`Plan::node_curve`]; `node-curve.csv`).
     pub node_curve: Option<RangeInclusive<usize>>,
+    /// Chain state read from a node ([`crate::rpc::read`]), written into the topology the
+    /// reassignment is planned on; the reassignment's topology is then written out as
+    /// [`SOURCE_TOPOLOGY`] for replay.
+    pub chain_read: Option<ChainRead>,
 }
 
 impl PlanOptions {
     /// Asks for the node curve over `nodes` (e.g. `1..=12`).
     pub fn node_curve(mut self, nodes: Option<RangeInclusive<usize>>) -> Self {
         self.node_curve = nodes;
+        self
+    }
+
+    /// Plans the reassignment with chain state read from a node (`None`: the topology's own).
+    pub fn chain_read(mut self, read: Option<ChainRead>) -> Self {
+        self.chain_read = read;
         self
     }
 }
@@ -86,6 +101,9 @@ pub struct Planned {
     pub reassignment: Option<Assessed>,
     /// The demand the plan was made for (its cells go into `demand.csv` and the report).
     pub demand: Demand,
+    /// The topology the reassignment was planned on, when chain state read from a node was
+    /// written into it ([`PlanOptions::chain_read`]); written as [`SOURCE_TOPOLOGY`].
+    pub source_topology: Option<Topology>,
 }
 
 /// Plans `scenario` on its loaded `inputs`: checks the constraints' names against the
@@ -137,29 +155,40 @@ pub fn plan(
     inputs
         .check_capacity(&plan.nodes_after)
         .map_err(PlanError::Carry)?;
-    let reassignment = reassignment(scenario, inputs, &plan).map_err(PlanError::Reassign)?;
+    let reassignment = reassignment(scenario, inputs, &plan, options.chain_read.as_ref())
+        .map_err(PlanError::Reassign)?;
     let plan = match &reassignment {
-        Some((summary, _)) => plan.with_reassignment(summary.clone()),
+        Some((summary, ..)) => plan.with_reassignment(summary.clone()),
         None => plan,
+    };
+    let (reassignment, source_topology) = match reassignment {
+        Some((_, a, t)) => (Some(a), options.chain_read.is_some().then_some(t)),
+        None => (None, None),
     };
     Ok(Planned {
         plan,
-        reassignment: reassignment.map(|(_, a)| a),
+        reassignment,
         demand: inputs.demand.clone(),
+        source_topology,
     })
 }
 
 /// The reassignment after the plan's moves, when the scenario's network is a topology and
-/// `[reassign]` is enabled.
+/// `[reassign]` is enabled, with the topology it was planned on (`chain` written into it).
 fn reassignment(
     s: &Scenario,
     inputs: &Inputs,
     plan: &Plan,
-) -> Result<Option<(ReassignmentSummary, Assessed)>> {
+    chain: Option<&ChainRead>,
+) -> Result<Option<(ReassignmentSummary, Assessed, Topology)>> {
     let Some(path) = s.network.topology.as_deref().filter(|_| s.reassign.enabled) else {
         return Ok(None);
     };
     let mut topology = data::load_topology(path)?;
+    if let Some(read) = chain {
+        rpc::apply(&mut topology, &rpc::decode_read(read)?);
+    }
+    let source = topology.clone();
     let assumed = assume_bags(&mut topology, s.reassign.assume_bags);
     let options = reassign_options(s, &topology)?;
     let mut a = reassign::reassign_after_moves(&ReassignRequest {
@@ -172,9 +201,11 @@ fn reassignment(
         options: &options,
     })?;
     a.reassignment.layout.unknowns.assumed_bags = assumed;
+    a.unlocated_viewers_share = inputs.unlocated_share();
     Ok(Some((
         ReassignmentSummary::new(&a, REASSIGN_REPORT, assumed),
         a,
+        source,
     )))
 }
 
@@ -367,6 +398,12 @@ impl Planned {
                     .into_iter()
                     .filter(|p| p.parent() == Some(root.as_path())),
             );
+        }
+        if let Some(t) = &self.source_topology {
+            let body = serde_json::to_string_pretty(t).map_err(|e| {
+                Error::Config(format!("cannot render the source topology: {e}"))
+            })? + "\n";
+            written.push(out.write(SOURCE_TOPOLOGY, body.as_bytes())?);
         }
         Ok(written)
     }
