@@ -8,8 +8,8 @@ use anyhow::{Context as _, Result, bail};
 use cdnplan_core::reassign::{self, Assessed, ReassignRequest};
 use cdnplan_core::topology::{Topology, check::check};
 use cdnplan_io::graphql::{self, FetchLimits, Indexer};
-use cdnplan_io::rpc::{self, ChainState};
 use cdnplan_io::output::{OutputDir, write_atomic, write_reassignment_into};
+use cdnplan_io::rpc::{self, ChainState};
 use cdnplan_io::scenario;
 
 use crate::args::{InputArgs, ReassignArgs, TopologyArgs, TopologySource};

@@ -26,3 +26,4 @@ mod objective;
 mod output;
 mod plan;
 mod reassign;
+mod rpc;

@@ -36,7 +36,7 @@ clitest!(reassign_moves_nuremberg_and_relabels_india, |dir, cmd| {
         "no coverage gap, end state = target",
         "planned without bag data",
         "left in place: bucket 0:0 — its bags are unknown",
-        "needs: the per-bag limit and the Channel/Member policies: read them from chain",
+        "needs: the per-bag limit and the Channel/Member policies: read them from chain with `--rpc",
         "`bucketsPerBagLimit` / `policies`",
         "cdnplan topology --graphql"
     );

@@ -18,10 +18,10 @@ use super::{ReassignOptions, Reassignment, plan_reassignment};
 use crate::demand::{Demand, Weighting};
 use crate::error::Result;
 use crate::latency::Latency;
-use crate::topology::{ChainRead, DynamicBagPolicy, DynamicBagType};
 use crate::relocation::Move;
 use crate::serving::{BagServing, evaluate_bags};
 use crate::site::Site;
+use crate::topology::{ChainRead, DynamicBagPolicy, DynamicBagType};
 use crate::topology::{MovesApplied, Topology, node_id};
 
 /// Everything [`reassign_after_moves`] needs.

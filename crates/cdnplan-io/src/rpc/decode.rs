@@ -115,7 +115,10 @@ mod tests {
     fn malformed_values_are_refused() {
         assert_eq!(per_bag_limit(Some(&[3, 0, 0, 0])), Ok(3));
         assert!(per_bag_limit(Some(&[3, 0, 0])).is_err());
-        assert!(per_bag_limit(Some(&[3, 0, 0, 0, 0])).is_err(), "trailing byte");
+        assert!(
+            per_bag_limit(Some(&[3, 0, 0, 0, 0])).is_err(),
+            "trailing byte"
+        );
         let e = per_bag_limit(Some(&[52, 0, 0, 0])).unwrap_err();
         assert!(e.contains("MaxDistributionBucketsPerBag"), "{e}");
         // A length of 2 pairs with only one pair of bytes.

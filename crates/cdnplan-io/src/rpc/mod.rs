@@ -85,8 +85,9 @@ pub fn read(url: &str, limits: &FetchLimits) -> Result<ChainState> {
     let mut id = 0u64;
     let mut call = |method: &str, params: Value, what: &str| -> Result<Value> {
         id += 1;
-        let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
-            .to_string();
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+                .to_string();
         let (answer, _) = ep
             .post(&body, limits, rpc_error)
             .map_err(|e| about(e, what))?;
@@ -101,7 +102,11 @@ pub fn read(url: &str, limits: &FetchLimits) -> Result<ChainState> {
                 ))
             })
     };
-    let head = call("chain_getFinalizedHead", Value::Array(vec![]), "the finalized block")?;
+    let head = call(
+        "chain_getFinalizedHead",
+        Value::Array(vec![]),
+        "the finalized block",
+    )?;
     let block = head
         .as_str()
         .filter(|h| h.len() == 66 && keys::unhex(h).is_some())
@@ -124,11 +129,7 @@ pub fn read(url: &str, limits: &FetchLimits) -> Result<ChainState> {
     let mut storage = Vec::new();
     for (item, key) in items() {
         let key = keys::hex(&key);
-        let v = call(
-            "state_getStorage",
-            serde_json::json!([key, block]),
-            &item,
-        )?;
+        let v = call("state_getStorage", serde_json::json!([key, block]), &item)?;
         let value = match v {
             Value::Null => None,
             Value::String(s) if keys::unhex(&s).is_some() => Some(s.to_ascii_lowercase()),
@@ -172,12 +173,8 @@ pub fn decode_read(read: &ChainRead) -> Result<ChainState> {
                 Error::Config(format!("{}: the value {h:?} is not 0x-hex", s.item))
             })?),
         };
-        let bad = |reason: String| {
-            Error::Config(format!(
-                "{} at block {}: {reason}",
-                s.item, read.block
-            ))
-        };
+        let bad =
+            |reason: String| Error::Config(format!("{} at block {}: {reason}", s.item, read.block));
         if s.item == limit_item {
             state.buckets_per_bag_limit =
                 Some(decode::per_bag_limit(bytes.as_deref()).map_err(bad)?);

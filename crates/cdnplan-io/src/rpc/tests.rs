@@ -79,7 +79,10 @@ fn reads_the_limit_and_both_policies_at_the_finalized_head() {
     assert_eq!(t.policies.as_ref().map(BTreeMap::len), Some(2));
     let saved: Topology = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
     assert_eq!(saved, t);
-    assert_eq!(decode_read(saved.chain_read.as_ref().unwrap()).unwrap(), state);
+    assert_eq!(
+        decode_read(saved.chain_read.as_ref().unwrap()).unwrap(),
+        state
+    );
 }
 
 /// A limit read as absent is 0, a value the file format reads as unknown: the record keeps it.
@@ -99,7 +102,10 @@ fn an_absent_limit_survives_a_save_through_the_record() {
     let mut t = Topology::default();
     apply(&mut t, &state);
     let mut saved: Topology = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
-    assert_eq!(saved.buckets_per_bag_limit, None, "0 in a file reads as unknown");
+    assert_eq!(
+        saved.buckets_per_bag_limit, None,
+        "0 in a file reads as unknown"
+    );
     restore(&mut saved).unwrap();
     assert_eq!(saved.buckets_per_bag_limit, Some(0));
 }
@@ -122,9 +128,7 @@ fn errors_name_the_url_and_the_item_and_never_the_credentials() {
         reply(s, 200, &body);
     });
     let url = base.replace("http://", "http://lead:hunter22@");
-    let e = read(&url, &FetchLimits::default())
-        .unwrap_err()
-        .to_string();
+    let e = read(&url, &FetchLimits::default()).unwrap_err().to_string();
     assert_eq!(
         e,
         format!(
@@ -148,7 +152,9 @@ fn errors_name_the_url_and_the_item_and_never_the_credentials() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.starts_with(&format!("{html}: the finalized block: the answer is not JSON")),
+        e.starts_with(&format!(
+            "{html}: the finalized block: the answer is not JSON"
+        )),
         "{e}"
     );
     let echo = serve(|req, s| {
@@ -162,7 +168,11 @@ fn errors_name_the_url_and_the_item_and_never_the_credentials() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("HTTP 403") && e.contains("Basic ***"), "{e}");
-    for leak in ["hunter22", "lead:", &crate::redact::base64(b"lead:hunter22")] {
+    for leak in [
+        "hunter22",
+        "lead:",
+        &crate::redact::base64(b"lead:hunter22"),
+    ] {
         assert!(!e.contains(leak), "{leak} in {e}");
     }
     // Nothing listens.
@@ -176,7 +186,9 @@ fn errors_name_the_url_and_the_item_and_never_the_credentials() {
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains(&addr.to_string()) && e.contains("the finalized block") && !e.contains("hunter22"),
+        e.contains(&addr.to_string())
+            && e.contains("the finalized block")
+            && !e.contains("hunter22"),
         "{e}"
     );
 }
@@ -195,7 +207,10 @@ fn only_plain_http_is_spoken_and_the_alternative_is_named() {
     let e = read("wss://rpc.joystream.org", &FetchLimits::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("TLS is not spoken") && e.contains("tunnel"), "{e}");
+    assert!(
+        e.contains("TLS is not spoken") && e.contains("tunnel"),
+        "{e}"
+    );
     let e = read("node:9933", &FetchLimits::default())
         .unwrap_err()
         .to_string();

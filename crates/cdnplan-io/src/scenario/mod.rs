@@ -95,7 +95,8 @@ pub use latency::LatencyInput;
 pub use network::NetworkInput;
 pub use objective::{Objective, ObjectiveKind};
 pub use plan::{
-    PlanError, PlanOptions, Planned, REASSIGN_REPORT, SOURCE_TOPOLOGY, assume_bags, plan, reassign_options,
+    PlanError, PlanOptions, Planned, REASSIGN_REPORT, SOURCE_TOPOLOGY, assume_bags, plan,
+    reassign_options,
 };
 pub use reassign::ReassignInput;
 pub use solver::SolverInput;

@@ -400,9 +400,9 @@ impl Planned {
             );
         }
         if let Some(t) = &self.source_topology {
-            let body = serde_json::to_string_pretty(t).map_err(|e| {
-                Error::Config(format!("cannot render the source topology: {e}"))
-            })? + "\n";
+            let body = serde_json::to_string_pretty(t)
+                .map_err(|e| Error::Config(format!("cannot render the source topology: {e}")))?
+                + "\n";
             written.push(out.write(SOURCE_TOPOLOGY, body.as_bytes())?);
         }
         Ok(written)
