@@ -129,10 +129,12 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
     };
 
     progress.begin("evaluating", None);
+    // Moved and added nodes are measured as the sites they stand at.
+    let latency_after = relocation::latency_after(problem.latency, &r.moves);
     let after = serving::evaluate(
         problem.demand,
         &r.nodes_after,
-        problem.latency,
+        &latency_after,
         problem.weighting,
     )?;
     progress.end();
@@ -164,7 +166,8 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
             r.lower_bound_mean_rtt_ms,
         )
         .tie_break(),
-    };
+    }
+    .with_serving_rule(r.serving_rule);
     let service = match req.threshold_ms.or(options.objective.threshold_ms()) {
         Some(t) => {
             progress.begin("single failures", None);
@@ -176,6 +179,7 @@ pub fn build(req: &PlanRequest<'_>, progress: &dyn Progress) -> Result<Plan> {
                 problem.nodes,
                 &before,
                 &r.nodes_after,
+                &latency_after,
                 &after,
             )?;
             progress.end();

@@ -41,7 +41,7 @@ pub use model::{
     SolverSummary,
 };
 pub use objective::{ServiceReport, WORST_CELLS, node_curve_csv};
-pub use report::{report_markdown, solver_status, summary};
+pub use report::{report_markdown, serving_rule_text, solver_status, summary};
 pub use terminal::{Table, evaluation_text, plan_text, top_cells_text};
 
 // The relocation's own types, re-exported here because a plan is made of them.

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::latency::LinearRtt;
 use crate::node::Node;
 use crate::relocation::RelocationConstraints;
-use crate::relocation::{CurvePoint, Move};
+use crate::relocation::{CurvePoint, Move, ServingRuleCover};
 use crate::round::{Round, ms, share};
 use crate::serving::Evaluation;
 use crate::solve::{Method, MipBackend, Solution, Status};
@@ -112,6 +112,10 @@ pub struct SolverSummary {
     /// Whether the mean RTT was the objective or a tie-break (written only for a tie-break).
     #[serde(default, skip_serializing_if = "MeanRttRole::is_objective")]
     pub mean_rtt_role: MeanRttRole,
+    /// Whether the proof covers the serving rule (nearest node by distance, paying its RTT):
+    /// not when measured RTTs make a farther place faster for some cell.
+    #[serde(default)]
+    pub serving_rule: ServingRuleCover,
 }
 
 impl SolverSummary {
@@ -134,6 +138,7 @@ impl SolverSummary {
             lower_bound_mean_rtt_ms,
             gap,
             mean_rtt_role: MeanRttRole::Objective,
+            serving_rule: ServingRuleCover::Covered,
         }
     }
 
@@ -142,6 +147,12 @@ impl SolverSummary {
     pub fn tie_break(mut self) -> Self {
         self.status = Status::Heuristic;
         self.mean_rtt_role = MeanRttRole::TieBreak;
+        self
+    }
+
+    /// Sets [`SolverSummary::serving_rule`].
+    pub fn with_serving_rule(mut self, cover: ServingRuleCover) -> Self {
+        self.serving_rule = cover;
         self
     }
 

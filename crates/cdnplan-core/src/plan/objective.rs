@@ -38,7 +38,8 @@ pub struct ServiceReport {
 
 impl ServiceReport {
     /// Computes the report from both layouts and their evaluations; floats rounded for
-    /// output.
+    /// output. `latency` serves the layout before, `latency_after` the one after (a moved
+    /// node is measured as its site: [`crate::relocation::latency_after`]).
     ///
     /// # Errors
     /// As [`single_failures`].
@@ -51,9 +52,10 @@ impl ServiceReport {
         nodes_before: &[Node],
         before: &Evaluation,
         nodes_after: &[Node],
+        latency_after: &Latency,
         after: &Evaluation,
     ) -> Result<Self> {
-        let failures = |nodes: &[Node]| -> Result<Vec<FailureRow>> {
+        let failures = |nodes: &[Node], latency: &Latency| -> Result<Vec<FailureRow>> {
             Ok(
                 single_failures(demand, nodes, latency, weighting, threshold_ms)?
                     .into_iter()
@@ -77,8 +79,8 @@ impl ServiceReport {
             within_after: share(coverage_within(after, threshold_ms)),
             worst_before: worst(before),
             worst_after: worst(after),
-            failures_before: failures(nodes_before)?,
-            failures_after: failures(nodes_after)?,
+            failures_before: failures(nodes_before, latency)?,
+            failures_after: failures(nodes_after, latency_after)?,
         })
     }
 }

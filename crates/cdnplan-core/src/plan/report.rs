@@ -254,6 +254,13 @@ pub fn solver_status(plan: &Plan) -> String {
     }
 }
 
+/// Whether the solver's proof covers the serving rule, when measured RTTs could make it not
+/// (`None` without measured RTTs: the model's RTT never falls with distance).
+pub fn serving_rule_text(plan: &Plan) -> Option<String> {
+    let cover = plan.solver.serving_rule;
+    (plan.scenario.measured_overrides > 0 || !cover.is_covered()).then(|| cover.sentence())
+}
+
 /// The sentence on the mean RTT of a plan optimised for another objective: a tie-break, not
 /// optimised, with the bound that holds for any plan.
 pub(crate) fn tie_break_sentence(plan: &Plan) -> String {
@@ -285,6 +292,9 @@ fn write_solver(out: &mut String, plan: &Plan) -> std::fmt::Result {
             ms(v.objective_mean_rtt_ms),
             ms(v.lower_bound_mean_rtt_ms)
         )?;
+    }
+    if let Some(t) = serving_rule_text(plan) {
+        writeln!(out, "{t}\n")?;
     }
     writeln!(
         out,

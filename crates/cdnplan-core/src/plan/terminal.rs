@@ -122,6 +122,9 @@ fn plan_summary(p: &Plan) -> String {
             ms(p.solver.lower_bound_mean_rtt_ms)
         );
     }
+    if let Some(t) = super::serving_rule_text(p) {
+        let _ = writeln!(out, "{t}");
+    }
     if !p.ignored_inactive.is_empty() {
         let _ = writeln!(
             out,

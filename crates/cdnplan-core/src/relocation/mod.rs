@@ -139,12 +139,14 @@ mod capacitated;
 mod model;
 mod moves;
 mod node_curve;
+mod serving;
 mod steps;
 mod summary;
 
 use model::Model;
 pub use moves::{CurvePoint, Move, MoveKind, Place};
 pub use node_curve::{NodeCurvePoint, node_curve};
+pub use serving::{ServingRuleCover, latency_after};
 pub use summary::{ObjectivePoint, ObjectiveSummary, measure, reading, round_reading};
 
 /// Constraints of a relocation.
@@ -221,6 +223,12 @@ pub struct Relocation {
     /// the plan under the capacitated assignment, sorted by place id (empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loads_after: Vec<crate::capacity::SiteLoad>,
+    /// Whether the optimiser's proof covers the serving rule (see [`ServingRuleCover`]): when
+    /// measured RTTs make a farther place faster for some cell, the mean RTTs above are the
+    /// serving rule's (nearest node, its RTT) and the mean-RTT solution's status is at best
+    /// heuristic unless its value meets the bound.
+    #[serde(default)]
+    pub serving_rule: ServingRuleCover,
 }
 
 /// How to optimise a relocation: the engine's settings, the objective and, optionally,
@@ -375,6 +383,9 @@ pub fn optimise(
     }
     let facilities = &model.facilities;
     let instance = model.instance(problem)?;
+    let serving = serving::ServingOrder::new(cells, facilities, &instance);
+    // The serving rule's Σ weight · RTT of an open set (the engine's objective when covered).
+    let value = |open: &[usize]| serving.objective(&instance, open);
     let caps = capacitated::capacities_for(capacity, problem.demand, facilities)?;
     // One solve: the objective's, or the capacitated p-median's (keeping its assignment).
     let solve_one = |c: &Constraints, opts: &SolveOptions| match &caps {
@@ -432,6 +443,18 @@ pub fn optimise(
         per_budget.insert(k, s);
     }
     per_budget.insert(max_moves, main);
+    if caps.is_none() && *objective == Objective::MeanRtt && !serving.cover.is_covered() {
+        // The engine minimised each cell's cheapest place; viewers go to the nearest. Its
+        // bound still holds (cheapest ≤ nearest for every open set), its layout is not proven.
+        for s in per_budget.values_mut() {
+            s.objective = value(&s.open);
+            s.status = if s.objective <= s.lower_bound {
+                Status::Optimal
+            } else {
+                Status::Heuristic
+            };
+        }
+    }
     monotone(&mut per_budget);
     let solution = per_budget[&max_moves].clone();
     // The mean-RTT view of a plan: exact for the mean RTT, else the plan's own mean RTT and
@@ -446,7 +469,7 @@ pub fn optimise(
         if mean_rtt {
             s.objective / total
         } else {
-            instance.objective(&s.open) / total
+            value(&s.open) / total
         }
     };
     let bound_of = |s: &Solution| {
@@ -458,7 +481,7 @@ pub fn optimise(
     };
 
     let current: Vec<usize> = (0..n_active).collect();
-    let before = instance.objective(&current);
+    let before = value(&current);
     let steps = steps::order_steps(
         &instance,
         objective,
@@ -479,7 +502,7 @@ pub fn optimise(
         if let Some(f) = step.open {
             open.push(f);
         }
-        let after = instance.objective(&open) / total;
+        let after = value(&open) / total;
         let kind = step.kind;
         if kind == MoveKind::Relocate {
             prefix_by_moves.push(after);
@@ -533,6 +556,7 @@ pub fn optimise(
         solution,
         curve,
         ignored_inactive: model.ignored_inactive.clone(),
+        serving_rule: serving.cover,
     })
 }
 
