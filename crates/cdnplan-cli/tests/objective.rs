@@ -274,3 +274,63 @@ clitest!(every_objective_states_its_proof_status_once, |dir, cmd| {
         );
     }
 });
+
+// Measured RTTs that disagree with distance (Germany's nearest node, Nuremberg, measured slow;
+// Paris fast): viewers still go to the nearest node. The plan's objective is the serving
+// rule's mean for the chosen layout — what `cdnplan evaluate` reports for the plan's
+// nodes.csv — and the solver's status says the proof does not cover the rule.
+clitest!(
+    measured_rtts_against_distance_plan_what_evaluate_reports,
+    |dir, cmd| {
+        dir.create(
+            "rtt.csv",
+            "cell,facility,rtt_ms\nDE,joystream.koalva.io,300\nDE,dp.0x2bc.com,10\nFR,dp.0x2bc.com,4\n",
+        );
+        dir.create(
+            "scenario.toml",
+            crate::util::default_scenario(|t| {
+                t.replace(
+                    "# measured = \"rtt.csv\"",
+                    &format!("measured = \"{}\"", dir.join("rtt.csv").display()),
+                )
+            }),
+        );
+        let plan = cmd
+            .args([
+                "plan",
+                "scenario.toml",
+                "--no-reassign",
+                "--max-moves",
+                "0",
+                "--add",
+                "1",
+                "--json",
+                "--out",
+                "o",
+            ])
+            .ok()
+            .json();
+        let solver = &plan["solver"];
+        assert_eq!(solver["status"], "heuristic", "{solver}");
+        assert_eq!(solver["serving_rule"]["proof"], "heuristic", "{solver}");
+        let objective = solver["objective_mean_rtt_ms"].as_f64().unwrap();
+        assert_eq!(objective, plan["after"]["mean_rtt_ms"].as_f64().unwrap());
+        let evaluated = dir
+            .command()
+            .args([
+                "evaluate",
+                "scenario.toml",
+                "--nodes",
+                "o/nodes.csv",
+                "--json",
+            ])
+            .ok()
+            .json();
+        let mean = evaluated["evaluation"]["mean_rtt_ms"].as_f64().unwrap();
+        assert!((mean - objective).abs() < 0.001, "{mean} vs {objective}");
+        contains!(
+            dir.read("o/report.md"),
+            "The proof does not cover the serving rule"
+        );
+    }
+);
