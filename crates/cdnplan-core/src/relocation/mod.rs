@@ -15,6 +15,20 @@
 //! counts toward the budget). Forbidden sites, countries and providers remove candidate
 //! sites.
 //!
+//! ## Measured RTTs and the serving rule
+//!
+//! The engine charges each cell its cheapest open facility; viewers go to the nearest one
+//! ([`crate::serving`]). The two agree unless measured RTTs make a farther facility faster for
+//! some cell. That is checked once per cell ([`ServingRuleCover`], in
+//! [`Relocation::serving_rule`]); when they disagree, every mean RTT reported here (before,
+//! after each step, the plan's and the curve's) is the serving rule's for the layout, the
+//! engine's bound is kept (the cheapest facility is never slower than the nearest, so it
+//! still bounds the serving rule's optimum) and the mean-RTT status is
+//! [`Status::Heuristic`] unless the value meets the bound. The steps are still ordered, and
+//! other objectives still valued, on the cheapest-facility costs. [`latency_after`] gives the
+//! latency model of the layout after the moves (a moved node measured as its site), which
+//! [`crate::plan`] evaluates the plan with.
+//!
 //! ## From a solution to a plan
 //!
 //! The solution closes `c` current positions and opens `o = c + add − remove` sites. Of the

@@ -18,7 +18,9 @@
 //! Measured overrides change the **reported RTT, never the choice of node**. Clients do not
 //! measure before they pick; Orion sorts by distance. A measured matrix may therefore show that
 //! a cell's nearest node is slow (the December 2023 benchmark found exactly that), and the
-//! evaluation reports that RTT instead of routing around it.
+//! evaluation reports that RTT instead of routing around it. The relocation optimiser reports
+//! the same values and says when its proof does not cover this rule
+//! ([`ServingRuleCover`](crate::relocation::ServingRuleCover)).
 //!
 //! # Metrics
 //!
