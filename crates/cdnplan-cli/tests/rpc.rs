@@ -177,11 +177,19 @@ clitest!(rpc_fixture_gives_reassign_the_full_migration, |dir, cmd| {
 // `topology --rpc --save` keeps the values and where they were read.
 clitest!(topology_rpc_saves_the_chain_state, |dir, cmd| {
     let addr = node(recorded);
-    cmd.args(["topology", "--rpc"])
+    let run = cmd
+        .args(["topology", "--rpc"])
         .arg(format!("http://lead:s3cretpw@{addr}/"))
         .arg("--save")
         .arg(dir.join("saved.json"))
         .ok();
+    contains!(
+        run.stdout,
+        "per-bag limit 3",
+        "Member creation policy: no family",
+        "Channel creation policy: 0:1 1:1",
+        &format!("chain state read from http://{addr}/ at block {BLOCK}")
+    );
     let saved = crate::util::read_json(&dir.join("saved.json"));
     assert_eq!(saved["bucketsPerBagLimit"], 3);
     assert_eq!(

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use super::{Finding, Topology};
 
 /// What `cdnplan topology` prints: a headline (families, buckets, bags, nodes, per-bag
-/// limit), each family with its buckets, and the `findings`.
+/// limit), the creation policies and where chain state was read, each family with its
+/// buckets, and the `findings`.
 pub fn text(t: &Topology, findings: &[Finding]) -> String {
     let mut s = String::new();
     let active = t.nodes().iter().filter(|n| n.active).count();
@@ -26,6 +27,36 @@ pub fn text(t: &Topology, findings: &[Finding]) -> String {
         t.buckets_per_bag_limit
             .map_or_else(|| "unknown".to_string(), |l| l.to_string())
     );
+    match &t.policies {
+        None => {
+            let _ = writeln!(s, "creation policies: unknown");
+        }
+        Some(p) => {
+            for (ty, policy) in p {
+                let families: Vec<String> = policy
+                    .families
+                    .iter()
+                    .map(|(f, n)| format!("{f}:{n}"))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "{ty:?} creation policy: {}",
+                    if families.is_empty() {
+                        "no family".to_string()
+                    } else {
+                        families.join(" ")
+                    }
+                );
+            }
+        }
+    }
+    if let Some(c) = &t.chain_read {
+        let _ = writeln!(
+            s,
+            "chain state read from {} at block {}",
+            c.endpoint, c.block
+        );
+    }
     for f in &t.families {
         let desc = f
             .metadata
