@@ -147,6 +147,8 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     for f in check(&topology, &inputs.countries, &inputs.sites) {
         warning!("{f}");
     }
+    // The topology as read (before any assumed bags), for replay.
+    let source = a.source.rpc.is_some().then(|| topology.clone());
     let assumed = assume_bags(&mut topology, s.reassign.assume_bags);
     let options = scenario::reassign_options(&s, &topology)?;
     let mut assessed = reassign::reassign_after_moves(&ReassignRequest {
@@ -161,8 +163,12 @@ pub fn run(ctx: &Context, a: ReassignArgs, bars: &Bars) -> Result<()> {
     .context("cannot plan the reassignment")?;
     assessed.reassignment.layout.unknowns.assumed_bags = assumed;
     assessed.unlocated_viewers_share = inputs.unlocated_share();
-    let source = a.source.rpc.is_some().then_some(&topology);
-    write_outputs(&a.out, &assessed, "Family ↔ bucket reassignment", source)?;
+    write_outputs(
+        &a.out,
+        &assessed,
+        "Family ↔ bucket reassignment",
+        source.as_ref(),
+    )?;
     let (r, before, after) = (&assessed.reassignment, &assessed.today, &assessed.after);
     let c = &r.migration.cost;
     let text = if ctx.json {

@@ -292,3 +292,17 @@ clitest!(plan_rpc_writes_the_source_topology, |dir, cmd| {
         "--rpc: the chain state is for the family ↔ bucket reassignment"
     );
 });
+
+// The topology written for replay is the one read, not the what-if: assumed bags stay out.
+clitest!(rpc_source_topology_leaves_assumed_bags_out, |dir, cmd| {
+    let addr = node(recorded);
+    cmd.args(["reassign", "--assume-bags", "10", "--rpc"])
+        .arg(format!("http://{addr}"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .ok();
+    let source = crate::util::read_json(&dir.join("out/source-topology.json"));
+    assert_eq!(source["bags"], serde_json::json!([]), "no assumed bag");
+    assert_eq!(source["bucketsPerBagLimit"], 3);
+    contains!(dir.read("out/reassign.md"), "**What-if:**");
+});
