@@ -140,6 +140,9 @@ clitest!(rpc_fixture_gives_reassign_the_full_migration, |dir, cmd| {
         "run leader:delete-bucket -B 1:0",
         "run leader:delete-bucket-family"
     );
+    // The Member policy read is the default (no family): no Member bag is ever created on
+    // chain, so it is left as it is.
+    assert!(!sh.contains("update-dynamic-bag-policy -t Member"), "{sh}");
     // The limit read is 3: never set below it.
     for l in ["-l 1", "-l 2"] {
         assert!(

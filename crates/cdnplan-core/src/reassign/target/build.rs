@@ -453,12 +453,20 @@ pub(super) fn build(
                 b.accepting_new_bags = true;
             }
         }
+        // The Channel policy names every serving family. No runtime path creates Member bags
+        // (content/src/lib.rs:623-639 @ 3862e7e), so the Member policy only loses the families
+        // deleted here (a family it names cannot be deleted) and is never widened.
+        let kept: BTreeSet<FamilyId> = target.families.iter().map(|f| f.id).collect();
         if let Some(ps) = target.policies.as_mut() {
             let mut types: BTreeSet<DynamicBagType> = ps.keys().copied().collect();
             types.insert(DynamicBagType::Channel);
             for ty in types {
                 let p = ps.entry(ty).or_default();
-                p.families = policy_families.iter().map(|f| (*f, 1)).collect();
+                if ty == DynamicBagType::Channel {
+                    p.families = policy_families.iter().map(|f| (*f, 1)).collect();
+                } else {
+                    p.families.retain(|f, _| kept.contains(f));
+                }
             }
         }
     }
