@@ -8,6 +8,7 @@
 mod args;
 mod bench;
 mod demand;
+mod describe;
 mod es;
 mod evaluate;
 mod hooks;
@@ -58,6 +59,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reassign(a) => reassign::run(&ctx, a, &bars),
         Command::Synth(a) => synth::run(&ctx, a, &bars),
         Command::Bench(a) => return bench::run(&ctx, a, &bars),
+        Command::Completions(a) => describe::completions(&a),
+        Command::Man(a) => describe::man(&a),
     }?;
     Ok(ExitCode::SUCCESS)
 }

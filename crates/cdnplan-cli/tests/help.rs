@@ -30,3 +30,20 @@ clitest!(no_subcommand_is_a_usage_error, |dir, cmd| {
     assert!(run.stdout.is_empty(), "{run}");
     contains!(run.stderr, "Usage: cdnplan");
 });
+
+clitest!(
+    completions_and_man_pages_come_from_the_same_definitions,
+    |_dir, cmd| {
+        for shell in ["bash", "zsh", "fish"] {
+            let run = cmd.clone().args(["completions", shell]).ok();
+            contains!(run.stdout, "cdnplan", "add-at", "growth");
+        }
+        let run = cmd.clone().args(["man"]).ok();
+        contains!(run.stdout, ".TH cdnplan 1", "completions");
+        let run = cmd.clone().args(["man", "plan"]).ok();
+        contains!(run.stdout, ".TH cdnplan-plan 1", "add\\-at");
+        let run = cmd.clone().args(["man", "nope"]).run();
+        assert_eq!(run.code, Some(2), "{run}");
+        contains!(run.stderr, "no command \"nope\" (commands: demand");
+    }
+);

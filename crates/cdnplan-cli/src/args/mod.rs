@@ -14,10 +14,9 @@ mod es;
 pub use bench::{BenchArgs, BenchCommand, BenchSolverArgs};
 pub use es::{EsArgs, SnapshotArgs};
 
-/// Plan where CDN nodes should stand: demand from request logs or a cluster (demand,
-/// snapshot), today's service (evaluate), the node moves that cut latency most (plan), and
-/// the family ↔ bucket reassignment with its migration (topology, reassign); bench checks the
-/// optimiser against published optima.
+/// Plan where CDN nodes should stand: demand from logs or a cluster (demand, snapshot),
+/// today's service (evaluate), the moves that cut latency most (plan), the family ↔ bucket
+/// migration (topology, reassign); bench, synth, completions and man.
 #[derive(Debug, Parser)]
 #[command(name = "cdnplan", version, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
@@ -154,6 +153,36 @@ Examples:
   cdnplan bench pmedcap benches/orlib              # pmedcap01-20, capacitated
   cdnplan bench tsplib tsplib/ --instances rl1304 --p 5-20")]
     Bench(BenchArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "\
+Examples:
+  cdnplan completions bash > ~/.local/share/bash-completion/completions/cdnplan
+  cdnplan completions zsh > ~/.zfunc/_cdnplan")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page of cdnplan, or of one of its commands, in roff.
+    #[command(after_help = "\
+Examples:
+  cdnplan man > cdnplan.1 && man ./cdnplan.1
+  cdnplan man plan > cdnplan-plan.1")]
+    Man(ManArgs),
+}
+
+/// `cdnplan completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `cdnplan man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (default: cdnplan itself).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Where demand comes from and how it is aggregated.
