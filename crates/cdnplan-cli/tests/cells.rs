@@ -42,3 +42,56 @@ clitest!(
         contains!(run.stdout, "4 requests");
     }
 );
+
+/// DB-IP's IP to City Lite, installed by `scripts/city-db.sh` (the test command's set-up).
+fn city_db(version: &str) -> std::path::PathBuf {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../.cache/geoip/dbip-city-{version}.mmdb"));
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/city-db.sh (or scripts/test-deps.sh) first",
+        p.display()
+    );
+    p
+}
+
+clitest!(city_cells_through_a_real_city_database, |dir, cmd| {
+    cmd.clone()
+        .arg("demand")
+        .arg(crate::util::data("snapshots/argus-2023-06.ndjson.gz"))
+        .arg("--geoip")
+        .arg(city_db("ipv4"))
+        .args(["--cells", "city", "-o", "city.csv"])
+        .ok();
+    let csv = dir.read("city.csv");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(rows.len() > 2000, "{} city cells", rows.len());
+    // Every counted request has a city.
+    let requests: u64 = rows
+        .iter()
+        .map(|r| r.rsplit(',').nth(2).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(requests, 55227);
+    // Cities with their own coordinates, not the country's point.
+    contains!(
+        csv,
+        "BR/Sao Jose do Rio Preto,BR,SA,-21.2922,-50.3428,395,",
+        "\nRU/Penza,RU,EU,"
+    );
+    assert!(!csv.contains("/?,"), "a client without a city");
+
+    // An IPv6 client through the IPv6 database lands in a city too.
+    let mut line = crate::util::snapshot_lines(1).remove(0);
+    let i = line.find("\"x-forwarded-for\":\"").unwrap() + 19;
+    let j = i + line[i..].find('"').unwrap();
+    line.replace_range(i..j, "2a00:1450:4001:80b::200e");
+    dir.create("v6.ndjson.gz", crate::util::gzip_lines(&[line]));
+    cmd.clone()
+        .args(["demand", "v6.ndjson.gz", "--geoip"])
+        .arg(city_db("ipv6"))
+        .args(["--cells", "city", "-o", "v6.csv"])
+        .ok();
+    let v6 = dir.read("v6.csv");
+    let cell = v6.lines().nth(1).unwrap_or_default();
+    assert!(!cell.is_empty() && !cell.contains("/?,"), "{v6}");
+});

@@ -103,8 +103,9 @@ pub fn check_cells_against(geoip: &GeoIp, cells: CellKind) -> Result<()> {
         return Err(Error::Config(format!(
             "[demand] cells = \"city\" needs a city-level GeoIP database, but {} is a {:?} \
              database without cities (every client would land at its country's point as \
-             `CC/?`); give a MaxMind-format city database (GeoLite2-City, DB-IP City Lite) as \
-             `geoip`, or use country or geotile cells",
+             `CC/?`); give a MaxMind-format city database (GeoLite2-City, DB-IP City Lite: \
+             `scripts/city-db.sh` installs the latter in .cache/geoip/) as `geoip`, or use \
+             country or geotile cells",
             geoip.path().display(),
             geoip.database_type()
         )));
