@@ -406,3 +406,52 @@ clitest!(growth_scales_a_countrys_demand, |dir, cmd| {
         contains!(run.stderr, says);
     }
 });
+
+clitest!(
+    the_map_shows_nodes_before_and_after_and_every_move,
+    |dir, cmd| {
+        cmd.args(["plan", "--method", "heuristic", "--no-reassign", "-o", "o"])
+            .ok();
+        let plan = read_json(&dir.join("o/plan.json"));
+        let active = |key: &str| {
+            plan[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["active"] == true)
+                .count()
+        };
+        let svg = dir.read("o/map.svg");
+        let doc = roxmltree::Document::parse(&svg).expect("map.svg is well-formed XML");
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(
+            root.tag_name().namespace(),
+            Some("http://www.w3.org/2000/svg")
+        );
+        let count = |tag: &str, class: &str| {
+            doc.descendants()
+                .filter(|n| n.has_tag_name(tag) && n.attribute("class") == Some(class))
+                .count()
+        };
+        assert_eq!(count("circle", "node-before"), active("nodes_before"));
+        assert_eq!(count("circle", "node-after"), active("nodes_after"));
+        assert_eq!(count("g", "move"), plan["moves"].as_array().unwrap().len());
+        assert_eq!(count("g", "move"), 3);
+        assert_eq!(count("circle", "cell"), 166);
+        // Relocations are arrows; every mark explains itself on hover.
+        assert_eq!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("line") && n.attribute("marker-end").is_some())
+                .count(),
+            3
+        );
+        let title = doc
+            .descendants()
+            .find(|n| n.has_tag_name("title"))
+            .and_then(|n| n.text())
+            .unwrap_or_default();
+        assert!(title.contains("mean RTT 46.0 ms before"), "{title}");
+        contains!(svg, "<desc id=\"desc\">166 demand cells");
+    }
+);

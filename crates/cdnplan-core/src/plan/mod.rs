@@ -25,6 +25,7 @@ mod families;
 #[cfg(test)]
 mod fixture;
 mod geojson;
+mod map;
 mod model;
 mod objective;
 mod report;
@@ -36,6 +37,7 @@ pub use build::{PlanRequest, build};
 pub use capacity_report::CapacityReport;
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
+pub use map::{WorldOutline, map_svg};
 pub use model::{
     DemandSummary, MeanRttRole, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary,
     SolverSummary,

@@ -27,7 +27,7 @@ pub use file::{write_atomic, write_atomic_with};
 pub use interrupt::{abandon_temporaries, abandoned};
 
 /// The files [`write_plan`] writes, in order.
-pub const PLAN_FILES: [&str; 7] = [
+pub const PLAN_FILES: [&str; 8] = [
     "plan.json",
     "report.md",
     "moves.csv",
@@ -35,6 +35,7 @@ pub const PLAN_FILES: [&str; 7] = [
     "plan.geojson",
     "curve.csv",
     "nodes.csv",
+    "map.svg",
 ];
 
 /// The node curve's file (`plan --curve`), beside [`PLAN_FILES`].
@@ -42,8 +43,9 @@ pub const NODE_CURVE_FILE: &str = "node-curve.csv";
 
 /// Writes a plan's outputs as the whole content of `dir` (see [`OutputDir`]): `plan.json`
 /// (the whole plan), `report.md`, `moves.csv`, `demand.csv` (cells with their service before
-/// and after), `plan.geojson`, `curve.csv` (mean RTT after k moves) and `nodes.csv` (the
-/// nodes after the plan, in the nodes input format). Returns the paths written.
+/// and after), `plan.geojson`, `curve.csv` (mean RTT after k moves), `nodes.csv` (the
+/// nodes after the plan, in the nodes input format) and `map.svg` (the plan on a world map).
+/// Returns the paths written.
 ///
 /// # Errors
 /// As [`OutputDir::begin`] and [`OutputDir::commit`]; [`Error::Io`] naming the file that
@@ -68,6 +70,7 @@ pub fn write_plan_into(out: &mut OutputDir, plan: &Plan, demand: &Demand) -> Res
         plan::plan_geojson(plan, demand),
         plan::curve_csv(plan),
         plan::nodes_csv(&plan.nodes_after),
+        plan::map_svg(plan, demand, &plan::WorldOutline::bundled()),
     ];
     PLAN_FILES
         .iter()
