@@ -120,6 +120,7 @@ clitest!(
             ".cdnplan-manifest",
             "curve.csv",
             "demand.csv",
+            "map.svg",
             "moves.csv",
             "nodes.csv",
             "plan.geojson",

@@ -369,8 +369,8 @@ pub fn optimise(
             .map(|&k| model.active[k].id.as_str())
             .collect();
         return Err(Error::Infeasible(format!(
-            "node(s) {} must move (named in moved, or standing in forbidden countries), but \
-             max_moves + remove = {max_closed}",
+            "node(s) {} must move, but max_moves + remove = {max_closed} (they stand in \
+             forbidden countries or are named in moved)",
             ids.join(", ")
         )));
     }
