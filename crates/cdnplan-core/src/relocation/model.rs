@@ -84,14 +84,30 @@ impl<'a> Model<'a> {
 
         let forbidden_country =
             |c: Option<CountryCode>| c.is_some_and(|c| rc.forbidden_countries.contains(&c));
-        for id in &rc.pinned {
-            let Some(node) = problem.nodes.iter().find(|n| &n.id == id) else {
-                return Err(Error::UnknownId {
+        let node_named = |id: &String| {
+            problem
+                .nodes
+                .iter()
+                .find(|n| &n.id == id)
+                .ok_or_else(|| Error::UnknownId {
                     kind: "node",
                     id: id.clone(),
                     hint: known(problem.nodes.iter().map(|n| n.id.as_str())),
-                });
-            };
+                })
+        };
+        let site_named = |id: &String| {
+            if problem.sites.iter().any(|s| &s.id == id) {
+                Ok(())
+            } else {
+                Err(Error::UnknownId {
+                    kind: "site",
+                    id: id.clone(),
+                    hint: known(problem.sites.iter().map(|s| s.id.as_str())),
+                })
+            }
+        };
+        for id in &rc.pinned {
+            let node = node_named(id)?;
             if !node.active {
                 return Err(Error::Contradiction(format!(
                     "node {id} is pinned but inactive (no endpoint or not distributing): it \
@@ -106,13 +122,7 @@ impl<'a> Model<'a> {
             }
         }
         for id in &rc.forbidden_sites {
-            if !problem.sites.iter().any(|s| &s.id == id) {
-                return Err(Error::UnknownId {
-                    kind: "site",
-                    id: id.clone(),
-                    hint: known(problem.sites.iter().map(|s| s.id.as_str())),
-                });
-            }
+            site_named(id)?;
         }
         let mut candidates: Vec<&Site> = problem
             .sites
@@ -128,13 +138,7 @@ impl<'a> Model<'a> {
             .collect();
         candidates.sort_by(|a, b| a.id.cmp(&b.id));
         for id in &rc.moved {
-            let Some(node) = problem.nodes.iter().find(|n| &n.id == id) else {
-                return Err(Error::UnknownId {
-                    kind: "node",
-                    id: id.clone(),
-                    hint: known(problem.nodes.iter().map(|n| n.id.as_str())),
-                });
-            };
+            let node = node_named(id)?;
             if !node.active {
                 return Err(Error::Contradiction(format!(
                     "node {id} is to move but inactive (no endpoint or not distributing): it \
@@ -148,13 +152,7 @@ impl<'a> Model<'a> {
             }
         }
         for id in &rc.required_sites {
-            if !problem.sites.iter().any(|s| &s.id == id) {
-                return Err(Error::UnknownId {
-                    kind: "site",
-                    id: id.clone(),
-                    hint: known(problem.sites.iter().map(|s| s.id.as_str())),
-                });
-            }
+            site_named(id)?;
             if !candidates.iter().any(|s| &s.id == id) {
                 return Err(Error::Contradiction(format!(
                     "site {id} is required but excluded by the forbidden sites, countries or \

@@ -59,3 +59,47 @@ pub(crate) fn scattered(n: usize, seed: u64) -> Instance {
         .collect();
     Instance::new(n, n, cost, vec![1.0; n]).unwrap()
 }
+
+/// A random instance with integer costs below `cost_max` (ties on purpose), weights below
+/// `weight_max`, at most `n_max − 1` clients and `m_max − 1` sites, and random constraints: a
+/// fixed site, a forbidden one, and with probability `budget` a relocation budget.
+pub(crate) fn random_constrained(
+    seed: u64,
+    n_max: usize,
+    m_max: usize,
+    cost_max: u32,
+    weight_max: u32,
+    budget: f64,
+) -> (Instance, Constraints) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let n = rng.random_range(1..n_max);
+    let m = rng.random_range(2..m_max);
+    let cost = (0..n * m)
+        .map(|_| rng.random_range(0..cost_max) as f64)
+        .collect();
+    let weight = (0..n)
+        .map(|_| rng.random_range(0..weight_max) as f64)
+        .collect();
+    let p = rng.random_range(1..m);
+    let mut c = Constraints {
+        p,
+        ..Default::default()
+    };
+    if rng.random_bool(0.3) {
+        c.fixed_open = vec![rng.random_range(0..m)];
+    }
+    if rng.random_bool(0.3) {
+        let j = rng.random_range(0..m);
+        if !c.fixed_open.contains(&j) {
+            c.forbidden = vec![j];
+        }
+    }
+    if rng.random_bool(budget) {
+        c.budget = Some(super::Budget {
+            existing: (0..p).collect(),
+            max_closed: rng.random_range(0..=p),
+        });
+    }
+    (Instance::new(n, m, cost, weight).unwrap(), c)
+}

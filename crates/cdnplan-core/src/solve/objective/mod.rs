@@ -493,38 +493,10 @@ mod tests {
 
     use super::*;
     use crate::progress::NoProgress;
-    use crate::solve::Budget;
 
     /// A tiny random instance with integer costs (ties on purpose) and random constraints.
     fn tiny(seed: u64) -> (Instance, Constraints) {
-        let mut rng = Pcg64::seed_from_u64(seed);
-        let n = rng.random_range(1..9usize);
-        let m = rng.random_range(2..8usize);
-        let cost = (0..n * m)
-            .map(|_| rng.random_range(0..30u32) as f64)
-            .collect();
-        let weight = (0..n).map(|_| rng.random_range(0..5u32) as f64).collect();
-        let p = rng.random_range(1..m);
-        let mut c = Constraints {
-            p,
-            ..Default::default()
-        };
-        if rng.random_bool(0.3) {
-            c.fixed_open = vec![rng.random_range(0..m)];
-        }
-        if rng.random_bool(0.3) {
-            let j = rng.random_range(0..m);
-            if !c.fixed_open.contains(&j) {
-                c.forbidden = vec![j];
-            }
-        }
-        if rng.random_bool(0.5) {
-            c.budget = Some(Budget {
-                existing: (0..p).collect(),
-                max_closed: rng.random_range(0..=p),
-            });
-        }
-        (Instance::new(n, m, cost, weight).unwrap(), c)
+        crate::solve::testkit::random_constrained(seed, 9, 8, 30, 5, 0.5)
     }
 
     fn objectives(seed: u64) -> [Objective; 6] {

@@ -348,41 +348,16 @@ mod tests {
 
     use super::*;
     use crate::solve::objective::Objective;
-    use crate::solve::{Budget, Constraints, Instance, Problem};
+    use crate::solve::{Constraints, Instance, Problem};
 
     /// A random instance where many sites share a 0/1 column (integer costs, few distinct
-    /// values), with fixed, forbidden and budgeted sites.
+    /// values), with fixed, forbidden and budgeted sites, a threshold and a `k`.
     fn random(seed: u64) -> (Instance, Constraints, f64, usize) {
-        let mut rng = Pcg64::seed_from_u64(seed);
-        let n = rng.random_range(1..12usize);
-        let m = rng.random_range(2..11usize);
-        let cost = (0..n * m)
-            .map(|_| rng.random_range(0..6u32) as f64)
-            .collect();
-        let weight = (0..n).map(|_| rng.random_range(0..4u32) as f64).collect();
-        let p = rng.random_range(1..m);
-        let mut c = Constraints {
-            p,
-            ..Default::default()
-        };
-        if rng.random_bool(0.3) {
-            c.fixed_open = vec![rng.random_range(0..m)];
-        }
-        if rng.random_bool(0.3) {
-            let j = rng.random_range(0..m);
-            if !c.fixed_open.contains(&j) {
-                c.forbidden = vec![j];
-            }
-        }
-        if rng.random_bool(0.6) {
-            c.budget = Some(Budget {
-                existing: (0..p).collect(),
-                max_closed: rng.random_range(0..=p),
-            });
-        }
+        let (instance, c) = crate::solve::testkit::random_constrained(seed, 12, 11, 6, 4, 0.6);
+        let mut rng = Pcg64::seed_from_u64(seed ^ 0x5eed);
         let t = rng.random_range(0..6u32) as f64;
         let k = rng.random_range(1..4usize);
-        (Instance::new(n, m, cost, weight).unwrap(), c, t, k)
+        (instance, c, t, k)
     }
 
     fn within(problem: &Problem<'_>, t: f64) -> Vec<Vec<usize>> {
