@@ -182,6 +182,7 @@ mod tests {
         RelocationConstraints, RelocationOptions, RelocationProblem, optimise,
     };
     use crate::serving::evaluate;
+    use crate::serving::tests::node;
     use crate::site::Site;
     use crate::solve::{SolveOptions, Status};
 
@@ -197,19 +198,6 @@ mod tests {
         }
     }
 
-    fn node(id: &str, lat: f64, lon: f64) -> Node {
-        Node {
-            id: id.into(),
-            operator: None,
-            city: None,
-            country: None,
-            continent: None,
-            location: GeoPoint { lat, lon },
-            capacity: None,
-            active: true,
-            buckets: Vec::new(),
-        }
-    }
 
     fn site(id: &str, lat: f64, lon: f64) -> Site {
         Site {
