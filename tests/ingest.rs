@@ -820,6 +820,30 @@ fn status_lists_and_all_paths() {
     assert!(!got.report.filtered_out.contains_key("status 404"));
 }
 
+/// Issue 15, also met: the library names the settings that would have read the logs.
+#[test]
+fn errors_name_the_preset_and_all_paths_settings() {
+    let f = fx();
+    let line = "81.2.69.142 - - [12/May/2023:10:00:00 +0000] \"GET /index.html HTTP/1.1\" \
+                200 10 \"-\" \"curl/8\"";
+    let e = strict_error(&f, Preset::Argus, &[line.to_string()]);
+    assert!(
+        e.contains("malformed JSON") && e.contains("set the preset to `combined`"),
+        "{e}"
+    );
+    let p = f.file("access.log", line);
+    let e = f
+        .run(&[p.clone()], &IngestOptions::new(Preset::Combined))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("asset-path filter rejected 1 request") && e.contains("set `all_paths`"),
+        "{e}"
+    );
+    let all = IngestOptions::new(Preset::Combined).filter(LogFilter::default().all_paths());
+    assert_eq!(f.run(&[p], &all).unwrap().report.requests_counted, 1);
+}
+
 fn strict_error(f: &Fx, preset: Preset, lines: &[String]) -> String {
     let p = f.file("bad.ndjson", &lines.join("\n"));
     let e = f.run(&[p], &IngestOptions::new(preset)).unwrap_err();

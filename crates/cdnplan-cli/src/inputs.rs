@@ -112,10 +112,24 @@ pub fn name_logs(e: cdnplan_io::Error, logs: &[PathBuf]) -> anyhow::Error {
         e,
         cdnplan_io::Error::Model(cdnplan_core::Error::EmptyDemand(_))
     );
+    // The library names its settings; here the flags are the way out.
+    let text = e.to_string();
+    let all_paths = text.contains("set `all_paths`");
+    let combined = text.contains("set the preset to `combined`");
     let e = anyhow::Error::new(e);
+    let e = if combined {
+        e.context("the logs are not JSON lines: an access log is read with --preset combined")
+    } else {
+        e
+    };
     if empty && !logs.is_empty() {
         let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
-        e.context(format!("no demand in {}", names.join(", ")))
+        let hint = if all_paths {
+            " (--all-paths counts every path)"
+        } else {
+            ""
+        };
+        e.context(format!("no demand in {}{hint}", names.join(", ")))
     } else {
         e
     }

@@ -56,6 +56,61 @@ mod logs {
         contains!(run.stdout, "3 cells (country), 4 requests");
     });
 
+    // Issue 15, also met: an access log read as JSON lines names the preset that reads it.
+    clitest!(
+        access_log_without_preset_hints_at_the_combined_preset,
+        |dir, cmd| {
+            dir.create(
+                "access.log",
+                "203.0.113.7 - - [12/May/2023:10:00:00 +0000] \"GET /api/v1/assets/17 HTTP/1.1\" \
+             200 1048576 \"-\" \"curl/8\"\n",
+            );
+            let run = cmd.args(["demand", "access.log"]).fails();
+            contains!(
+                run.error(),
+                "the logs are not JSON lines: an access log is read with --preset combined",
+                "access.log:1: field `record`: malformed JSON",
+                "reads as a combined access log"
+            );
+            // Lines that are neither get no such hint.
+            dir.create("junk.log", "just some words\n");
+            let run = dir.command().args(["demand", "junk.log"]).fails();
+            assert!(!run.error().contains("--preset combined"), "{run}");
+        }
+    );
+
+    // Issue 15, also met: when the default asset-path filter rejects every request, the
+    // error names the flag that counts every path.
+    clitest!(
+        asset_path_filter_rejecting_everything_names_all_paths,
+        |dir, cmd| {
+            dir.create(
+                "access.log",
+                "8.8.8.8 - - [12/May/2023:10:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 \
+             10 \"-\" \"curl/8\"\n",
+            );
+            let run = cmd
+                .args(["demand", "access.log", "--preset", "combined"])
+                .fails();
+            contains!(
+                run.error(),
+                "no demand in access.log (--all-paths counts every path)",
+                "the asset-path filter rejected 1 request"
+            );
+            let run = dir
+                .command()
+                .args([
+                    "demand",
+                    "access.log",
+                    "--preset",
+                    "combined",
+                    "--all-paths",
+                ])
+                .ok();
+            contains!(run.stdout, "1 requests");
+        }
+    );
+
     clitest!(unknown_preset_lists_the_presets, |dir, cmd| {
         five_lines(&dir);
         let run = cmd

@@ -168,9 +168,13 @@ where
         bytes_read: AtomicU64::new(0),
         bytes_decoded: AtomicU64::new(0),
     };
-    let producer = |tx: SyncSender<Chunk>, _pool: Receiver<Vec<u8>>| {
+    let producer = |tx: SyncSender<Chunk>, pool: Receiver<Vec<u8>>| {
         let mut seq = 0u32;
         let mut send = |data: Vec<u8>| {
+            // The workers hand every batch's buffer back for reuse; pages arrive in buffers of
+            // their own, so the returned ones are dropped here rather than left to pile up
+            // in the pool (which made memory grow with every byte received).
+            while pool.try_recv().is_ok() {}
             let chunk = Chunk {
                 file: 0,
                 seq,
@@ -478,18 +482,39 @@ fn finish(
     let demand = agg.finish();
     report.busiest_hour = demand.busiest_hour();
     if demand.cells.is_empty() && !allow_empty {
-        return Err(Error::Model(cdnplan_core::Error::EmptyDemand(format!(
-            "no request was placed in a demand cell: {} lines, {} records, {} requests counted ({} unlocated){}, {} skipped as malformed; filters: {}",
-            report.lines,
-            report.records,
-            report.requests_counted,
-            report.unlocated_requests,
-            report.filtered_phrase(),
-            report.skipped_malformed,
-            opts.filter.describe()
-        ))));
+        return Err(Error::Model(cdnplan_core::Error::EmptyDemand(
+            format!(
+                "no request was placed in a demand cell: {} lines, {} records, {} requests counted ({} unlocated){}, {} skipped as malformed; filters: {}",
+                report.lines,
+                report.records,
+                report.requests_counted,
+                report.unlocated_requests,
+                report.filtered_phrase(),
+                report.skipped_malformed,
+                opts.filter.describe()
+            ) + &all_paths_hint(&report, opts),
+        )));
     }
     Ok(Ingested { demand, report })
+}
+
+/// When the asset-path test rejected requests and nothing was counted: which setting keeps
+/// every path (the filter's `all_paths`, `[demand] all_paths` in a scenario).
+pub(crate) fn all_paths_hint(report: &IngestReport, opts: &IngestOptions) -> String {
+    let not_asset = report
+        .filtered_out
+        .get(&Filtered::NotAsset.key())
+        .copied()
+        .unwrap_or(0);
+    if report.requests_counted == 0 && not_asset > 0 && opts.filter.assets_only {
+        format!(
+            "; the asset-path filter rejected {not_asset} request{} (only \
+             `/api/v1/assets/<id>` paths count): set `all_paths` to count every path",
+            if not_asset == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// Absolute line numbers from batch line counts.

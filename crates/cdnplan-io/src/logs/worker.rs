@@ -170,7 +170,7 @@ impl<'s, 'g> Worker<'s, 'g> {
             LogFormat::Ndjson | LogFormat::EsHits => match &shared.json {
                 Some(x) => x
                     .extract(line, &mut caps)
-                    .map_err(|e| format!("malformed JSON: {e}")),
+                    .map_err(|e| format!("malformed JSON: {e}{}", combined_hint(line))),
                 None => Err("no JSON extractor".to_string()),
             },
             LogFormat::Csv => match (
@@ -480,6 +480,18 @@ fn is_private(ip: IpAddr) -> bool {
                 || (s[0] & 0xffc0) == 0xfe80
                 || (s[0] == 0x2001 && s[1] == 0x0db8)
         }
+    }
+}
+
+/// For a line that is not JSON but reads as a combined/common access log line: which preset
+/// reads it (the library's setting; the command line adds its flag).
+pub(crate) fn combined_hint(line: &[u8]) -> &'static str {
+    let mut caps = Captures::default();
+    match std::str::from_utf8(line) {
+        Ok(text) if combined::extract(text.trim_end(), &mut caps).is_ok() => {
+            " (the line reads as a combined access log: set the preset to `combined`)"
+        }
+        _ => "",
     }
 }
 
