@@ -40,31 +40,36 @@ fn binary() -> Option<PathBuf> {
 /// The URL of the shared server; panics with the install command when it cannot start.
 pub fn url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let bin = binary()
-            .unwrap_or_else(|| panic!("osmem-server is not installed; install it with {INSTALL}"));
-        let mut child = Command::new(&bin)
-            .args(["-addr", "127.0.0.1:0", "-no-stdin-watch", "-parent-pid"])
-            .arg(std::process::id().to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {}: {e}; install it with {INSTALL}",
-                    bin.display()
-                )
-            });
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("osmem-server announcement");
-        let v: serde_json::Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("osmem-server printed {line:?}: {e}"));
-        // The child is left running: it exits with this process (-parent-pid).
-        std::mem::forget(child);
-        v["url"].as_str().expect("url in announcement").to_string()
-    })
+    URL.get_or_init(start)
+}
+
+/// Starts a server of the caller's own (for tests that look at the whole server's state,
+/// such as its open search contexts) and returns its URL; panics with the install command
+/// when it cannot start. It exits with this process.
+pub fn start() -> String {
+    let bin = binary()
+        .unwrap_or_else(|| panic!("osmem-server is not installed; install it with {INSTALL}"));
+    let mut child = Command::new(&bin)
+        .args(["-addr", "127.0.0.1:0", "-no-stdin-watch", "-parent-pid"])
+        .arg(std::process::id().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e}; install it with {INSTALL}",
+                bin.display()
+            )
+        });
+    let out = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(out)
+        .read_line(&mut line)
+        .expect("osmem-server announcement");
+    let v: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("osmem-server printed {line:?}: {e}"));
+    // The child is left running: it exits with this process (-parent-pid).
+    std::mem::forget(child);
+    v["url"].as_str().expect("url in announcement").to_string()
 }

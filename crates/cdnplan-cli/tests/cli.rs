@@ -11,6 +11,10 @@ mod macros;
 mod ecs;
 #[path = "../../../tests/support/osmem.rs"]
 mod osmem;
+// Shared with the library tests, which use every fault; these use one.
+#[allow(dead_code)]
+#[path = "../../../tests/support/proxy.rs"]
+mod proxy;
 mod util;
 
 mod capacity;

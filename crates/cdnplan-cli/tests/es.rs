@@ -5,9 +5,11 @@
 use cdnplan_io::es::{EsClient, EsConnection};
 use cdnplan_io::geoip::GeoIp;
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
 use crate::ecs::{self, ecs_doc, ecs_mapping};
 use crate::osmem;
+use crate::proxy::{Fault, Proxy};
 use crate::util::{data, default_scenario, gzip_lines, snapshot_lines};
 
 /// Requests taken from the shipped snapshot: enough for several pages, few enough to be quick.
@@ -205,3 +207,120 @@ clitest!(
         assert!(!run.stderr.contains("hunter22"), "{run}");
     }
 );
+
+/// Issue 15 row 5: `snapshot` interrupted while it pages (its page request held by a proxy)
+/// leaves no temporary file and no open point in time or scroll on the cluster (a server of
+/// the test's own, so that other tests' contexts do not count).
+fn interrupted_snapshot_releases(dir: &crate::util::Dir, scroll: bool) {
+    let server = osmem::start();
+    let c = EsClient::connect(&EsConnection::url(&server).unwrap().timeout_secs(30.0)).unwrap();
+    let idx = name(if scroll {
+        "sigint-scroll"
+    } else {
+        "sigint-pit"
+    });
+    ecs::seed(&c, &idx, None, &snapshot_lines(DOCS));
+    // Hold the first page after the context is open: a point in time's first search, or a
+    // scroll's first step.
+    let marker = if scroll {
+        "POST /_search/scroll HTTP"
+    } else {
+        "POST /_search HTTP"
+    };
+    let proxy = Proxy::start(&server, marker, &[Fault::Delay(Duration::from_secs(120))]);
+    let mut cmd = dir.command();
+    cmd.loud()
+        .args(["snapshot", "--es", &proxy.url, "--index", &idx])
+        .args([
+            "-o",
+            "snap.ndjson.gz",
+            "--page-size",
+            "50",
+            "--timeout",
+            "300",
+        ]);
+    if scroll {
+        cmd.arg("--scroll");
+    }
+    let mut child = cmd
+        .std()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while proxy.faults_left() > 0 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the snapshot ended ({status}) before it could be interrupted");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no page was asked for"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let tmp = |d: &crate::util::Dir| {
+        std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tmp(dir).len(),
+        1,
+        "the export is under way in a temporary file"
+    );
+    let open = if scroll {
+        None
+    } else {
+        let pits = c
+            .request("GET", "/_search/point_in_time/_all", None)
+            .unwrap();
+        assert_eq!(pits["pits"].as_array().map(Vec::len), Some(1), "{pits}");
+        Some(pits)
+    };
+    let kill = std::process::Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    contains!(
+        stderr,
+        "cdnplan: interrupted by SIGINT; removed 1 unfinished output(s)",
+        "released 1 search context(s) on the cluster"
+    );
+    assert_eq!(tmp(dir), Vec::<String>::new());
+    assert!(!dir.path().join("snap.ndjson.gz").exists());
+    if scroll {
+        // The server answers 404 when there was nothing to free, 200 with the count else.
+        match c.request("DELETE", "/_search/scroll/_all", None) {
+            Err(cdnplan_io::es::EsError::Server {
+                status: 404,
+                reason,
+                ..
+            }) => contains!(reason, r#""num_freed":0"#),
+            other => panic!("a scroll was left open: {other:?}"),
+        }
+    } else {
+        let pits = c
+            .request("GET", "/_search/point_in_time/_all", None)
+            .unwrap();
+        assert_eq!(
+            pits["pits"],
+            json!([]),
+            "left open: {pits}; before: {open:?}"
+        );
+    }
+}
+
+clitest!(interrupted_snapshot_closes_its_point_in_time, |dir, cmd| {
+    interrupted_snapshot_releases(&dir, false);
+});
+
+clitest!(interrupted_snapshot_clears_its_scroll, |dir, cmd| {
+    interrupted_snapshot_releases(&dir, true);
+});

@@ -67,6 +67,7 @@ use serde_json::json;
 pub use client::{ClusterInfo, Engine, EsClient};
 pub use config::{DEFAULT_MAX_BODY_BYTES, EsAuth, EsConnection, Secret};
 pub use error::EsError;
+pub use raw::release_open_contexts;
 
 use crate::error::{Error, Result};
 use crate::geoip::GeoIp;
@@ -544,8 +545,8 @@ pub fn snapshot(
     if all_fields {
         plan.source = vec!["*".into()];
     }
-    let counts = Arc::new(raw::Counts::default());
     let total = client.block_on(raw::count(client.inner(), &plan.index, &plan.query))?;
+    let counts = Arc::new(raw::Counts::matching(total));
     progress.begin(&format!("exporting {}", plan.index), Some(total));
     let mut paging = Paging::Pit;
     let mut es_err: Option<EsError> = None;

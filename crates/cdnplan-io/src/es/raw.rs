@@ -52,6 +52,27 @@ struct HitHead {
 pub(crate) struct Counts {
     pub(crate) pages: AtomicU64,
     pub(crate) docs: AtomicU64,
+    /// The documents the query matched when counted (`None`: not counted).
+    matched: Option<u64>,
+}
+
+impl Counts {
+    /// Counters for a read of `matched` documents: a paging that hands over far more than
+    /// that (a scroll or `search_after` that never ends) is stopped with an error.
+    pub(crate) fn matching(matched: u64) -> Counts {
+        Counts {
+            matched: Some(matched),
+            ..Counts::default()
+        }
+    }
+
+    /// How many documents a read may hand over before it is taken for endless: twice the
+    /// count and ten pages per slice more, for documents that arrive between the count and
+    /// the opening of the paging context.
+    fn ceiling(&self, page_size: usize) -> Option<u64> {
+        self.matched
+            .map(|m| m.saturating_mul(2).saturating_add(10 * page_size as u64))
+    }
 }
 
 /// What a raw read did.
@@ -67,6 +88,79 @@ pub(crate) struct RawRun {
 enum Context {
     Pit(String),
     Scroll(Arc<Mutex<Vec<String>>>),
+}
+
+/// A paging context that is open on a cluster.
+struct Open {
+    key: u64,
+    inner: Arc<Inner>,
+    engine: Engine,
+    ctx: Context,
+}
+
+/// The paging contexts open right now, for [`release_open_contexts`] to close when the
+/// program is interrupted.
+static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
+
+/// Registers an open context until the guard is dropped.
+struct Registered(u64);
+
+impl Registered {
+    fn new(inner: &Arc<Inner>, engine: Engine, ctx: &Context) -> Registered {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let key = NEXT.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut v) = OPEN.lock() {
+            v.push(Open {
+                key,
+                inner: Arc::clone(inner),
+                engine,
+                ctx: ctx.clone(),
+            });
+        }
+        Registered(key)
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut v) = OPEN.lock() {
+            v.retain(|o| o.key != self.0);
+        }
+    }
+}
+
+/// Closes every point in time and clears every scroll that a read or a snapshot still holds
+/// open on a cluster, each within `timeout`: for a SIGINT/SIGTERM handler to call before the
+/// program exits, so that an interrupted run leaves no search context behind on the cluster
+/// (they would otherwise live until their keep-alive ends). Returns how many it released.
+/// Safe to call from any thread that is not inside a tokio runtime; the reads themselves may
+/// still be running (a context released twice is harmless).
+pub fn release_open_contexts(timeout: std::time::Duration) -> usize {
+    let open: Vec<Open> = match OPEN.lock() {
+        Ok(mut v) => std::mem::take(&mut *v),
+        Err(_) => return 0,
+    };
+    if open.is_empty() {
+        return 0;
+    }
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return 0;
+    };
+    rt.block_on(async {
+        let mut released = 0;
+        for o in &open {
+            if tokio::time::timeout(timeout, release(&o.inner, o.engine, &o.ctx))
+                .await
+                .is_ok()
+            {
+                released += 1;
+            }
+        }
+        released
+    })
 }
 
 /// Reads the documents matching `query` (default `plan.query`; `known_total` of them when
@@ -106,12 +200,12 @@ pub(crate) fn read(
     let mut attempts = 0u32;
     loop {
         attempts += 1;
-        let counts = Arc::new(Counts::default());
         let mut paging = Paging::Scroll;
         let total = match known_total {
             Some(n) => n,
             None => client.block_on(count(client.inner(), &plan.index, &query))?,
         };
+        let counts = Arc::new(Counts::matching(total));
         progress.begin(
             &format!("reading documents from {}", plan.index),
             Some(total),
@@ -193,6 +287,7 @@ pub(crate) async fn page_all(
         Context::Pit(_) => Paging::Pit,
         Context::Scroll(_) => Paging::Scroll,
     };
+    let registered = Registered::new(inner, engine, &ctx);
     let slices = q.slices.max(1);
     let (tx, mut rx) =
         tokio::sync::mpsc::channel::<Result<(Vec<u8>, usize), EsError>>(2 * slices as usize);
@@ -242,6 +337,7 @@ pub(crate) async fn page_all(
     }
     // Always release what was opened; a failure to release does not hide the result.
     release(inner, engine, &ctx).await;
+    drop(registered);
     (paging, result)
 }
 
@@ -276,10 +372,27 @@ impl Slice {
     }
 
     /// Hands a page over; `false` when the reader has stopped.
-    async fn deliver(&self, bytes: Vec<u8>, hits: usize) -> bool {
+    ///
+    /// # Errors
+    /// [`EsError::Protocol`] once the pages hold far more documents than the query matched:
+    /// a paging that never ends.
+    async fn deliver(&self, bytes: Vec<u8>, hits: usize, request: &str) -> Result<bool, EsError> {
         self.counts.pages.fetch_add(1, Ordering::Relaxed);
-        self.counts.docs.fetch_add(hits as u64, Ordering::Relaxed);
-        hits == 0 || self.tx.send(Ok((bytes, hits))).await.is_ok()
+        let docs = self.counts.docs.fetch_add(hits as u64, Ordering::Relaxed) + hits as u64;
+        if let (Some(ceiling), Some(matched)) =
+            (self.counts.ceiling(self.page_size), self.counts.matched)
+            && docs > ceiling
+        {
+            return Err(EsError::Protocol {
+                url: self.inner.display.clone(),
+                request: request.to_string(),
+                reason: format!(
+                    "the pages hold {docs} documents but the query matched {matched}: the \
+                     paging does not end (a repeated scroll or sort position); stopped"
+                ),
+            });
+        }
+        Ok(hits == 0 || self.tx.send(Ok((bytes, hits))).await.is_ok())
     }
 
     async fn pit(&mut self, mut id: String) -> Result<(), EsError> {
@@ -306,7 +419,11 @@ impl Slice {
                 id = new;
             }
             let last = head.hits.hits.last().and_then(|h| h.sort.clone());
-            if !self.deliver(bytes, n).await || n < self.page_size {
+            if !self
+                .deliver(bytes, n, "POST /_search (point in time)")
+                .await?
+                || n < self.page_size
+            {
                 return Ok(());
             }
             match last {
@@ -352,7 +469,7 @@ impl Slice {
                     }
                 }
             }
-            if !self.deliver(bytes, n).await || n == 0 {
+            if !self.deliver(bytes, n, "POST /_search/scroll").await? || n == 0 {
                 return Ok(());
             }
             let Some(sid) = head.scroll_id else {
@@ -432,5 +549,68 @@ async fn release(inner: &Inner, engine: Engine, ctx: &Context) {
                     .await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::es::EsConnection;
+    use crate::testserver::{reply, serve};
+    use cdnplan_core::NoProgress;
+    use std::collections::BTreeMap;
+
+    /// Issue 15 row 10: a scroll that never ends (every step answers a full page) stops with
+    /// an error once the pages hold far more documents than the query matched.
+    #[test]
+    fn a_scroll_that_never_ends_is_stopped() {
+        let page = {
+            let hits: Vec<Value> = (0..10).map(|i| json!({"_source": {"n": i}})).collect();
+            json!({"_scroll_id": "same", "hits": {"hits": hits}}).to_string()
+        };
+        let url = serve(move |req, s| {
+            if req.path == "/" {
+                reply(s, 200, r#"{"version":{"number":"7.10.0"}}"#);
+            } else {
+                reply(s, 200, &page);
+            }
+        });
+        let client = EsClient::connect(&EsConnection::url(&url).unwrap().retries(0)).unwrap();
+        let plan = Plan {
+            index: "logs".into(),
+            route: super::super::plan::Route::Raw,
+            fields: BTreeMap::new(),
+            groups: Vec::new(),
+            query: json!({"match_all": {}}),
+            source: vec!["*".into()],
+            node_from_index: false,
+            node_index_fallback: false,
+            notes: Vec::new(),
+        };
+        let q = EsQuery::new("logs").page_size(10);
+        let counts = Arc::new(Counts::matching(25));
+        let mut pages = 0u64;
+        let mut send = |_: Vec<u8>| {
+            pages += 1;
+            true
+        };
+        let (paging, r) = client.block_on(page_all(
+            &client,
+            &plan,
+            &plan.query,
+            &q,
+            &counts,
+            &NoProgress,
+            &mut send,
+        ));
+        assert_eq!(paging, Paging::Scroll);
+        let e = r.unwrap_err().to_string();
+        assert!(
+            e.contains("the query matched 25") && e.contains("does not end"),
+            "{e}"
+        );
+        // 2 × 25 + 10 pages of 10: stopped at the first page past 150 documents.
+        assert_eq!(counts.docs.load(Ordering::Relaxed), 160);
+        assert!(pages <= 16, "{pages} pages handed over");
     }
 }
