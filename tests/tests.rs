@@ -4,6 +4,7 @@ mod data;
 mod es;
 mod es_mappings;
 mod es_parity;
+mod fuzz;
 mod ingest;
 mod plan;
 mod solve;
