@@ -9,3 +9,4 @@ mod ingest;
 mod plan;
 mod solve;
 mod support;
+mod time_limit;

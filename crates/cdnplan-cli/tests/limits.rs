@@ -184,3 +184,31 @@ clitest!(an_unknown_country_in_a_demand_csv_is_named, |dir, cmd| {
     contains!(run.error(), "demand.csv");
     contains!(run.error(), "unknown country code UK");
 });
+
+// Issue 15 row 15: --time-limit counts from the start of the run. A limit the reading of the
+// inputs used up still gives a plan, at once, called time-limited, and the message says
+// where the time went and what the limit could not shorten.
+clitest!(
+    a_time_limit_spent_on_reading_still_plans_and_says_so,
+    |dir, cmd| {
+        let run = cmd
+            .loud()
+            .args([
+                "plan",
+                "--time-limit",
+                "0.001",
+                "--no-reassign",
+                "--out",
+                "o",
+            ])
+            .ok();
+        contains!(run.stdout, "time limit reached");
+        contains!(
+            run.stderr,
+            "against --time-limit 0.001: reading the inputs ",
+            "(building the costs and a first answer is not cut short), writing the outputs ",
+            "; the plan is the best found when the time ran out"
+        );
+        assert!(dir.path().join("o/plan.json").is_file());
+    }
+);

@@ -359,7 +359,8 @@ pub struct PlanArgs {
     #[arg(long, value_name = "BACKEND", value_parser = named::<MipBackend>)]
     pub backend: Option<MipBackend>,
 
-    /// Wall-clock limit for solving, in seconds.
+    /// Wall-clock limit in seconds, counted from the start of the run: the solver gets what
+    /// reading the inputs left (writing the outputs comes after it).
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
 

@@ -438,12 +438,20 @@ pub fn optimise(
     let mut assigned: Vec<crate::solve::capacitated::CapacitatedSolution> =
         main_cap.into_iter().collect();
     let mut per_budget: BTreeMap<usize, Solution> = BTreeMap::new();
+    // Budgets not solved on their own because the time limit was spent: their curve points
+    // show this plan's first k moves, bounded by the full budget's bound.
+    let mut unsolved: Vec<usize> = Vec::new();
     for (t, &k) in curve_budgets.iter().enumerate() {
         let left = solve_options
             .time_limit
             .saturating_sub(started.elapsed())
             .checked_div((curve_budgets.len() - t) as u32)
             .unwrap_or(Duration::ZERO);
+        if left.is_zero() {
+            // On a large instance a solve takes seconds before it first looks at the clock.
+            unsolved.push(k);
+            continue;
+        }
         progress.message(&format!("solving with a budget of {k} moves"));
         let s = match solve_one(&constraints_for(k), &solve_options.clone().time_limit(left)) {
             Ok((s, cap)) => {
@@ -537,12 +545,19 @@ pub fn optimise(
     }
     let curve = (0..=max_moves)
         .filter_map(|k| {
-            let s = per_budget.get(&k)?;
+            let prefix = prefix_by_moves[k.min(prefix_by_moves.len() - 1)];
+            // An unsolved budget: this plan's first k moves are a plan with k moves, and
+            // fewer moves never beat the full budget's bound.
+            let (best, bound) = match per_budget.get(&k) {
+                Some(s) => (mean_of(s), bound_of(s)),
+                None if unsolved.contains(&k) => (prefix, bound_of(&solution).min(prefix)),
+                None => return None,
+            };
             Some(CurvePoint {
                 moves: k,
-                plan_prefix_mean_rtt_ms: prefix_by_moves[k.min(prefix_by_moves.len() - 1)],
-                best_mean_rtt_ms: mean_of(s),
-                lower_bound_mean_rtt_ms: bound_of(s),
+                plan_prefix_mean_rtt_ms: prefix,
+                best_mean_rtt_ms: best,
+                lower_bound_mean_rtt_ms: bound,
             })
         })
         .collect();

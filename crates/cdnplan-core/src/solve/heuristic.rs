@@ -5,7 +5,7 @@
 //! the two best distinct local optima. Starts run in parallel on
 //! rayon's pool and the answer is the minimum by `(objective.total_cmp, open set
 //! lexicographically)`, so the thread count never changes it (unless the wall-clock safety
-//! stop cuts a start short).
+//! stop cuts a start short, or leaves out the starts that would begin after it).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -63,10 +63,17 @@ impl Multistart {
         progress.begin("greedy+swap+vns", Some(starts as u64 + VNS_RUNS as u64));
         let cut = AtomicBool::new(false);
         let expired = || deadline.is_some_and(|d| Instant::now() >= d);
-        // Phase 1: every start builds and descends.
+        // Phase 1: every start builds and descends. Start 0 always runs (an answer is
+        // needed); a later start that would begin after the deadline is left out, since on a
+        // large instance its construction alone takes seconds.
         let mut descended: Vec<(f64, Vec<usize>, usize)> = (0..starts)
             .into_par_iter()
-            .map(|s| {
+            .filter_map(|s| {
+                if s > 0 && expired() {
+                    cut.store(true, Ordering::Relaxed);
+                    progress.advance(1);
+                    return None;
+                }
                 let mut rng = Pcg64::seed_from_u64(self.seed.wrapping_add(s as u64));
                 let greedy = if s == 0 {
                     Greedy::PURE
@@ -81,7 +88,7 @@ impl Multistart {
                 }
                 let open = state.open_sorted();
                 progress.advance(1);
-                (problem.instance().objective(&open), open, s)
+                Some((problem.instance().objective(&open), open, s))
             })
             .collect();
         // Phase 2: VNS from the best distinct local optima (each with its start's seed).

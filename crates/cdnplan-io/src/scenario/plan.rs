@@ -20,6 +20,7 @@
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use cdnplan_core::capacity::{CapacityModel, PeakSource};
 use cdnplan_core::plan::{self, Plan, PlanRequest, ReassignmentSummary};
@@ -52,6 +53,9 @@ pub struct PlanOptions {
     /// reassignment is planned on; the reassignment's topology is then written out as
     /// [`SOURCE_TOPOLOGY`] for replay.
     pub chain_read: Option<ChainRead>,
+    /// When the run began (before its inputs were read): `[solver] time_limit_s` then counts
+    /// from here, and the solver gets what is left of it. `None`: from the call to [`plan`].
+    pub started: Option<Instant>,
 }
 
 impl PlanOptions {
@@ -64,6 +68,12 @@ impl PlanOptions {
     /// Plans the reassignment with chain state read from a node (`None`: the topology's own).
     pub fn chain_read(mut self, read: Option<ChainRead>) -> Self {
         self.chain_read = read;
+        self
+    }
+
+    /// Counts the time limit from `started` (when the run began reading its inputs).
+    pub fn started(mut self, started: Instant) -> Self {
+        self.started = Some(started);
         self
     }
 }
@@ -126,7 +136,15 @@ pub fn plan(
         Some(c) => Some(inputs.capacity_model(c).map_err(PlanError::Capacity)?),
         None => None,
     };
-    let relocation = RelocationOptions::new(scenario.solve_options())
+    // The time limit bounds the whole run: the solver gets what reading the inputs left.
+    let limit = scenario.time_limit();
+    let spent = options
+        .started
+        .map_or(std::time::Duration::ZERO, |t| t.elapsed());
+    let solve = scenario
+        .solve_options()
+        .time_limit(limit.saturating_sub(spent));
+    let relocation = RelocationOptions::new(solve)
         .objective(
             scenario
                 .objective
@@ -149,6 +167,8 @@ pub fn plan(
         .node_curve(options.node_curve.as_ref().map(|r| *r.end()))
         .sources(inputs.sources.clone());
     let mut plan = plan::build(&request, progress).map_err(PlanError::Plan)?;
+    // The limit asked for, not the part of it the solver was given.
+    plan.scenario.time_limit_s = limit.as_secs_f64();
     if let Some(r) = &options.node_curve {
         plan.node_curve.retain(|p| p.nodes >= *r.start());
     }

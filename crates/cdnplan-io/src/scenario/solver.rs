@@ -13,7 +13,9 @@ pub struct SolverInput {
     /// `microlp` or `highs`.
     #[serde(default)]
     pub backend: MipBackend,
-    /// Wall-clock limit in seconds.
+    /// Wall-clock limit in seconds, counted from
+    /// [`PlanOptions::started`](super::PlanOptions::started) when set (the start of the run),
+    /// so that the solver gets what reading the inputs left.
     #[serde(default = "default_time_limit")]
     pub time_limit_s: f64,
 }
