@@ -63,9 +63,11 @@ pub struct CurvePoint {
     pub moves: usize,
     /// Mean RTT (ms) after the first k steps of this plan.
     pub plan_prefix_mean_rtt_ms: f64,
-    /// Best mean RTT (ms) found with a budget of k moves, solved on its own.
+    /// Best mean RTT (ms) found with a budget of k moves, solved on its own; when the time
+    /// limit left no time to solve budget k, the mean RTT after this plan's first k moves.
     pub best_mean_rtt_ms: f64,
-    /// Lower bound (ms) on the mean RTT with a budget of k moves.
+    /// Lower bound (ms) on the mean RTT with a budget of k moves (for a budget not solved on
+    /// its own, the full budget's bound).
     pub lower_bound_mean_rtt_ms: f64,
 }
 
