@@ -14,7 +14,7 @@ started=$(date +%s)
 status=0
 CDNPLAN_FUZZ_CASES="$cases" cargo test --release -p cdnplan --test tests "$filter" -- \
   --test-threads 1 --nocapture >"$log" 2>&1 || status=$?
-grep -E '^fuzz |^test result|panicked|^---- ' "$log" || true
+grep -oE 'fuzz [^:]+: [0-9]+ cases in [0-9.]+ s|^test result.*|.*panicked.*|^---- .*' "$log" || true
 if [ "$status" -ne 0 ]; then
   tail -n 60 "$log"
 fi
