@@ -833,7 +833,10 @@ fn errors_name_the_preset_and_all_paths_settings() {
     );
     let p = f.file("access.log", line);
     let e = f
-        .run(&[p.clone()], &IngestOptions::new(Preset::Combined))
+        .run(
+            std::slice::from_ref(&p),
+            &IngestOptions::new(Preset::Combined),
+        )
         .unwrap_err()
         .to_string();
     assert!(

@@ -427,7 +427,8 @@ impl Inner {
             .bytes_received
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if (200..300).contains(&status) {
-            return Attempt::Done(bytes.to_vec());
+            // Takes the buffer over without a copy when the body arrived as one piece.
+            return Attempt::Done(Vec::from(bytes));
         }
         let (ty, reason) = error_reason(&bytes);
         let reason = self.redactor.redact(&reason);
