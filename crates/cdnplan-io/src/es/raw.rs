@@ -587,7 +587,7 @@ mod tests {
             node_index_fallback: false,
             notes: Vec::new(),
         };
-        let q = EsQuery::new("logs").page_size(10);
+        let q = EsQuery::new("logs").page_size(10).slices(1);
         let counts = Arc::new(Counts::matching(25));
         let mut pages = 0u64;
         let mut send = |_: Vec<u8>| {
