@@ -198,7 +198,6 @@ mod tests {
         }
     }
 
-
     fn site(id: &str, lat: f64, lon: f64) -> Site {
         Site {
             id: id.into(),
