@@ -54,7 +54,7 @@ pub struct PlanOptions {
     /// [`SOURCE_TOPOLOGY`] for replay.
     pub chain_read: Option<ChainRead>,
     /// When the run began (before its inputs were read): `[solver] time_limit_s` then counts
-    /// from here, and the solver gets what is left of it. `None`: from the call to [`plan`].
+    /// from here, and the solver gets what is left of it. `None`: from the call to [`plan()`].
     pub started: Option<Instant>,
 }
 
