@@ -458,13 +458,7 @@ impl DemandAggregator {
         bytes: u64,
         unique_clients: u64,
     ) {
-        let i = self.intern(key);
-        let loc = self.keys[i as usize].location;
-        let a = &mut self.accs[i as usize];
-        a.requests = a.requests.saturating_add(requests);
-        a.bytes = a.bytes.saturating_add(bytes);
-        a.lat_sum += nano(loc.lat) * i128::from(requests);
-        a.lon_sum += nano(loc.lon) * i128::from(requests);
+        let a = self.add_requests(key, requests, bytes);
         a.counted_clients = a.counted_clients.saturating_add(unique_clients);
     }
 
@@ -473,6 +467,14 @@ impl DemandAggregator {
     /// [`DemandAggregator::record_aggregate`] the client joins the cell's set of addresses, so
     /// distinct clients stay exact across calls, [`DemandAggregator::record`] and merges.
     pub fn record_client(&mut self, key: CellKey, client: IpAddr, requests: u64, bytes: u64) {
+        self.add_requests(key, requests, bytes)
+            .clients
+            .insert(client);
+    }
+
+    /// Adds `requests` requests of `bytes` bytes at the location of the cell with `key`;
+    /// returns its accumulator for the clients.
+    fn add_requests(&mut self, key: CellKey, requests: u64, bytes: u64) -> &mut Acc {
         let i = self.intern(key);
         let loc = self.keys[i as usize].location;
         let a = &mut self.accs[i as usize];
@@ -480,7 +482,7 @@ impl DemandAggregator {
         a.bytes = a.bytes.saturating_add(bytes);
         a.lat_sum += nano(loc.lat) * i128::from(requests);
         a.lon_sum += nano(loc.lon) * i128::from(requests);
-        a.clients.insert(client);
+        a
     }
 
     /// Folds `other` into `self`, hourly profiles included.
