@@ -1,6 +1,6 @@
 //! A loopback HTTP proxy that injects faults into the requests whose path contains a
 //! marker: a 503, a delay past the client's timeout, a connection cut halfway through the
-//! response body, or a fixed status. Every connection is closed after one exchange.
+//! response body, an answer held back, or a fixed status. Every connection is closed after one exchange.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -17,6 +17,8 @@ pub enum Fault {
     Delay(Duration),
     /// Forward, then send only half of the answer and close.
     Cut,
+    /// Forward at once, then hold the answer this long before sending it.
+    Hold(Duration),
     /// Answer with this status and a JSON error, for every request (never used up).
     Always(u16),
 }
@@ -163,11 +165,14 @@ fn handle(mut c: TcpStream, up: &str, marker: &str, st: &Mutex<State>) -> std::i
             ),
         )?,
         Some(Fault::Delay(d)) => std::thread::sleep(d),
-        Some(Fault::Cut) | None => {
+        Some(Fault::Cut | Fault::Hold(_)) | None => {
             let mut u = TcpStream::connect(up)?;
             u.write_all(&req)?;
             let mut resp = Vec::new();
             u.read_to_end(&mut resp)?;
+            if let Some(Fault::Hold(d)) = fault {
+                std::thread::sleep(d);
+            }
             if fault == Some(Fault::Cut) {
                 let head_end = resp
                     .windows(4)

@@ -212,6 +212,19 @@ clitest!(
 /// leaves no temporary file and no open point in time or scroll on the cluster (a server of
 /// the test's own, so that other tests' contexts do not count).
 fn interrupted_snapshot_releases(dir: &crate::util::Dir, scroll: bool) {
+    // Hold the first page after the context is open: a point in time's first search, or a
+    // scroll's first step.
+    let marker = if scroll {
+        "POST /_search/scroll HTTP"
+    } else {
+        "POST /_search HTTP"
+    };
+    interrupt_snapshot(dir, scroll, marker, Fault::Delay(Duration::from_secs(120)));
+}
+
+/// Interrupts `snapshot` once the proxy has taken its `fault` for the first request whose
+/// line holds `marker`, and checks that no temporary file and no context is left.
+fn interrupt_snapshot(dir: &crate::util::Dir, scroll: bool, marker: &'static str, fault: Fault) {
     let server = osmem::start();
     let c = EsClient::connect(&EsConnection::url(&server).unwrap().timeout_secs(30.0)).unwrap();
     let idx = name(if scroll {
@@ -220,14 +233,7 @@ fn interrupted_snapshot_releases(dir: &crate::util::Dir, scroll: bool) {
         "sigint-pit"
     });
     ecs::seed(&c, &idx, None, &snapshot_lines(DOCS));
-    // Hold the first page after the context is open: a point in time's first search, or a
-    // scroll's first step.
-    let marker = if scroll {
-        "POST /_search/scroll HTTP"
-    } else {
-        "POST /_search HTTP"
-    };
-    let proxy = Proxy::start(&server, marker, &[Fault::Delay(Duration::from_secs(120))]);
+    let proxy = Proxy::start(&server, marker, &[fault]);
     let mut cmd = dir.command();
     cmd.loud()
         .args(["snapshot", "--es", &proxy.url, "--index", &idx])
@@ -324,3 +330,17 @@ clitest!(interrupted_snapshot_closes_its_point_in_time, |dir, cmd| {
 clitest!(interrupted_snapshot_clears_its_scroll, |dir, cmd| {
     interrupted_snapshot_releases(&dir, true);
 });
+
+// Interrupted while a scroll's opening search is on its way back (the server has opened the
+// context, the program does not know its id yet): the release waits for it and clears it.
+clitest!(
+    interrupted_while_a_scroll_opens_clears_that_scroll,
+    |dir, cmd| {
+        interrupt_snapshot(
+            &dir,
+            true,
+            "/_search?scroll=",
+            Fault::Hold(Duration::from_millis(1500)),
+        );
+    }
+);

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use cdnplan_core::{Countries, DemandAggregator, Progress};
 use elasticsearch::http::Method;
@@ -129,6 +129,45 @@ impl Drop for Registered {
     }
 }
 
+/// Set once an interrupt handler releases the contexts: no paging opens another one.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Requests in flight that may open a context the program does not know yet (a point in
+/// time being opened, a scroll's opening search).
+static OPENING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one opening request in flight until dropped, once its context is registered.
+struct Opening;
+
+impl Opening {
+    /// Counts an opening in, or waits forever once the program is stopping (the handler
+    /// exits the process): nothing more is opened. The count is raised before the flag is
+    /// read, and the handler sets the flag before it reads the count, so an opening either
+    /// sees the flag or is waited for.
+    async fn start() -> Opening {
+        OPENING.fetch_add(1, Ordering::SeqCst);
+        if STOPPING.load(Ordering::SeqCst) {
+            OPENING.fetch_sub(1, Ordering::SeqCst);
+            std::future::pending::<()>().await;
+        }
+        Opening
+    }
+}
+
+/// Waits forever once an interrupt handler is releasing the contexts: the paging stops
+/// where it is, its context stays registered for the handler, and the handler exits.
+async fn halt_when_stopping() {
+    if STOPPING.load(Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
+}
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        OPENING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Closes every point in time and clears every scroll that a read or a snapshot still holds
 /// open on a cluster, each within `timeout`: for a SIGINT/SIGTERM handler to call before the
 /// program exits, so that an interrupted run leaves no search context behind on the cluster
@@ -136,6 +175,13 @@ impl Drop for Registered {
 /// Safe to call from any thread that is not inside a tokio runtime; the reads themselves may
 /// still be running (a context released twice is harmless).
 pub fn release_open_contexts(timeout: std::time::Duration) -> usize {
+    // Stop new openings, then wait (within `timeout`) for those in flight, whose contexts
+    // would otherwise be created on the cluster after the list was taken.
+    STOPPING.store(true, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    while OPENING.load(Ordering::SeqCst) > 0 && started.elapsed() < timeout {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let open: Vec<Open> = match OPEN.lock() {
         Ok(mut v) => std::mem::take(&mut *v),
         Err(_) => return 0,
@@ -269,6 +315,7 @@ pub(crate) async fn page_all(
 ) -> (Paging, Result<(), EsError>) {
     let inner = client.inner();
     let engine = client.cluster().engine;
+    let opening = Opening::start().await;
     let ctx = if client.cluster().has_pit() && !q.scroll {
         match open_pit(inner, engine, &plan.index, &q.keep_alive).await {
             Ok(id) => Some(Context::Pit(id)),
@@ -288,6 +335,8 @@ pub(crate) async fn page_all(
         Context::Scroll(_) => Paging::Scroll,
     };
     let registered = Registered::new(inner, engine, &ctx);
+    drop(opening);
+    halt_when_stopping().await;
     let slices = q.slices.max(1);
     let (tx, mut rx) =
         tokio::sync::mpsc::channel::<Result<(Vec<u8>, usize), EsError>>(2 * slices as usize);
@@ -443,6 +492,7 @@ impl Slice {
         self.body["sort"] = json!(["_doc"]);
         let path = format!("/{}/_search", self.index);
         let query = [("scroll", self.keep_alive.clone())];
+        let mut opening = Some(Opening::start().await);
         // The opening search is not a scroll step: it can be repeated.
         let mut bytes = self
             .inner
@@ -468,6 +518,11 @@ impl Slice {
                         slot = Some(v.len() - 1);
                     }
                 }
+            }
+            // The context is known now: an interrupt releases it; the paging stops here
+            // once one has come.
+            if opening.take().is_some() {
+                halt_when_stopping().await;
             }
             if !self.deliver(bytes, n, "POST /_search/scroll").await? || n == 0 {
                 return Ok(());
