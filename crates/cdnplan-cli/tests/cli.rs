@@ -30,4 +30,5 @@ mod objective;
 mod output;
 mod plan;
 mod reassign;
+mod report;
 mod rpc;

@@ -125,6 +125,7 @@ clitest!(
             "nodes.csv",
             "plan.geojson",
             "plan.json",
+            "report.html",
             "report.md",
         ]
         .map(String::from)

@@ -197,7 +197,7 @@ impl Canvas {
 }
 
 /// Escapes text for XML content and attributes.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -294,23 +294,43 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
         );
     }
     out.push_str("</g>\n");
-    for (class, nodes, radius) in [
-        ("node-before", &plan.nodes_before, 7.0),
-        ("node-after", &plan.nodes_after, 4.5),
+    for (class, nodes, eval, radius) in [
+        ("node-before", &plan.nodes_before, &plan.before, 7.0),
+        ("node-after", &plan.nodes_after, &plan.after, 4.5),
     ] {
         let _ = writeln!(out, "<g class=\"{class}s\">");
+        let when = if class == "node-before" {
+            "before"
+        } else {
+            "after"
+        };
         for n in nodes.iter().filter(|n| n.active) {
             let (x, y) = c.at(&n.location);
+            let place = n
+                .city
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
+            let load = eval
+                .nodes
+                .iter()
+                .find(|l| l.node == n.id)
+                .map_or_else(String::new, |l| {
+                    format!(
+                        ": serves {} of demand in {} cells, mean RTT {}",
+                        pct(l.weight_share),
+                        l.cells,
+                        l.mean_rtt_ms
+                            .map_or_else(|| "–".to_string(), |m| format!("{m:.1} ms"))
+                    )
+                });
             let _ = writeln!(
                 out,
                 "<circle class=\"{class}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{radius}\">\
-                 <title>{} ({})</title></circle>",
+                 <title>{}{} ({when}){}</title></circle>",
                 esc(&n.id),
-                if class == "node-before" {
-                    "before"
-                } else {
-                    "after"
-                }
+                esc(&place),
+                load
             );
         }
         out.push_str("</g>\n");

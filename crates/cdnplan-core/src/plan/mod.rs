@@ -15,6 +15,8 @@
 //! | `moves.csv` | [`moves_csv`] | one row per move |
 //! | `demand.csv` | [`demand_csv`], [`plan_demand_csv`] | one row per demand cell |
 //! | `plan.geojson` | [`plan_geojson`] | RFC 7946 FeatureCollection for QGIS or Kibana |
+//! | `map.svg` | [`map_svg`] | the plan on a world map (Equal Earth) |
+//! | `report.html` | [`report_html`] | one self-contained page: the report with the map and charts |
 //! | the terminal | [`plan_text`], [`evaluation_text`] | aligned plain text |
 
 mod build;
@@ -25,6 +27,7 @@ mod families;
 #[cfg(test)]
 mod fixture;
 mod geojson;
+mod html;
 mod map;
 mod model;
 mod objective;
@@ -37,6 +40,7 @@ pub use build::{PlanRequest, build};
 pub use capacity_report::CapacityReport;
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
+pub use html::report_html;
 pub use map::{WorldOutline, map_svg};
 pub use model::{
     DemandSummary, MeanRttRole, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary,

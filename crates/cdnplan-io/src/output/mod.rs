@@ -27,7 +27,7 @@ pub use file::{write_atomic, write_atomic_with};
 pub use interrupt::{abandon_temporaries, abandoned};
 
 /// The files [`write_plan`] writes, in order.
-pub const PLAN_FILES: [&str; 8] = [
+pub const PLAN_FILES: [&str; 9] = [
     "plan.json",
     "report.md",
     "moves.csv",
@@ -36,6 +36,7 @@ pub const PLAN_FILES: [&str; 8] = [
     "curve.csv",
     "nodes.csv",
     "map.svg",
+    "report.html",
 ];
 
 /// The node curve's file (`plan --curve`), beside [`PLAN_FILES`].
@@ -44,7 +45,8 @@ pub const NODE_CURVE_FILE: &str = "node-curve.csv";
 /// Writes a plan's outputs as the whole content of `dir` (see [`OutputDir`]): `plan.json`
 /// (the whole plan), `report.md`, `moves.csv`, `demand.csv` (cells with their service before
 /// and after), `plan.geojson`, `curve.csv` (mean RTT after k moves), `nodes.csv` (the
-/// nodes after the plan, in the nodes input format) and `map.svg` (the plan on a world map).
+/// nodes after the plan, in the nodes input format), `map.svg` (the plan on a world map) and
+/// `report.html` (the report with the map and charts, one self-contained page).
 /// Returns the paths written.
 ///
 /// # Errors
@@ -62,6 +64,7 @@ pub fn write_plan(dir: &Path, plan: &Plan, demand: &Demand) -> Result<Vec<PathBu
 /// # Errors
 /// [`Error::Io`] naming the file that could not be written.
 pub fn write_plan_into(out: &mut OutputDir, plan: &Plan, demand: &Demand) -> Result<Vec<PathBuf>> {
+    let world = plan::WorldOutline::bundled();
     let rendered = [
         plan.to_json_pretty(),
         plan::report_markdown(plan, demand),
@@ -70,7 +73,8 @@ pub fn write_plan_into(out: &mut OutputDir, plan: &Plan, demand: &Demand) -> Res
         plan::plan_geojson(plan, demand),
         plan::curve_csv(plan),
         plan::nodes_csv(&plan.nodes_after),
-        plan::map_svg(plan, demand, &plan::WorldOutline::bundled()),
+        plan::map_svg(plan, demand, &world),
+        plan::report_html(plan, demand, &world),
     ];
     PLAN_FILES
         .iter()
