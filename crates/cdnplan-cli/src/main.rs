@@ -7,6 +7,7 @@
 
 mod args;
 mod bench;
+mod compare;
 mod demand;
 mod describe;
 mod es;
@@ -55,6 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot(a) => es::snapshot(&ctx, a, &bars),
         Command::Evaluate(a) => evaluate::run(&ctx, a, &bars),
         Command::Plan(a) => plan::run(&ctx, *a, &bars),
+        Command::Compare(a) => compare::run(&ctx, a, &bars),
         Command::Topology(a) => reassign::run_topology(&ctx, a),
         Command::Reassign(a) => reassign::run(&ctx, a, &bars),
         Command::Synth(a) => synth::run(&ctx, a, &bars),

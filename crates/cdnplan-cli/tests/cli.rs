@@ -19,6 +19,7 @@ mod util;
 
 mod capacity;
 mod cells;
+mod compare;
 mod demand;
 mod errors;
 mod es;

@@ -350,6 +350,31 @@ clitest!(what_if_a_node_in_sao_paulo, |dir, cmd| {
     let plan = read_json(&dir.join("move/plan.json"));
     assert_eq!(plan["moves"].as_array().unwrap().len(), 1, "{plan}");
 
+    // At coordinates rather than a site: the same gain, the place named by the nearest
+    // known one; out-of-range coordinates are refused, named.
+    let run = cmd
+        .clone()
+        .args([
+            "plan",
+            "--add-at",
+            "-23.55,-46.63",
+            "--no-reassign",
+            "-o",
+            "at",
+        ])
+        .ok();
+    contains!(
+        run.stdout,
+        "Adding 1 node cuts the demand-weighted mean RTT from 46.0 ms to 40.9 ms",
+        "1. add a node at São Paulo area, BR (-23.55,-46.63)"
+    );
+    let run = cmd
+        .clone()
+        .args(["plan", "--add-at", "95,10", "-o", "bad"])
+        .run();
+    assert_eq!(run.code, Some(2), "{run}");
+    contains!(run.stderr, "required site \"95,10\"", "latitude must be in");
+
     // A malformed --move is a usage error naming the form.
     let run = cmd
         .clone()

@@ -137,3 +137,28 @@ clitest!(report_html_loads_in_chromium_with_the_map, |dir, cmd| {
         "Families and buckets"
     );
 });
+
+clitest!(compare_html_shows_every_variants_map, |dir, cmd| {
+    cmd.args(["compare", "--vary", "max_moves=1,3,5", "-o", "c"])
+        .ok();
+    let json = read_json(&dir.join("c/compare.json"));
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let moves: usize = rows
+        .iter()
+        .map(|r| r["moves"].as_u64().unwrap() as usize)
+        .sum();
+    let page = load(
+        &dir.join("c/compare.html"),
+        &dir.join("profile"),
+        "compare.png",
+    );
+    assert_eq!(page.console, Vec::<String>::new(), "console messages");
+    assert_eq!(count(&page.dom, "<figure class=\"map\">"), 3);
+    // Five active nodes before and after in every variant (moves, no additions).
+    assert_eq!(count(&page.dom, "class=\"node-before\""), 3 * 5);
+    assert_eq!(count(&page.dom, "class=\"node-after\""), 3 * 5);
+    assert_eq!(count(&page.dom, "<g class=\"move\">"), moves);
+    assert_eq!(count(&page.dom, "marker-end=\"url(#arrow)\""), moves);
+    contains!(page.dom, "Ranked by mean RTT (ms).", "default max_moves=5");
+});

@@ -9,14 +9,17 @@ use cdnplan_io::scenario::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
 mod bench;
+mod compare;
 mod es;
 
 pub use bench::{BenchArgs, BenchCommand, BenchSolverArgs};
+pub use compare::{CompareArgs, CompareFormat};
 pub use es::{EsArgs, SnapshotArgs};
 
 /// Plan where CDN nodes should stand: demand from logs or a cluster (demand, snapshot),
-/// today's service (evaluate), the moves that cut latency most (plan), the family ↔ bucket
-/// migration (topology, reassign); bench, synth, completions and man.
+/// today's service (evaluate), the moves that cut latency most (plan), scenarios side by side
+/// (compare), the family ↔ bucket migration (topology, reassign); bench, synth, completions
+/// and man.
 #[derive(Debug, Parser)]
 #[command(name = "cdnplan", version, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
@@ -97,11 +100,25 @@ Examples:
   cdnplan plan --assume-bags 1000  # reassignment what-if with bags
 
 Outputs (in the scenario's output_dir, or --out): plan.json, report.md,
-moves.csv, demand.csv, plan.geojson, curve.csv, nodes.csv; with --curve also
+moves.csv, demand.csv, plan.geojson, curve.csv, nodes.csv, map.svg,
+report.html; with --curve also
 node-curve.csv; with a topology (unless --no-reassign or [reassign] enabled =
 false) also the family ↔ bucket reassignment after the moves: reassign.md,
 reassign.json, reassign.sh, target-topology.json, metadata/*.json.")]
     Plan(Box<PlanArgs>),
+
+    /// Solve scenarios and their variants and show them side by side, ranked by the
+    /// objective: mean and p90 RTT, within-T shares, moves, cost, migration calls, status.
+    #[command(after_help = "\
+Examples:
+  cdnplan compare --vary max_moves=1,3,5
+  cdnplan compare --vary objective.kind=mean_rtt,coverage \\
+      --vary objective.threshold_ms=100 --format markdown
+  cdnplan compare data/scenarios/default.toml my.toml --out out/compare
+
+Outputs (with --out): compare.md, compare.csv, compare.json and compare.html
+(the table and every variant's map side by side).")]
+    Compare(CompareArgs),
 
     /// Import, check and print a distribution topology (families, buckets, operators, bags).
     #[command(after_help = "\
@@ -341,9 +358,14 @@ pub struct PlanArgs {
     #[arg(long = "forbid-provider", value_name = "PROVIDER")]
     pub forbidden_providers: Vec<String>,
 
-    /// What-if: add a node at this candidate site (repeatable). Without --max-moves, no
-    /// other node moves.
-    #[arg(long = "add-at", value_name = "SITE")]
+    /// What-if: add a node at this candidate site, or at coordinates LAT,LON (its country
+    /// that of the nearest known place) (repeatable). Without --max-moves, no other node
+    /// moves.
+    #[arg(
+        long = "add-at",
+        value_name = "SITE|LAT,LON",
+        allow_hyphen_values = true
+    )]
     pub add_at: Vec<String>,
 
     /// What-if: move this node to this candidate site (repeatable). Without --max-moves,

@@ -244,10 +244,11 @@ fn num(x: f64) -> String {
 
 /// A CSV document being written.
 #[derive(Default)]
-struct Csv(String);
+pub(crate) struct Csv(pub(crate) String);
 
 impl Csv {
-    fn row<S: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = S>) {
+    /// Appends one record.
+    pub(crate) fn row<S: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = S>) {
         for (i, f) in fields.into_iter().enumerate() {
             if i > 0 {
                 self.0.push(',');

@@ -17,10 +17,12 @@
 //! | `plan.geojson` | [`plan_geojson`] | RFC 7946 FeatureCollection for QGIS or Kibana |
 //! | `map.svg` | [`map_svg`] | the plan on a world map (Equal Earth) |
 //! | `report.html` | [`report_html`] | one self-contained page: the report with the map and charts |
+//! | `compare.*` | [`Comparison`] | scenarios side by side: text, Markdown, CSV, JSON, HTML |
 //! | the terminal | [`plan_text`], [`evaluation_text`] | aligned plain text |
 
 mod build;
 mod capacity_report;
+mod compare;
 mod csv;
 mod extras;
 mod families;
@@ -38,6 +40,7 @@ mod text;
 pub use self::csv::{curve_csv, demand_csv, moves_csv, nodes_csv, plan_demand_csv};
 pub use build::{PlanRequest, build};
 pub use capacity_report::CapacityReport;
+pub use compare::{Comparison, ComparisonRow};
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
 pub use html::report_html;

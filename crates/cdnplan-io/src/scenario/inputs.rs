@@ -41,6 +41,70 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// The candidate sites, with a site of its own for each required place written as
+    /// coordinates (`"-23.55,-46.63"`: a what-if such as `plan --add-at LAT,LON`). Its id is
+    /// the text as written; its country and continent are those of the nearest known place
+    /// (a candidate site or a country's capital), which its city names, e.g. `"São
+    /// Paulo area"`. Places written as site ids are left to the solver's own check.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the place when its coordinates are out of range.
+    pub fn sites_for(&self, required: &[String]) -> Result<std::borrow::Cow<'_, [Site]>> {
+        let mut extra: Vec<Site> = Vec::new();
+        for place in required {
+            let Some((lat, lon)) = place.split_once(',') else {
+                continue;
+            };
+            let (Ok(lat), Ok(lon)) = (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) else {
+                continue;
+            };
+            if self.sites.iter().chain(&extra).any(|x| x.id == *place) {
+                continue;
+            }
+            let at = cdnplan_core::GeoPoint::new(lat, lon)
+                .map_err(|e| Error::Config(format!("required site {place:?}: {e}")))?;
+            let by_site = self.sites.iter().map(|x| {
+                (
+                    x.location.distance_km(&at),
+                    x.city.clone(),
+                    x.country,
+                    x.continent,
+                )
+            });
+            let by_capital = self.countries.iter().map(|c| {
+                (
+                    c.location.distance_km(&at),
+                    c.name.clone(),
+                    c.code,
+                    c.continent,
+                )
+            });
+            let Some((_, city, country, continent)) =
+                by_site.chain(by_capital).min_by(|a, b| a.0.total_cmp(&b.0))
+            else {
+                return Err(Error::Config(format!(
+                    "required site {place:?}: no candidate site or country to place it by"
+                )));
+            };
+            extra.push(Site {
+                id: place.clone(),
+                provider: "custom".into(),
+                region_code: place.clone(),
+                city: format!("{city} area"),
+                country,
+                continent,
+                location: at,
+                monthly_cost_usd: None,
+            });
+        }
+        if extra.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(&self.sites));
+        }
+        let mut all = self.sites.clone();
+        all.extend(extra);
+        Ok(std::borrow::Cow::Owned(all))
+    }
+
     /// Share of the requests counted whose viewer could not be located, when the demand came
     /// from logs that counted any.
     pub fn unlocated_share(&self) -> Option<f64> {

@@ -74,6 +74,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub mod capacity;
+pub mod compare;
 mod demand;
 mod elasticsearch;
 mod inputs;
@@ -87,6 +88,7 @@ mod solver;
 mod tests;
 
 pub use capacity::CapacityInput;
+pub use compare::{CompareError, Compared, Variant, compare, vary, write_comparison};
 pub use demand::DemandInput;
 pub use elasticsearch::ElasticsearchInput;
 use elasticsearch::inline_secrets;

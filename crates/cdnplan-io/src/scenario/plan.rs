@@ -28,7 +28,7 @@ use cdnplan_core::reassign::{self, Assessed, ReassignOptions, ReassignRequest};
 use cdnplan_core::relocation::{RelocationOptions, RelocationProblem};
 use cdnplan_core::solve::SolveOptions;
 use cdnplan_core::topology::{ChainRead, Topology};
-use cdnplan_core::{Demand, Progress};
+use cdnplan_core::{Demand, Progress, Site};
 
 use super::{CapacityInput, Inputs, Scenario};
 use crate::data;
@@ -152,10 +152,14 @@ pub fn plan(
                 .map_err(PlanError::Constraints)?,
         )
         .capacity(capacity);
+    // Required places written as coordinates become sites of their own.
+    let sites = inputs
+        .sites_for(&scenario.constraints.required_sites)
+        .map_err(PlanError::Constraints)?;
     let problem = RelocationProblem {
         demand: &inputs.demand,
         nodes: &inputs.nodes,
-        sites: &inputs.sites,
+        sites: &sites,
         latency: &inputs.latency,
         weighting: scenario.objective.weighting,
         constraints: &scenario.constraints,
@@ -175,7 +179,7 @@ pub fn plan(
     inputs
         .check_capacity(&plan.nodes_after)
         .map_err(PlanError::Carry)?;
-    let reassignment = reassignment(scenario, inputs, &plan, options.chain_read.as_ref())
+    let reassignment = reassignment(scenario, inputs, &sites, &plan, options.chain_read.as_ref())
         .map_err(PlanError::Reassign)?;
     let plan = match &reassignment {
         Some((summary, ..)) => plan.with_reassignment(summary.clone()),
@@ -198,6 +202,7 @@ pub fn plan(
 fn reassignment(
     s: &Scenario,
     inputs: &Inputs,
+    sites: &[Site],
     plan: &Plan,
     chain: Option<&ChainRead>,
 ) -> Result<Option<(ReassignmentSummary, Assessed, Topology)>> {
@@ -214,7 +219,7 @@ fn reassignment(
     let mut a = reassign::reassign_after_moves(&ReassignRequest {
         topology: &topology,
         moves: &plan.moves,
-        sites: &inputs.sites,
+        sites,
         demand: &inputs.demand,
         latency: &inputs.latency,
         weighting: s.objective.weighting,
