@@ -36,7 +36,7 @@ pub enum CompareError {
         label: String,
         /// Why.
         #[source]
-        source: Error,
+        source: Box<Error>,
     },
     /// A variant's inputs could not be loaded.
     #[error("cannot load the inputs of variant \"{label}\"")]
@@ -45,7 +45,7 @@ pub enum CompareError {
         label: String,
         /// Why.
         #[source]
-        source: Error,
+        source: Box<Error>,
     },
     /// A variant could not be planned.
     #[error("cannot plan variant \"{label}\"")]
@@ -54,7 +54,7 @@ pub enum CompareError {
         label: String,
         /// Why.
         #[source]
-        source: PlanError,
+        source: Box<PlanError>,
     },
 }
 
@@ -204,7 +204,7 @@ pub fn compare(
     for v in variants {
         v.scenario.check().map_err(|source| CompareError::Invalid {
             label: v.label.clone(),
-            source,
+            source: Box::new(source),
         })?;
     }
     let mut loaded: BTreeMap<String, Inputs> = BTreeMap::new();
@@ -216,7 +216,7 @@ pub fn compare(
             let inputs =
                 Inputs::load(&v.scenario, progress).map_err(|source| CompareError::Inputs {
                     label: v.label.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             loaded.insert(key.clone(), inputs);
         }
@@ -224,7 +224,7 @@ pub fn compare(
         let p =
             plan(&v.scenario, inputs, options, progress).map_err(|source| CompareError::Plan {
                 label: v.label.clone(),
-                source,
+                source: Box::new(source),
             })?;
         planned.push((v.label.clone(), p));
     }
