@@ -24,6 +24,7 @@ mod errors;
 mod es;
 mod evaluate;
 mod example;
+mod examples;
 mod help;
 mod limits;
 mod objective;
