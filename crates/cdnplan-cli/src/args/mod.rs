@@ -708,6 +708,24 @@ mod tests {
         command().debug_assert();
     }
 
+    /// The one-line description names every command, so that `cdnplan --help` does not
+    /// read as if there were fewer.
+    #[test]
+    fn the_description_names_every_command() {
+        let cmd = command();
+        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let words: Vec<&str> = about
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .collect();
+        for sub in cmd.get_subcommands() {
+            assert!(
+                words.contains(&sub.get_name()),
+                "the description {about:?} does not name {}",
+                sub.get_name()
+            );
+        }
+    }
+
     /// `--verbose` is explained where it does something and hidden where it does nothing,
     /// and every command has been sorted into one of the two.
     #[test]
