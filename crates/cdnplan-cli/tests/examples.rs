@@ -538,7 +538,15 @@ fn run_line(dir: &Dir, line: &str, env: &[(String, String)]) -> Outcome {
         .find(|(k, _)| line.contains(k))
         .map_or(0, |(_, c)| *c);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() == Some(want) && !stderr.contains("panicked") {
+    // `--json` promises one JSON document on stdout.
+    let json_ok = !(want == 0 && cmd_line.contains(" --json") && !cmd_line.contains('>'))
+        || serde_json::from_slice::<Value>(&out.stdout).is_ok();
+    if !json_ok {
+        Outcome::Failed(format!(
+            "{cmd_line}\nexit code 0, but stdout is not one JSON document:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        ))
+    } else if out.status.code() == Some(want) && !stderr.contains("panicked") {
         Outcome::Ran
     } else {
         let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
