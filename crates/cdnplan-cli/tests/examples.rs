@@ -150,9 +150,21 @@ fn all_top_level_commands() -> Vec<String> {
         .collect()
 }
 
+/// The commands a help text's `Commands:` section lists, without `help`.
+fn commands(help_text: &str) -> Vec<String> {
+    section(help_text, "Commands:")
+        .iter()
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(str::to_string)
+        .collect()
+}
+
 /// The `Examples:` blocks of `cdnplan --help` and of every command's help, depth first.
+/// Every top-level command must show examples.
 fn help_blocks() -> Vec<Block> {
-    fn walk(path: Vec<String>, extra: &[String], out: &mut Vec<Block>) {
+    fn walk(path: Vec<String>, extra: &[String], out: &mut Vec<Block>, bare: &mut Vec<String>) {
         let text = help(&path);
         let source = format!(
             "cdnplan {}--help",
@@ -164,14 +176,10 @@ fn help_blocks() -> Vec<Block> {
             .collect();
         if !steps.is_empty() {
             out.push(Block { source, steps });
+        } else if path.len() <= 1 {
+            bare.push(source);
         }
-        let mut subs: Vec<String> = section(&text, "Commands:")
-            .iter()
-            .filter(|l| !l.starts_with("   "))
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|n| *n != "help")
-            .map(str::to_string)
-            .collect();
+        let mut subs = commands(&text);
         for e in extra {
             if !subs.contains(e) {
                 subs.push(e.clone());
@@ -180,16 +188,10 @@ fn help_blocks() -> Vec<Block> {
         for s in subs {
             let mut p = path.clone();
             p.push(s);
-            walk(p, &[], out);
+            walk(p, &[], out, bare);
         }
     }
-    let shown: Vec<String> = section(&help(&[]), "Commands:")
-        .iter()
-        .filter(|l| !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| *n != "help")
-        .map(str::to_string)
-        .collect();
+    let shown = commands(&help(&[]));
     let all = all_top_level_commands();
     for s in &shown {
         assert!(
@@ -198,8 +200,9 @@ fn help_blocks() -> Vec<Block> {
         );
     }
     let hidden: Vec<String> = all.into_iter().filter(|c| !shown.contains(c)).collect();
-    let mut out = Vec::new();
-    walk(Vec::new(), &hidden, &mut out);
+    let (mut out, mut bare) = (Vec::new(), Vec::new());
+    walk(Vec::new(), &hidden, &mut out, &mut bare);
+    assert!(bare.is_empty(), "no `Examples:` in {bare:?}");
     out
 }
 
@@ -660,16 +663,42 @@ fn every_example_in_the_help_and_the_readme_runs() {
     );
 }
 
+/// `text` with every duration in seconds (`0.1 s`) replaced by `T s`.
+fn mask_seconds(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let next = words.get(i + 1).copied().unwrap_or("");
+            let unit = next == "s" || next.starts_with("s;") || next.starts_with("s,");
+            if unit && w.parse::<f64>().is_ok() {
+                "T"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// README's `text` blocks that open with `$ cdnplan …` show what that command prints on
-/// stdout: each is run in a fresh directory and compared whole.
+/// stdout, and a `text` block after one, introduced by a line ending in "stderr:", what it
+/// prints on stderr (durations aside): each command is run in a fresh directory and its
+/// output compared whole.
 #[test]
 fn the_readme_transcripts_are_what_the_commands_print() {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(README))
         .expect("read README.md");
     let mut lines = text.lines().enumerate();
-    let mut checked = 0;
+    let (mut stdout_checked, mut stderr_checked) = (0, 0);
+    let mut last_stderr: Option<String> = None;
+    let mut before = "";
     while let Some((n, l)) = lines.next() {
         if l.trim_end() != "```text" {
+            if !l.trim().is_empty() {
+                before = l;
+            }
             continue;
         }
         let body: Vec<&str> = lines
@@ -678,6 +707,12 @@ fn the_readme_transcripts_are_what_the_commands_print() {
             .take_while(|l| !l.starts_with("```"))
             .collect();
         let Some(cmd) = body.first().and_then(|l| l.strip_prefix("$ ")) else {
+            if let Some(stderr) = last_stderr.take().filter(|_| before.ends_with("stderr:")) {
+                let want = body.join("\n") + "\n";
+                eqnice!(mask_seconds(&want), mask_seconds(&stderr));
+                stderr_checked += 1;
+            }
+            before = "```";
             continue;
         };
         assert_eq!(program(cmd), "cdnplan", "README.md:{}: {cmd}", n + 2);
@@ -687,9 +722,15 @@ fn the_readme_transcripts_are_what_the_commands_print() {
         assert!(out.status.success(), "README.md:{}: {cmd} failed", n + 2);
         let want = body[1..].join("\n") + "\n";
         eqnice!(want, String::from_utf8_lossy(&out.stdout));
-        checked += 1;
+        stdout_checked += 1;
+        last_stderr = Some(String::from_utf8_lossy(&out.stderr).into_owned());
+        before = "```";
     }
-    assert!(checked >= 1, "no `$ cdnplan` transcript found in README.md");
+    assert!(
+        stdout_checked >= 1,
+        "no `$ cdnplan` transcript in README.md"
+    );
+    assert!(stderr_checked >= 1, "no stderr transcript in README.md");
 }
 
 #[test]
@@ -713,4 +754,8 @@ fn examples_are_read_as_a_shell_reads_them() {
     assert_eq!(program("ELASTICSEARCH_API_KEY=x cdnplan demand"), "cdnplan");
     assert_eq!(program("cdnplan plan --move a=b"), "cdnplan");
     assert_eq!(program("scripts/city-db.sh"), "scripts/city-db.sh");
+    assert_eq!(
+        mask_seconds("solved in 0.1 s; wrote 3 files in 12 s, 2 s"),
+        "solved in T s; wrote 3 files in T s, T s"
+    );
 }
