@@ -568,6 +568,7 @@ fn every_example_in_the_help_and_the_readme_runs() {
     let blocks: Vec<Block> = help_blocks().into_iter().chain(readme).collect();
     let (mut ran, mut skipped, mut failed) = (0, Vec::new(), Vec::new());
     let mut used = BTreeSet::new();
+    let mut benches_ran = std::collections::HashMap::new();
     for block in &blocks {
         let dir = Dir::new("examples");
         let text: String = block
@@ -604,10 +605,26 @@ fn every_example_in_the_help_and_the_readme_runs() {
                     used.insert(*k);
                 }
             }
+            // A benchmark reads only the shipped instances and writes only to stdout: the
+            // same command shown twice (help and README) runs once.
+            let key = strip_comment(line)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if key.starts_with("cdnplan bench ")
+                && let Some(first) = benches_ran.get(&key)
+            {
+                ran += 1;
+                eprintln!("ran  (as at [{first}])  [{}] {line}", block.source);
+                continue;
+            }
             let started = Instant::now();
             match run_line(&dir, line, &env) {
                 Outcome::Ran => {
                     ran += 1;
+                    if key.starts_with("cdnplan bench ") {
+                        benches_ran.insert(key, block.source.clone());
+                    }
                     let note = SHORTENED
                         .iter()
                         .find(|(k, _, _)| line.contains(k))
