@@ -11,7 +11,11 @@
 //! servers: osmem-server for Elasticsearch (seeded with the shipped snapshot's documents), and
 //! recorded, schema-true GraphQL (Hydra, storage-squid) and Joystream JSON-RPC answers. What
 //! cannot run here is listed in [`SKIPPED`] with its reason; an example that no entry names
-//! and that fails, or an entry that names no example, fails the test.
+//! and that fails, or an entry that names no example, fails the test. A benchmark shown both
+//! in the help and in the README runs once.
+//!
+//! A new example that names an input file the repository does not ship gets that file made in
+//! [`prepare`] (or shows the command that writes it first, in the same block).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
