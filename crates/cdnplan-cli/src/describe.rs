@@ -4,13 +4,12 @@
 use std::io::Write as _;
 
 use anyhow::{Context as _, Result, bail};
-use clap::CommandFactory as _;
 
-use crate::args::{Cli, CompletionsArgs, ManArgs};
+use crate::args::{CompletionsArgs, ManArgs, command};
 
 /// Prints the completion script for `a.shell`.
 pub fn completions(a: &CompletionsArgs) -> Result<()> {
-    let mut cmd = Cli::command();
+    let mut cmd = command();
     let mut out = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "cdnplan", &mut out);
     std::io::stdout()
@@ -20,7 +19,7 @@ pub fn completions(a: &CompletionsArgs) -> Result<()> {
 
 /// Prints the man page of cdnplan or of `a.command`.
 pub fn man(a: &ManArgs) -> Result<()> {
-    let cmd = Cli::command();
+    let cmd = command();
     let man = match &a.command {
         None => clap_mangen::Man::new(cmd),
         Some(name) => {

@@ -132,14 +132,15 @@ pub fn demand(
     let (options, input) = options(l, "argus")?;
     let conn = connection(a)?;
     let q = query(a)?;
+    // A database the user names must open (before the cluster is asked anything); the
+    // bundled one is only needed for documents read raw, and its absence is reported then.
+    let geoip = match &input.geoip {
+        Some(db) => Some(GeoIp::open(db)?),
+        None => GeoIp::open(ctx.data_file(data::bundled::GEOIP_COUNTRY)).ok(),
+    };
     let client = EsClient::connect(&conn)
         .with_context(|| format!("cannot connect to {}", conn.display()))?;
     info!("{} at {}", client.cluster(), client.display());
-    let db = input
-        .geoip
-        .clone()
-        .unwrap_or_else(|| ctx.data_file(data::bundled::GEOIP_COUNTRY));
-    let geoip = GeoIp::open(&db).ok();
     let got = es::demand(&client, &q, &options, geoip.as_ref(), countries, bars)
         .with_context(|| format!("cannot read demand from {:?}", q.index))?;
     for line in got.es.to_string().lines() {

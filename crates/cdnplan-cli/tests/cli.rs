@@ -25,6 +25,7 @@ mod errors;
 mod es;
 mod evaluate;
 mod example;
+mod examples;
 mod help;
 mod limits;
 mod objective;

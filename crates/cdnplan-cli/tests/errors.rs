@@ -465,4 +465,25 @@ mod scenario {
             "--data-dir"
         );
     });
+
+    // A database named with --geoip must open, for a cluster as for files: the error names
+    // it before any request is sent (here to a port nothing listens on), rather than a raw
+    // read failing later with "a GeoIP database is needed".
+    clitest!(
+        a_missing_geoip_database_is_named_before_the_cluster_is_asked,
+        |_dir, cmd| {
+            let run = cmd
+                .args([
+                    "demand",
+                    "--es",
+                    "http://127.0.0.1:9",
+                    "--index",
+                    "distributor-node",
+                ])
+                .args(["--geoip", "GeoLite2-City.mmdb"])
+                .fails();
+            contains!(run.error(), "GeoLite2-City.mmdb");
+            assert!(!run.stderr.contains("127.0.0.1:9"), "{run}");
+        }
+    );
 }

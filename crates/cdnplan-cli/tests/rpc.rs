@@ -20,7 +20,7 @@ const BLOCK: &str = "0x8d2f3c4a1b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c
 
 /// The recorded answer to a JSON-RPC request body: limit 3 (`struct.pack('<I', 3)`), the
 /// Channel policy `{nsb: 5, families: {0: 1, 1: 1}}`, the Member key absent.
-fn recorded(body: &str) -> String {
+pub(crate) fn recorded(body: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let result = match v["method"].as_str().unwrap_or("") {
         "chain_getFinalizedHead" => format!("\"{BLOCK}\""),
@@ -40,7 +40,7 @@ fn recorded(body: &str) -> String {
 
 /// A loopback node: reads each request (head and body) and sends `answer(body)` as a 200.
 /// Returns `127.0.0.1:PORT`.
-fn node(answer: fn(&str) -> String) -> String {
+pub(crate) fn node(answer: fn(&str) -> String) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {

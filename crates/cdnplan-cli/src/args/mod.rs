@@ -35,7 +35,7 @@ pub struct Cli {
 
     /// Commands that read logs (demand, evaluate, plan, reassign): print the full ingestion
     /// report (filters, unlocated clients, requests by node) instead of a one-line summary.
-    /// --quiet wins over --verbose.
+    /// --quiet wins over --verbose. Each command's help says what it does there.
     #[arg(long, short, global = true)]
     pub verbose: bool,
 
@@ -46,6 +46,52 @@ pub struct Cli {
     /// The task.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The commands that read request logs, where `--verbose` prints the whole ingestion report.
+const READS_LOGS: [&str; 5] = ["demand", "evaluate", "plan", "compare", "reassign"];
+
+/// The commands `--verbose` changes nothing in: it is accepted there (it is global) but not
+/// listed in their help.
+const NOT_VERBOSE: [&str; 6] = [
+    "snapshot",
+    "topology",
+    "bench",
+    "synth",
+    "completions",
+    "man",
+];
+
+/// The command line as parsed and described (`--help`, completions, man pages): the derived
+/// [`Cli`] with `--verbose` explained per command. A command in neither list keeps the
+/// top-level text.
+pub fn command() -> clap::Command {
+    let verbose = || {
+        clap::Arg::new("verbose")
+            .long("verbose")
+            .short('v')
+            .global(true)
+            .action(clap::ArgAction::SetTrue)
+    };
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for name in READS_LOGS {
+        cmd = cmd.mut_subcommand(name, |sc| {
+            sc.arg(verbose().help(
+                "Print the full ingestion report (filters, unlocated clients, requests by \
+                 node) instead of a one-line summary. --quiet wins over --verbose",
+            ))
+        });
+    }
+    for name in NOT_VERBOSE {
+        cmd = cmd.mut_subcommand(name, |sc| sc.arg(verbose().hide(true)));
+    }
+    cmd
+}
+
+/// Parses the process's arguments with [`command`]; a usage error exits as clap does (2).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches as _;
+    Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
 }
 
 const EXAMPLES: &str = "\
@@ -66,7 +112,7 @@ Examples:
       --cells geotile:5 -o demand.csv
   cdnplan demand access.log --preset combined --all-paths --lenient --json
   cdnplan demand --es https://logs.example:9200 --index 'logs-argus-*' \\
-      --since 30d --cells geotile:6
+      --preset ecs --since 30d --cells geotile:6
   ELASTICSEARCH_API_KEY=… cdnplan demand --es https://logs.example:9200 \\
       --index distributor-node --since 2023-05-12")]
     Demand(DemandArgs),
@@ -174,8 +220,9 @@ Examples:
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "\
 Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
   cdnplan completions bash > ~/.local/share/bash-completion/completions/cdnplan
-  cdnplan completions zsh > ~/.zfunc/_cdnplan")]
+  mkdir -p ~/.zfunc && cdnplan completions zsh > ~/.zfunc/_cdnplan")]
     Completions(CompletionsArgs),
 
     /// Print the man page of cdnplan, or of one of its commands, in roff.
@@ -677,18 +724,71 @@ fn node_to_site(s: &str) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn definitions_are_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    /// The one-line description names every command, so that `cdnplan --help` does not
+    /// read as if there were fewer.
+    #[test]
+    fn the_description_names_every_command() {
+        let cmd = command();
+        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let words: Vec<&str> = about
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .collect();
+        for sub in cmd.get_subcommands() {
+            assert!(
+                words.contains(&sub.get_name()),
+                "the description {about:?} does not name {}",
+                sub.get_name()
+            );
+        }
+    }
+
+    /// `--verbose` is explained where it does something and hidden where it does nothing,
+    /// and every command has been sorted into one of the two.
+    #[test]
+    fn verbose_is_explained_per_command() {
+        let mut cmd = command();
+        cmd.build();
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = sub.get_name();
+            let v = sub
+                .get_arguments()
+                .find(|a| a.get_id() == "verbose")
+                .unwrap_or_else(|| panic!("{name} has no --verbose"));
+            let help = v.get_help().map(|h| h.to_string()).unwrap_or_default();
+            if READS_LOGS.contains(&name) {
+                assert!(
+                    help.starts_with("Print the full ingestion report"),
+                    "{name}: {help}"
+                );
+            } else {
+                assert!(
+                    NOT_VERBOSE.contains(&name),
+                    "{name}: sort it into a --verbose list"
+                );
+                assert!(v.is_hide_set(), "{name} shows --verbose");
+            }
+        }
+        for argv in [
+            ["cdnplan", "bench", "orlib", "-v"],
+            ["cdnplan", "plan", "--verbose", "-q"],
+        ] {
+            use clap::FromArgMatches as _;
+            let m = command().try_get_matches_from(argv).unwrap();
+            assert!(Cli::from_arg_matches(&m).unwrap().verbose, "{argv:?}");
+        }
     }
 
     /// Examples are copied into a shell: no line of them (or of the notes under them) may wrap
     /// in an 80-column terminal.
     #[test]
     fn help_texts_fit_in_80_columns() {
-        let cli = Cli::command();
+        let cli = command();
         let mut texts = vec![(
             "cdnplan".to_string(),
             cli.get_after_help().map(|h| h.to_string()),
