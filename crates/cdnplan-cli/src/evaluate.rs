@@ -22,6 +22,17 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
+    if let Some(path) = &a.report {
+        let page = cdnplan_core::plan::evaluation_html(
+            &s.name,
+            &inputs.demand,
+            &inputs.nodes,
+            &e,
+            &cdnplan_core::plan::WorldOutline::bundled(),
+        );
+        cdnplan_io::output::write_atomic(path, page.as_bytes())
+            .with_context(|| format!("cannot write the report (--report {})", path.display()))?;
+    }
     let peak = inputs.peak_source();
     // With [capacity]: the peak load on each node, every cell at its nearest node.
     let loads = match &s.capacity {

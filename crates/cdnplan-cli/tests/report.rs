@@ -162,3 +162,22 @@ clitest!(compare_html_shows_every_variants_map, |dir, cmd| {
     assert_eq!(count(&page.dom, "marker-end=\"url(#arrow)\""), moves);
     contains!(page.dom, "Ranked by mean RTT (ms).", "default max_moves=5");
 });
+
+clitest!(evaluate_report_shows_todays_nodes, |dir, cmd| {
+    let run = cmd.args(["evaluate", "--report", "today.html"]).ok();
+    contains!(run.stdout, "6 nodes (5 active)");
+    let page = load(
+        &dir.join("today.html"),
+        &dir.join("profile"),
+        "evaluate.png",
+    );
+    assert_eq!(page.console, Vec::<String>::new(), "console messages");
+    assert_eq!(count(&page.dom, "class=\"node\""), 5);
+    assert_eq!(count(&page.dom, "class=\"cell\""), 166);
+    assert_eq!(count(&page.dom, "class=\"move\""), 0);
+    contains!(
+        page.dom,
+        "5 active nodes serve 166 demand cells (55 227 requests): mean RTT 46.0 ms",
+        "Toronto, CA (inactive)"
+    );
+});

@@ -132,7 +132,8 @@ Examples:
   cdnplan evaluate  # inputs of the default scenario
   cdnplan evaluate data/scenarios/default.toml \\
       --topology data/joystream/mainnet-2023-12.json
-  cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json")]
+  cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json
+  cdnplan evaluate --report today.html  # the map and tables, for a browser")]
     Evaluate(EvaluateArgs),
 
     /// Solve a scenario: which nodes to move where, in which order, and what each move buys.
@@ -368,6 +369,11 @@ pub struct EvaluateArgs {
     /// Scenario and input overrides.
     #[command(flatten)]
     pub input: InputArgs,
+
+    /// Also write today's service as one self-contained HTML page (map, service, continents,
+    /// node loads, top cells) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 /// `cdnplan plan`.

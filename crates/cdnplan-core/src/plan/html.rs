@@ -14,10 +14,16 @@ use std::fmt::Write as _;
 use pulldown_cmark::{Event, Options, Parser};
 
 use super::Plan;
-use super::map::{WorldOutline, esc, map_svg};
-use super::report::report_markdown;
-use super::text::ms;
+use super::map::{WorldOutline, esc, evaluation_map_svg, map_svg};
+use super::report::{place, report_markdown};
+use super::text::{cell, count, ms, opt_ms, pct};
 use crate::demand::Demand;
+use crate::geo::Continent;
+use crate::node::Node;
+use crate::serving::Evaluation;
+
+/// How many demand cells the evaluation page's "top demand cells" table lists.
+const TOP_CELLS: usize = 15;
 
 /// The page's style: print-friendly, no web font, numbers aligned by the tables' own
 /// alignment attributes.
@@ -68,6 +74,116 @@ pub fn report_html(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String
     }
     out.push_str("</section>\n");
     out.push_str(&markdown_html(rest));
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+/// The page of `evaluate --report`: today's service of `nodes` on `demand` (`evaluation` is
+/// their [`evaluate`](crate::serving::evaluate)), titled by the scenario's `name` — the map
+/// of the demand and the active nodes, then the service, per-continent, node-load and top
+/// demand cell tables. Self-contained as [`report_html`]; same inputs, same bytes.
+pub fn evaluation_html(
+    name: &str,
+    demand: &Demand,
+    nodes: &[Node],
+    evaluation: &Evaluation,
+    world: &WorldOutline,
+) -> String {
+    let e = evaluation;
+    let title = format!("Current service: {}", name.trim());
+    let mut out = page_head(&title);
+    let active = nodes.iter().filter(|n| n.active).count();
+    let mut md = format!(
+        "# {}\n\n**{active} active nodes serve {} demand cells ({} requests): mean RTT {}, p90 \
+         {}; {} of the demand within 100 ms.**\n",
+        cell(&title),
+        demand.cells.len(),
+        count(demand.total_requests()),
+        ms(e.mean_rtt_ms),
+        ms(e.p90_rtt_ms),
+        pct(e.coverage(100.0))
+    );
+    out.push_str(&markdown_html(&md));
+    out.push_str("<h2 id=\"map\">Map</h2>\n<figure class=\"map\">\n");
+    out.push_str(&evaluation_map_svg(name, demand, nodes, e, world));
+    out.push_str(
+        "<figcaption>Demand cells as circles by share of demand; dots: active nodes (hover \
+         for the figures of a cell or a node).</figcaption>\n</figure>\n",
+    );
+    md = String::from("## Service\n\n| Metric | Value |\n|---|---:|\n");
+    for (k, v) in [
+        ("Mean RTT", e.mean_rtt_ms),
+        ("p50 RTT", e.p50_rtt_ms),
+        ("p90 RTT", e.p90_rtt_ms),
+        ("p95 RTT", e.p95_rtt_ms),
+    ] {
+        let _ = writeln!(md, "| {k} | {} |", ms(v));
+    }
+    for c in &e.coverage {
+        let _ = writeln!(md, "| Within {} ms | {} |", c.threshold_ms, pct(c.share));
+    }
+    md.push_str(
+        "\n## By continent\n\n| Continent | Share | Requests | Mean RTT | p90 RTT | Main node |\n\
+         |---|---:|---:|---:|---:|---|\n",
+    );
+    for r in &e.continents {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.continent.map_or("Unknown", Continent::name),
+            pct(r.weight_share),
+            count(r.requests),
+            opt_ms(r.mean_rtt_ms),
+            opt_ms(r.p90_rtt_ms),
+            r.main_node
+                .as_deref()
+                .map_or_else(|| "–".to_string(), |n| format!("`{}`", cell(n)))
+        );
+    }
+    md.push_str(
+        "\n## Node load\n\n| Node | Place | Share | Cells | Mean RTT |\n|---|---|---:|---:|---:|\n",
+    );
+    for n in nodes {
+        let load = e.node(&n.id);
+        let mut at = cell(&place(n));
+        if !n.active {
+            at.push_str(" (inactive)");
+        }
+        let _ = writeln!(
+            md,
+            "| `{}` | {at} | {} | {} | {} |",
+            cell(&n.id),
+            load.map_or_else(|| "–".to_string(), |l| pct(l.weight_share)),
+            load.map_or(0, |l| l.cells),
+            opt_ms(load.and_then(|l| l.mean_rtt_ms))
+        );
+    }
+    let mut top: Vec<&crate::serving::CellService> = e.cells.iter().collect();
+    top.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.cell.cmp(&b.cell)));
+    let _ = writeln!(
+        md,
+        "\n## Top demand cells\n\nThe {} heaviest of {} cells.\n\n| Cell | Share | Node | \
+         Distance | RTT |\n|---|---:|---|---:|---:|",
+        TOP_CELLS.min(top.len()),
+        top.len()
+    );
+    for c in top.into_iter().take(TOP_CELLS) {
+        let share = if e.total_weight > 0.0 {
+            c.weight / e.total_weight
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | `{}` | {:.0} km | {} |",
+            cell(&c.cell),
+            pct(share),
+            cell(&c.node),
+            c.distance_km,
+            ms(c.rtt_ms)
+        );
+    }
+    out.push_str(&markdown_html(&md));
     out.push_str("</main>\n</body>\n</html>\n");
     out
 }
@@ -459,6 +575,29 @@ mod tests {
             "raw HTML from the name became markup"
         );
         assert!(html.contains("&lt;img"));
+    }
+
+    #[test]
+    fn the_evaluation_page_shows_todays_nodes() {
+        let (plan, demand) = sample_plan();
+        let html = evaluation_html(
+            "today",
+            &demand,
+            &plan.nodes_before,
+            &plan.before,
+            &WorldOutline::bundled(),
+        );
+        let active = plan.nodes_before.iter().filter(|n| n.active).count();
+        assert_eq!(html.matches("class=\"node\"").count(), active);
+        assert!(!html.contains("class=\"move\""));
+        for needle in [
+            "Current service: today",
+            "By continent",
+            "Node load",
+            "Top demand cells",
+        ] {
+            assert!(html.contains(needle), "missing {needle}");
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! arrow from the old place to the new for a relocation, a `+` at the site for an addition, a
 //! `×` for a removal. Every mark carries a `<title>` (its figures on hover) and a class
 //! (`cell`, `node-before`, `node-after`, `move`); shapes differ as well as colours, so the map
-//! reads without colour, and the `<desc>` states the counts as text.
+//! reads without colour, and the `<desc>` states the counts as text. [`evaluation_map_svg`]
+//! draws one layout (today's nodes as dots, class `node`) for `evaluate --report`.
 
 use std::fmt::Write as _;
 
@@ -21,7 +22,9 @@ use super::text::{by_cell, pct};
 use crate::demand::Demand;
 use crate::error::{Error, Result};
 use crate::geo::GeoPoint;
-use crate::relocation::MoveKind;
+use crate::node::Node;
+use crate::relocation::{Move, MoveKind};
+use crate::serving::Evaluation;
 
 /// Natural Earth 1:110m countries as TopoJSON (world-atlas 2.0.2).
 const COUNTRIES_110M: &str = include_str!("../../../../data/world/countries-110m.json");
@@ -207,10 +210,62 @@ pub(crate) fn esc(s: &str) -> String {
 /// The plan's map (a complete SVG document, final newline included). `demand` is the demand
 /// the plan was made for; `world` the outlines to draw ([`WorldOutline::bundled`]).
 pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
+    render(
+        &MapView {
+            title: format!(
+                "{}: mean RTT {:.1} ms before, {:.1} ms after",
+                plan.scenario.name.trim(),
+                plan.before.mean_rtt_ms,
+                plan.after.mean_rtt_ms
+            ),
+            demand,
+            before: Some((&plan.nodes_before, &plan.before)),
+            after: (&plan.nodes_after, &plan.after),
+            moves: &plan.moves,
+        },
+        world,
+    )
+}
+
+/// Today's service on a map: the demand cells and the active nodes (dots, class `node`),
+/// each with its figures on hover. `evaluation` is `nodes` evaluated on `demand`.
+pub fn evaluation_map_svg(
+    name: &str,
+    demand: &Demand,
+    nodes: &[Node],
+    evaluation: &Evaluation,
+    world: &WorldOutline,
+) -> String {
+    render(
+        &MapView {
+            title: format!("{}: mean RTT {:.1} ms", name.trim(), evaluation.mean_rtt_ms),
+            demand,
+            before: None,
+            after: (nodes, evaluation),
+            moves: &[],
+        },
+        world,
+    )
+}
+
+/// What a map draws: the demand, one or two layouts of nodes, the moves between them.
+struct MapView<'a> {
+    title: String,
+    demand: &'a Demand,
+    /// The layout before the moves; `None` for a map of one layout.
+    before: Option<(&'a [Node], &'a Evaluation)>,
+    /// The layout after the moves (or the only one).
+    after: (&'a [Node], &'a Evaluation),
+    moves: &'a [Move],
+}
+
+fn render(view: &MapView<'_>, world: &WorldOutline) -> String {
     let c = Canvas::new();
     let mut out = String::new();
-    let active = |nodes: &[crate::node::Node]| nodes.iter().filter(|n| n.active).count();
-    let (nb, na) = (active(&plan.nodes_before), active(&plan.nodes_after));
+    let demand = view.demand;
+    let weighting = view.after.1.weighting;
+    let active = |nodes: &[Node]| nodes.iter().filter(|n| n.active).count();
+    let na = active(view.after.0);
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {h:.1}\" \
@@ -218,25 +273,27 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
          font-family=\"sans-serif\">",
         h = c.height
     );
+    let _ = writeln!(out, "<title id=\"title\">{}</title>", esc(&view.title));
+    let nodes_text = match view.before {
+        Some((before, _)) => format!(
+            "{} active nodes before (rings), {na} after (dots); {} moves numbered in execution \
+             order",
+            active(before),
+            view.moves.len()
+        ),
+        None => format!("{na} active nodes (dots)"),
+    };
     let _ = writeln!(
         out,
-        "<title id=\"title\">{}: mean RTT {:.1} ms before, {:.1} ms after</title>",
-        esc(plan.scenario.name.trim()),
-        plan.before.mean_rtt_ms,
-        plan.after.mean_rtt_ms
-    );
-    let _ = writeln!(
-        out,
-        "<desc id=\"desc\">{} demand cells drawn as circles by share of demand; {nb} active \
-         nodes before (rings), {na} after (dots); {} moves numbered in execution order.</desc>",
+        "<desc id=\"desc\">{} demand cells drawn as circles by share of demand; \
+         {nodes_text}.</desc>",
         demand.cells.len(),
-        plan.moves.len()
     );
     out.push_str(
         "<style>.land{fill:#e6e6e6;stroke:#fff;stroke-width:0.5}\
          .cell{fill:#3b82c4;fill-opacity:0.35;stroke:#1d4f80;stroke-width:0.5}\
          .node-before{fill:none;stroke:#444;stroke-width:2}\
-         .node-after{fill:#d9480f;stroke:#fff;stroke-width:1}\
+         .node-after,.node{fill:#d9480f;stroke:#fff;stroke-width:1}\
          .move line{stroke:#d9480f;stroke-width:2}\
          .move text{font-size:12px;font-weight:bold;fill:#222}</style>\n",
     );
@@ -264,16 +321,13 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
         let _ = writeln!(out, "<path d=\"{d}\"/>");
     }
     out.push_str("</g>\n<g class=\"demand\">\n");
-    let total: f64 = demand
-        .cells
-        .iter()
-        .map(|cell| cell.weight(plan.scenario.weighting))
-        .sum();
-    let (before, after) = (by_cell(&plan.before), by_cell(&plan.after));
+    let total: f64 = demand.cells.iter().map(|cell| cell.weight(weighting)).sum();
+    let before = view.before.map(|(_, e)| by_cell(e));
+    let after = by_cell(view.after.1);
     // The largest circle (all demand in one cell) has a radius of 60 units.
     for cell in &demand.cells {
         let share = if total > 0.0 {
-            cell.weight(plan.scenario.weighting) / total
+            cell.weight(weighting) / total
         } else {
             0.0
         };
@@ -282,28 +336,29 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
             m.get(cell.id.as_str())
                 .map_or_else(|| "–".to_string(), |s| format!("{:.1} ms", s.rtt_ms))
         };
+        let service = match &before {
+            Some(b) => format!("RTT {} before, {} after", rtt(b), rtt(&after)),
+            None => format!("RTT {}", rtt(&after)),
+        };
         let _ = writeln!(
             out,
             "<circle class=\"cell\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.2}\"><title>{}: {} of \
-             demand, RTT {} before, {} after</title></circle>",
+             demand, {service}</title></circle>",
             (60.0 * share.sqrt()).max(0.8),
             esc(&cell.id),
             pct(share),
-            rtt(&before),
-            rtt(&after)
         );
     }
     out.push_str("</g>\n");
-    for (class, nodes, eval, radius) in [
-        ("node-before", &plan.nodes_before, &plan.before, 7.0),
-        ("node-after", &plan.nodes_after, &plan.after, 4.5),
-    ] {
+    let layers: Vec<(&str, &[Node], &Evaluation, f64, &str)> = match view.before {
+        Some((nodes, eval)) => vec![
+            ("node-before", nodes, eval, 7.0, " (before)"),
+            ("node-after", view.after.0, view.after.1, 4.5, " (after)"),
+        ],
+        None => vec![("node", view.after.0, view.after.1, 5.0, "")],
+    };
+    for (class, nodes, eval, radius, when) in layers {
         let _ = writeln!(out, "<g class=\"{class}s\">");
-        let when = if class == "node-before" {
-            "before"
-        } else {
-            "after"
-        };
         for n in nodes.iter().filter(|n| n.active) {
             let (x, y) = c.at(&n.location);
             let place = n
@@ -327,7 +382,7 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
             let _ = writeln!(
                 out,
                 "<circle class=\"{class}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{radius}\">\
-                 <title>{}{} ({when}){}</title></circle>",
+                 <title>{}{}{when}{}</title></circle>",
                 esc(&n.id),
                 esc(&place),
                 load
@@ -336,7 +391,7 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
         out.push_str("</g>\n");
     }
     out.push_str("<g class=\"moves\">\n");
-    for m in &plan.moves {
+    for m in view.moves {
         let label = |p: &Option<crate::relocation::Place>| {
             p.as_ref().map_or("?", |p| p.label.as_str()).to_string()
         };
@@ -387,11 +442,17 @@ pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
         out.push_str("</g>\n");
     }
     out.push_str("</g>\n");
+    let legend = match view.before {
+        Some((before, _)) => format!(
+            "rings: nodes before ({}) · dots: after ({na}) · arrows and numbers: moves in order",
+            active(before)
+        ),
+        None => format!("dots: active nodes ({na})"),
+    };
     let _ = writeln!(
         out,
-        "<text x=\"10\" y=\"{:.1}\" font-size=\"12\">rings: nodes before ({nb}) · dots: after \
-         ({na}) · arrows and numbers: moves in order · circles: demand by share · Natural \
-         Earth outlines, Equal Earth projection</text>",
+        "<text x=\"10\" y=\"{:.1}\" font-size=\"12\">{legend} · circles: demand by share · \
+         Natural Earth outlines, Equal Earth projection</text>",
         c.height - 10.0
     );
     out.push_str("</svg>\n");

@@ -43,8 +43,8 @@ pub use capacity_report::CapacityReport;
 pub use compare::{Comparison, ComparisonRow};
 pub use families::{BagRtt, ReassignmentSummary};
 pub use geojson::plan_geojson;
-pub use html::report_html;
-pub use map::{WorldOutline, map_svg};
+pub use html::{evaluation_html, report_html};
+pub use map::{WorldOutline, evaluation_map_svg, map_svg};
 pub use model::{
     DemandSummary, MeanRttRole, PLAN_SCHEMA, PLAN_SCHEMA_VERSION, Plan, ScenarioSummary,
     SolverSummary,

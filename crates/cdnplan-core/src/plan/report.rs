@@ -564,7 +564,7 @@ fn write_top_cells(out: &mut String, plan: &Plan, demand: &Demand) -> std::fmt::
 }
 
 /// "Paris, FR", falling back to coordinates.
-fn place(n: &Node) -> String {
+pub(crate) fn place(n: &Node) -> String {
     match (&n.city, &n.country) {
         (Some(c), Some(cc)) => format!("{c}, {cc}"),
         (Some(c), None) => c.clone(),
