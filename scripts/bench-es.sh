@@ -8,14 +8,7 @@
 # GOMEMLIMIT (default 14GiB; set it to override) makes the Go runtime collect sooner instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/test-deps.sh
-bin=$(ls .venv/lib/python3*/site-packages/osmem_server/bin/osmem-server | head -1)
-out=$(mktemp)
-GOMEMLIMIT=${GOMEMLIMIT:-14GiB} "$bin" -addr 127.0.0.1:0 -no-stdin-watch -parent-pid $$ >"$out" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
-url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
+. scripts/osmem-start.sh 14GiB
 docs=${1:-1000000}
 shift || true
-cargo run --release --example es_bench -- "$url" "$docs" --server-pid "$pid" "$@"
+cargo run --release --example es_bench -- "$osmem_url" "$docs" --server-pid "$osmem_pid" "$@"
