@@ -232,15 +232,7 @@ clitest!(r15_a_silent_indexer_is_a_timeout, |_dir, cmd| {
 clitest!(
     reassign_with_limit_policies_and_bags_emits_the_full_migration,
     |dir, cmd| {
-        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../data/joystream/mainnet-2023-01.json");
-        let mut t: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
-        t["bags"] = serde_json::json!([
-            {"id": "dynamic:channel:1", "buckets": ["0:0", "1:0"]},
-            {"id": "dynamic:channel:2", "buckets": ["0:0", "2:0", "12:0"]}
-        ]);
-        t["bagsKnown"] = serde_json::json!(true);
+        let mut t = crate::util::topology_with_bags();
         t["bucketsPerBagLimit"] = serde_json::json!(3);
         t["policies"] = serde_json::json!({
             "Channel": {"numberOfStorageBuckets": 5, "families": {"0": 1, "1": 1}},

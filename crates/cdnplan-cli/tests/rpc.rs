@@ -78,22 +78,9 @@ pub(crate) fn node(answer: fn(&str) -> String) -> String {
     addr
 }
 
-/// The shipped January 2023 topology with two bags and neither the per-bag limit nor the
-/// policies (no indexer holds them).
+/// [`crate::util::topology_with_bags`] as `t.json` in `dir`.
 fn topology_with_bags(dir: &crate::util::Dir) -> PathBuf {
-    let data = crate::util::data("joystream/mainnet-2023-01.json");
-    let mut t: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
-    t["bags"] = serde_json::json!([
-        {"id": "dynamic:channel:1", "buckets": ["0:0", "1:0"]},
-        {"id": "dynamic:channel:2", "buckets": ["0:0", "2:0", "12:0"]}
-    ]);
-    t["bagsKnown"] = serde_json::json!(true);
-    // The shipped file writes 0 and {} for "not known"; leave the keys out altogether.
-    let o = t.as_object_mut().unwrap();
-    o.remove("bucketsPerBagLimit");
-    o.remove("policies");
-    dir.create("t.json", t.to_string())
+    dir.create("t.json", crate::util::topology_with_bags().to_string())
 }
 
 // Without the chain state the plan withholds the calls that depend on it and says what it

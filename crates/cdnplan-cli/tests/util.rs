@@ -271,3 +271,21 @@ pub fn read_json(path: &Path) -> serde_json::Value {
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
+
+/// The shipped January 2023 topology (as JSON) with two bags and neither the per-bag limit
+/// nor the policies (no indexer holds them; the shipped file writes 0 and {} for "not
+/// known", left out here altogether).
+pub fn topology_with_bags() -> serde_json::Value {
+    let data = data("joystream/mainnet-2023-01.json");
+    let mut t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
+    t["bags"] = serde_json::json!([
+        {"id": "dynamic:channel:1", "buckets": ["0:0", "1:0"]},
+        {"id": "dynamic:channel:2", "buckets": ["0:0", "2:0", "12:0"]}
+    ]);
+    t["bagsKnown"] = serde_json::json!(true);
+    let o = t.as_object_mut().unwrap();
+    o.remove("bucketsPerBagLimit");
+    o.remove("policies");
+    t
+}
