@@ -76,12 +76,7 @@ pub fn run(ctx: &Context, a: CompareArgs, bars: &Bars) -> Result<()> {
             scenario::write_comparison(out, &compared).context("cannot write the comparison")?;
         info!(
             "wrote {} to {}",
-            written
-                .iter()
-                .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(", "),
+            crate::text::file_names(&written),
             out.display()
         );
     }

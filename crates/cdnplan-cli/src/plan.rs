@@ -138,12 +138,7 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
     info!(
         "solved in {:.1} s; wrote {} to {}",
         (elapsed - loaded).as_secs_f64(),
-        written
-            .iter()
-            .filter_map(|p| p.file_name())
-            .map(|n| n.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join(", "),
+        crate::text::file_names(&written),
         out_dir.display()
     );
     let text = if ctx.json {

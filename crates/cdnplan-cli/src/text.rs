@@ -4,6 +4,15 @@
 use std::fmt::Write as _;
 
 use cdnplan_io::logs::IngestReport;
+/// The file names of `paths`, comma-separated: "plan.json, report.md".
+pub fn file_names(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// `12.3 %`.
 pub fn pct(share: f64) -> String {

@@ -438,14 +438,7 @@ clitest!(
         cmd.args(["plan", "--method", "heuristic", "--no-reassign", "-o", "o"])
             .ok();
         let plan = read_json(&dir.join("o/plan.json"));
-        let active = |key: &str| {
-            plan[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|n| n["active"] == true)
-                .count()
-        };
+        let active = |key: &str| crate::util::active_nodes(&plan, key);
         let svg = dir.read("o/map.svg");
         let doc = roxmltree::Document::parse(&svg).expect("map.svg is well-formed XML");
         let root = doc.root_element();

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::read_json;
+use crate::util::{active_nodes as active, read_json};
 
 /// The Chromium binary, or a failure naming how to install it.
 fn chromium() -> PathBuf {
@@ -91,16 +91,6 @@ fn load(page: &Path, profile: &Path, shot: &str) -> Loaded {
 /// Occurrences of `needle` in `text`.
 fn count(text: &str, needle: &str) -> usize {
     text.matches(needle).count()
-}
-
-/// Active nodes of a plan.json node list.
-fn active(plan: &serde_json::Value, key: &str) -> usize {
-    plan[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["active"] == true)
-        .count()
 }
 
 clitest!(report_html_loads_in_chromium_with_the_map, |dir, cmd| {

@@ -289,3 +289,13 @@ pub fn topology_with_bags() -> serde_json::Value {
     o.remove("policies");
     t
 }
+
+/// Active nodes in a plan.json node list (`nodes_before`, `nodes_after`).
+pub fn active_nodes(plan: &serde_json::Value, key: &str) -> usize {
+    plan[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["active"] == true)
+        .count()
+}
