@@ -149,7 +149,7 @@ clitest!(compare_html_shows_every_variants_map, |dir, cmd| {
     assert_eq!(count(&page.dom, "class=\"node-before\""), 3 * 5);
     assert_eq!(count(&page.dom, "class=\"node-after\""), 3 * 5);
     assert_eq!(count(&page.dom, "<g class=\"move\">"), moves);
-    assert_eq!(count(&page.dom, "marker-end=\"url(#arrow)\""), moves);
+    assert_eq!(count(&page.dom, "marker-end=\"url(#v"), moves);
     contains!(page.dom, "Ranked by mean RTT (ms).", "default max_moves=5");
 });
 

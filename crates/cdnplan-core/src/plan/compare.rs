@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::Plan;
 use super::csv::Csv;
 use super::html::{markdown_html, page_head};
-use super::map::{WorldOutline, esc, map_svg};
+use super::map::{WorldOutline, esc, map_svg_with_ids};
 use super::report::solver_status;
 use super::terminal::Table;
 use super::text::{cell, ms, pct};
@@ -259,7 +259,7 @@ impl Comparison {
         );
         out.push_str(&markdown_html(&self.markdown()));
         out.push_str("<h2 id=\"maps\">Maps</h2>\n<div class=\"maps\">\n");
-        for r in &self.rows {
+        for (i, r) in self.rows.iter().enumerate() {
             let Some((_, plan, demand)) = plans.iter().find(|(l, ..)| *l == r.label) else {
                 continue;
             };
@@ -267,7 +267,7 @@ impl Comparison {
                 out,
                 "<figure class=\"map\">{}<figcaption>{}. {}: {} — mean RTT {} after {} \
                  move{}</figcaption></figure>",
-                map_svg(plan, demand, world),
+                map_svg_with_ids(plan, demand, world, &format!("v{}-", i + 1)),
                 r.rank,
                 esc(&r.label),
                 esc(&self.value(r.value)),
@@ -380,6 +380,16 @@ mod tests {
             &WorldOutline::bundled(),
         );
         assert_eq!(html.matches("<figure class=\"map\">").count(), 2);
+        // Every id once: the maps' titles and arrow markers are prefixed per variant.
+        let mut ids: Vec<&str> = html
+            .split(" id=\"")
+            .skip(1)
+            .map(|t| &t[..t.find('"').unwrap()])
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate ids");
         assert!(!html.contains("<script"));
     }
 

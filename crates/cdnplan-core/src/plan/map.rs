@@ -210,8 +210,19 @@ pub(crate) fn esc(s: &str) -> String {
 /// The plan's map (a complete SVG document, final newline included). `demand` is the demand
 /// the plan was made for; `world` the outlines to draw ([`WorldOutline::bundled`]).
 pub fn map_svg(plan: &Plan, demand: &Demand, world: &WorldOutline) -> String {
+    map_svg_with_ids(plan, demand, world, "")
+}
+
+/// [`map_svg`] with its ids prefixed by `id`, so that several maps share one page.
+pub(crate) fn map_svg_with_ids(
+    plan: &Plan,
+    demand: &Demand,
+    world: &WorldOutline,
+    id: &str,
+) -> String {
     render(
         &MapView {
+            id,
             title: format!(
                 "{}: mean RTT {:.1} ms before, {:.1} ms after",
                 plan.scenario.name.trim(),
@@ -238,6 +249,7 @@ pub fn evaluation_map_svg(
 ) -> String {
     render(
         &MapView {
+            id: "",
             title: format!("{}: mean RTT {:.1} ms", name.trim(), evaluation.mean_rtt_ms),
             demand,
             before: None,
@@ -250,6 +262,8 @@ pub fn evaluation_map_svg(
 
 /// What a map draws: the demand, one or two layouts of nodes, the moves between them.
 struct MapView<'a> {
+    /// Prefix of the document's ids (`title`, `desc`, `arrow`), for several maps in one page.
+    id: &'a str,
     title: String,
     demand: &'a Demand,
     /// The layout before the moves; `None` for a map of one layout.
@@ -269,11 +283,17 @@ fn render(view: &MapView<'_>, world: &WorldOutline) -> String {
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {h:.1}\" \
-         width=\"{WIDTH}\" height=\"{h:.0}\" role=\"img\" aria-labelledby=\"title desc\" \
+         width=\"{WIDTH}\" height=\"{h:.0}\" role=\"img\" aria-labelledby=\"{id}title {id}desc\" \
          font-family=\"sans-serif\">",
-        h = c.height
+        h = c.height,
+        id = view.id
     );
-    let _ = writeln!(out, "<title id=\"title\">{}</title>", esc(&view.title));
+    let _ = writeln!(
+        out,
+        "<title id=\"{}title\">{}</title>",
+        view.id,
+        esc(&view.title)
+    );
     let nodes_text = match view.before {
         Some((before, _)) => format!(
             "{} active nodes before (rings), {na} after (dots); {} moves numbered in execution \
@@ -285,8 +305,9 @@ fn render(view: &MapView<'_>, world: &WorldOutline) -> String {
     };
     let _ = writeln!(
         out,
-        "<desc id=\"desc\">{} demand cells drawn as circles by share of demand; \
+        "<desc id=\"{}desc\">{} demand cells drawn as circles by share of demand; \
          {nodes_text}.</desc>",
+        view.id,
         demand.cells.len(),
     );
     out.push_str(
@@ -297,10 +318,12 @@ fn render(view: &MapView<'_>, world: &WorldOutline) -> String {
          .move line{stroke:#d9480f;stroke-width:2}\
          .move text{font-size:12px;font-weight:bold;fill:#222}</style>\n",
     );
-    out.push_str(
-        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" \
+    let _ = writeln!(
+        out,
+        "<defs><marker id=\"{}arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" \
          markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
-         <path d=\"M0,0L10,5L0,10z\" fill=\"#d9480f\"/></marker></defs>\n",
+         <path d=\"M0,0L10,5L0,10z\" fill=\"#d9480f\"/></marker></defs>",
+        view.id
     );
     out.push_str("<rect width=\"100%\" height=\"100%\" fill=\"#f8fbff\"/>\n<g class=\"land\">\n");
     for rings in &world.countries {
@@ -414,7 +437,8 @@ fn render(view: &MapView<'_>, world: &WorldOutline) -> String {
                 let _ = write!(
                     out,
                     "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" \
-                     marker-end=\"url(#arrow)\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                     marker-end=\"url(#{}arrow)\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                    view.id,
                     (x1 + x2) / 2.0 + 4.0,
                     (y1 + y2) / 2.0 - 4.0,
                     m.step
