@@ -29,5 +29,6 @@ mod limits;
 mod objective;
 mod output;
 mod plan;
+mod probe;
 mod reassign;
 mod rpc;

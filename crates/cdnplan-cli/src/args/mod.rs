@@ -10,13 +10,16 @@ use clap::{Args, Parser, Subcommand};
 
 mod bench;
 mod es;
+mod probe;
 
 pub use bench::{BenchArgs, BenchCommand, BenchSolverArgs};
 pub use es::{EsArgs, SnapshotArgs};
+pub use probe::{ProbeArgs, ProbeCommand, ProbeReportArgs};
 
 /// Plan where CDN nodes should stand: demand from logs or a cluster (demand, snapshot),
 /// today's service (evaluate), the moves that cut latency most (plan), the family ↔ bucket
-/// migration (topology, reassign); bench, synth, completions and man.
+/// migration (topology, reassign), node availability (probe); bench, synth, completions
+/// and man.
 #[derive(Debug, Parser)]
 #[command(name = "cdnplan", version, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
@@ -131,6 +134,22 @@ reassign.json, reassign.sh (the lead's commands), target-topology.json,
 metadata/*.json; with --rpc also source-topology.json (the topology planned on,
 chain state included, for replay with --topology).")]
     Reassign(ReassignArgs),
+
+    /// Probe every active distributor node (status, buckets, a test object) and record
+    /// operators-ping documents; `probe report` turns them into availability per node.
+    #[command(after_help = "\
+Examples:
+  cdnplan probe --topology data/joystream/mainnet-2023-12.json
+  cdnplan probe --graphql http://localhost:8081/graphql --asset 1000 \\
+      --source eu-1 --out pings.ndjson --every 5m
+  cdnplan probe --topology imported.json --json > run.ndjson
+  cdnplan probe report --from pings.ndjson --window 7d --out out/availability
+
+Each run appends one document per operator to --out (the working group's
+operators-ping shape: pingStatus ok, asset-download-failed, degraded or dead,
+distributingStatus, nodeStatus, assetDownloadResult) and prints a summary;
+with --json the documents go to stdout instead.")]
+    Probe(ProbeArgs),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
     #[command(

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod report;
+
 /// How far (blocks) a node's query node may be from the median before it is `degraded`
 /// (operators-ping's `THRESHOLD`).
 pub const DEGRADED_BLOCKS: u64 = 10;

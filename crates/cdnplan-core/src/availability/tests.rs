@@ -127,3 +127,41 @@ mod summarise {
         assert_eq!(all[1].availability, 1.0);
     }
 }
+
+mod report {
+    use super::super::report::*;
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_markdown_flags_the_weak() {
+        let s = Sample {
+            operator: "0:0-3".into(),
+            source: "eu,1".into(),
+            time_ms: 5,
+            status: PingStatus::Ok,
+            distributing: Some(true),
+            serves_bucket: Some(true),
+            ttfb_ms: Some(12.5),
+            endpoint: "https://a.example/x|y".into(),
+            bucket: "0:0".into(),
+        };
+        let mut dead = s.clone();
+        dead.operator = "1:0-4".into();
+        dead.status = PingStatus::Dead;
+        let nodes = summarise(&[s, dead]);
+        let c = csv(&nodes);
+        assert_eq!(c.lines().count(), 3);
+        assert!(c.contains(",\"eu,1\"\n"), "{c}");
+        assert!(c.contains("0:0-3,0:0,https://a.example/x|y,1,1,1,1,0,0,0,0,12.5,12.5,0,5,5,"));
+        let scope = ReportScope {
+            samples: 2,
+            from: "a".into(),
+            to: "b".into(),
+            threshold: 0.99,
+        };
+        let m = markdown(&nodes, &scope);
+        assert!(m.contains("| ⚠ | 1:0-4 |"), "{m}");
+        assert!(m.contains("x%7Cy"));
+        assert_eq!(flagged(&nodes, 0.99).len(), 1);
+    }
+}
