@@ -22,6 +22,16 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
+    let expected = match a.availability.is_empty() {
+        true => None,
+        false => Some(crate::probe::expected(
+            &a,
+            &inputs.demand,
+            &inputs.nodes,
+            &inputs.latency,
+            s.objective.weighting,
+        )?),
+    };
     let peak = inputs.peak_source();
     // With [capacity]: the peak load on each node, every cell at its nearest node.
     let loads = match &s.capacity {
@@ -54,6 +64,9 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         if let Some(l) = &loads {
             doc["loads"] = serde_json::to_value(l)?;
         }
+        if let Some(x) = &expected {
+            doc["availability"] = serde_json::to_value(x)?;
+        }
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         let active = inputs.nodes.iter().filter(|n| n.active).count();
@@ -75,6 +88,9 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
                 };
                 t.push_str(&format!("  {}{over}\n", l.line()));
             }
+        }
+        if let Some(x) = &expected {
+            t.push_str(&crate::probe::expected_text(x, a.availability_threshold));
         }
         t
     };

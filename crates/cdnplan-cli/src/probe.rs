@@ -5,13 +5,17 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
+use cdnplan_core::availability::expected::{ExpectedService, by_node, expected_service};
 use cdnplan_core::availability::report::{self, ReportScope};
 use cdnplan_core::availability::{PingStatus, summarise};
+use cdnplan_core::demand::{Demand, Weighting};
+use cdnplan_core::latency::Latency;
+use cdnplan_core::node::Node;
 use cdnplan_io::output::OutputDir;
 use cdnplan_io::probe::{self, PingDoc, ProbeOptions};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::args::{ProbeArgs, ProbeCommand, ProbeReportArgs};
+use crate::args::{EvaluateArgs, ProbeArgs, ProbeCommand, ProbeReportArgs};
 use crate::inputs::Context;
 use crate::messages::{self, info, warning};
 
@@ -264,6 +268,99 @@ fn report(ctx: &Context, a: ProbeReportArgs) -> Result<()> {
         messages::print(&report::text(&nodes, &scope))?;
     }
     Ok(())
+}
+
+/// `evaluate --availability`: the expected service with the history's availability per node.
+pub fn expected(
+    a: &EvaluateArgs,
+    demand: &Demand,
+    nodes: &[Node],
+    latency: &Latency,
+    weighting: Weighting,
+) -> Result<ExpectedService> {
+    if !(0.0..=1.0).contains(&a.availability_threshold) {
+        bail!(
+            "--availability-threshold {}: give a share between 0 and 1 (0.99 = 99 %)",
+            a.availability_threshold
+        );
+    }
+    let window = a
+        .availability_window
+        .as_deref()
+        .map(|w| span(w, "--availability-window"))
+        .transpose()?;
+    let h = probe::read_history(&a.availability, window)
+        .context("cannot read the probe documents (--availability)")?;
+    if h.skipped > 0 {
+        warning!(
+            "--availability: skipped {} malformed line(s); first at {}",
+            h.skipped,
+            h.first_skip.as_deref().unwrap_or("?")
+        );
+    }
+    if h.samples.is_empty() {
+        bail!("--availability: no distribution-operator documents");
+    }
+    let shares = by_node(&h.samples);
+    let known = nodes.iter().filter(|n| shares.contains_key(&n.id)).count();
+    if known == 0 {
+        bail!(
+            "--availability: none of the {} node(s) appears in the probe documents (nodes are \
+             matched by endpoint host)",
+            nodes.len()
+        );
+    }
+    let unknown: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n.active && !shares.contains_key(&n.id))
+        .map(|n| n.id.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        warning!(
+            "--availability: no samples of {} active node(s), taken as always up: {}",
+            unknown.len(),
+            unknown.join(", ")
+        );
+    }
+    Ok(expected_service(
+        demand,
+        nodes,
+        latency,
+        weighting,
+        &shares,
+        a.availability_threshold,
+    )?)
+}
+
+/// The `evaluate --availability` section of the text output.
+pub fn expected_text(x: &ExpectedService, threshold: f64) -> String {
+    let mut t = format!(
+        "\nWith observed availability (each node down its share of the time, its viewers at \
+         the next nearest):\n  expected mean RTT {:.1} ms ({:+.1} ms over every node up, \
+         {:.1} ms); no node up for {:.3} % of the demand\n",
+        x.expected_mean_rtt_ms,
+        x.delta_ms,
+        x.all_up_mean_rtt_ms,
+        x.unserved_share * 100.0
+    );
+    for n in &x.nodes {
+        let _ = writeln!(
+            t,
+            "  {} {:<28} {:>9}  serves {:.1} % of the demand",
+            if n.flagged { '!' } else { ' ' },
+            n.node,
+            n.availability
+                .map_or_else(|| "unmeasured".into(), |a| format!("{:.2} %", a * 100.0)),
+            n.weight_share * 100.0
+        );
+    }
+    let flagged = x.nodes.iter().filter(|n| n.flagged).count();
+    let _ = writeln!(
+        t,
+        "  {flagged} node(s) below {:.2} % availability",
+        threshold * 100.0
+    );
+    t
 }
 
 #[cfg(test)]

@@ -193,3 +193,119 @@ clitest!(
         contains!(run.error(), "no distribution-operator documents");
     }
 );
+
+// `evaluate --availability`: Berlin's node is down 2 runs in 10; its viewers fall to Paris
+// then. The expected mean equals the mean computed from two plain evaluations, one with
+// Berlin up and one with it switched off.
+clitest!(
+    evaluate_with_availability_matches_a_direct_computation,
+    |dir, cmd| {
+        dir.create(
+            "demand.csv",
+            "id,country,continent,lat,lon,requests,bytes,unique_clients\n\
+         FR,FR,EU,48.85341,2.3488,600,6000,60\n\
+         DE,DE,EU,52.52437,13.41053,300,3000,30\n\
+         JP,JP,AS,35.6895,139.69171,100,1000,10\n",
+        );
+        let nodes = |berlin: bool| {
+            format!(
+                "id,operator,city,country_code,lat,lon,active\n\
+             paris.example,ops,Paris,FR,48.85341,2.3488,true\n\
+             berlin.example,ops,Berlin,DE,52.52437,13.41053,{berlin}\n\
+             tokyo.example,ops,Tokyo,JP,35.6895,139.69171,true\n"
+            )
+        };
+        dir.create("nodes.csv", nodes(true));
+        dir.create("nodes-no-berlin.csv", nodes(false));
+        let mut history = String::new();
+        for i in 0..10 {
+            for (op, host, status) in [
+                ("0:0-1", "paris.example", "ok"),
+                (
+                    "1:0-2",
+                    "berlin.example",
+                    if i % 5 == 4 { "dead" } else { "ok" },
+                ),
+            ] {
+                history.push_str(&format!(
+                r#"{{"time":"2026-12-0{}T00:00:00.000Z","source":"t","operatorId":"{op}","bucketId":"0:0","workerId":1,"nodeEndpoint":"https://{host}/distributor/","distributingStatus":"distributing","operatorType":"distribution","pingStatus":"{status}"}}"#,
+                i % 7 + 1
+            ));
+                history.push('\n');
+            }
+        }
+        dir.create("pings.ndjson", history);
+        let cell_rtt = |nodes_csv: &str| {
+            let v = dir
+                .command()
+                .args([
+                    "evaluate",
+                    "--demand",
+                    "demand.csv",
+                    "--nodes",
+                    nodes_csv,
+                    "--json",
+                ])
+                .ok()
+                .json();
+            let cells = v["evaluation"]["cells"].as_array().unwrap().clone();
+            move |id: &str| {
+                cells.iter().find(|c| c["cell"] == id).unwrap()["rtt_ms"]
+                    .as_f64()
+                    .unwrap()
+            }
+        };
+        let up = cell_rtt("nodes.csv");
+        let down = cell_rtt("nodes-no-berlin.csv");
+        let want =
+            (600.0 * up("FR") + 300.0 * (0.8 * up("DE") + 0.2 * down("DE")) + 100.0 * up("JP"))
+                / 1000.0;
+        assert!(down("DE") > up("DE") + 10.0, "Paris is farther from Berlin");
+
+        let run = cmd
+            .loud()
+            .args(["evaluate", "--demand", "demand.csv", "--nodes", "nodes.csv"])
+            .args([
+                "--availability",
+                "pings.ndjson",
+                "--availability-threshold",
+                "0.9",
+            ])
+            .args(["--json"])
+            .ok();
+        let v = run.json();
+        let x = &v["availability"];
+        let got = x["expected_mean_rtt_ms"].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-9, "expected {want}, got {got}");
+        let flagged: Vec<_> = x["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["flagged"] == true)
+            .map(|n| n["node"].as_str().unwrap())
+            .collect();
+        assert_eq!(flagged, ["berlin.example"]);
+        contains!(
+            run.stderr,
+            "no samples of 1 active node(s), taken as always up: tokyo.example"
+        );
+
+        let text = dir
+            .command()
+            .args(["evaluate", "--demand", "demand.csv", "--nodes", "nodes.csv"])
+            .args([
+                "--availability",
+                "pings.ndjson",
+                "--availability-threshold",
+                "0.9",
+            ])
+            .ok();
+        contains!(
+            text.stdout,
+            &format!("expected mean RTT {want:.1} ms"),
+            "! berlin.example",
+            "80.00 %",
+            "1 node(s) below 90.00 % availability"
+        );
+    }
+);

@@ -86,7 +86,9 @@ Examples:
   cdnplan evaluate  # inputs of the default scenario
   cdnplan evaluate data/scenarios/default.toml \\
       --topology data/joystream/mainnet-2023-12.json
-  cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json")]
+  cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json
+  cdnplan evaluate --topology data/joystream/mainnet-2023-12.json \\
+      --availability pings.ndjson --availability-window 7d")]
     Evaluate(EvaluateArgs),
 
     /// Solve a scenario: which nodes to move where, in which order, and what each move buys.
@@ -323,6 +325,25 @@ pub struct EvaluateArgs {
     /// Scenario and input overrides.
     #[command(flatten)]
     pub input: InputArgs,
+
+    /// Probe documents (`cdnplan probe --out`, or the working group's operators-ping): add
+    /// the expected mean RTT when each node is down for its observed share of the time (its
+    /// viewers fall to the next nearest node) and flag nodes below --availability-threshold.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub availability: Vec<PathBuf>,
+
+    /// With --availability: only documents within this span of the latest one (7d, 24h).
+    #[arg(long, value_name = "SPAN", requires = "availability")]
+    pub availability_window: Option<String>,
+
+    /// With --availability: flag nodes available less than this share of the time (0..1).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = 0.99,
+        requires = "availability"
+    )]
+    pub availability_threshold: f64,
 }
 
 /// `cdnplan plan`.

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod expected;
 pub mod report;
 
 /// How far (blocks) a node's query node may be from the median before it is `degraded`
