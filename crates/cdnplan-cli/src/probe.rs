@@ -160,14 +160,11 @@ fn summary(docs: &[PingDoc], time: DateTime<Utc>, out: Option<&Path>) -> String 
             .and_then(|a| a.ttfb)
             .or(d.status_result.ttfb)
             .map_or_else(|| "-".to_string(), |v| format!("{v:.1} ms"));
-        let mut why = d
-            .error
-            .clone()
-            .or_else(|| d.degraded_reason.clone())
-            .unwrap_or_default();
+        let mut why: Vec<String> = d.error.iter().chain(&d.degraded_reason).cloned().collect();
         if d.distributing_status != "distributing" {
-            why = format!("bucket not distributing {why}").trim().to_string();
+            why.insert(0, "bucket not distributing".into());
         }
+        let why = why.join("; ");
         let _ = writeln!(
             t,
             "  {:<21} {:<8} {:>8}  {}  {}",

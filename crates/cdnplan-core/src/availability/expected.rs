@@ -96,7 +96,7 @@ pub fn by_node(samples: &[Sample]) -> BTreeMap<String, f64> {
 /// ```
 ///
 /// # Errors
-/// As [`assign`](crate::serving::assign).
+/// As [`assign`].
 pub fn expected_service(
     demand: &Demand,
     nodes: &[Node],

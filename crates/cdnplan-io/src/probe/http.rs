@@ -348,7 +348,7 @@ pub(super) async fn asset(
     .await;
     match answer {
         Some(a) => {
-            let download_ms = (a.total_ms - a.ttfb_ms).max(0.0);
+            let download_ms = ((a.total_ms - a.ttfb_ms).max(0.0) * 1e3).round() / 1e3;
             let size = a.body.len() as u64;
             AssetResult {
                 status: "success".into(),
@@ -357,7 +357,9 @@ pub(super) async fn asset(
                 total_request_time: Some(a.total_ms),
                 download_time: Some(download_ms),
                 download_size: Some(size),
-                download_speed_bps: Some(size as f64 * 8.0 / (download_ms.max(1.0) / 1e3)),
+                download_speed_bps: Some(
+                    (size as f64 * 8.0 / (download_ms.max(1.0) / 1e3)).round(),
+                ),
                 cache_status: Some(a.cache.unwrap_or_else(|| "unknown".into())),
                 error: None,
                 status_code: None,
