@@ -87,6 +87,24 @@ pub fn run(ctx: &Context, a: ProbeArgs) -> Result<()> {
         }
         opts = opts.asset(id.clone());
     }
+    let es = if a.es.is_some() || a.index.is_some() {
+        let Some(index) = a.index.clone() else {
+            bail!("--es: name the index to write to with --index NAME (e.g. operators-ping)");
+        };
+        let conn = crate::es::connection(&crate::args::EsArgs {
+            es: a.es.clone(),
+            index: Some(index.clone()),
+            es_user: a.es_user.clone(),
+            es_password: a.es_password.clone(),
+            es_api_key: a.es_api_key.clone(),
+            ..Default::default()
+        })?;
+        let client = cdnplan_io::es::EsClient::connect(&conn)
+            .context("cannot connect to the cluster (--es)")?;
+        Some((client, index))
+    } else {
+        None
+    };
     let topology = crate::reassign::load_topology(ctx, s, None)?;
     let targets = probe::targets(&topology);
     let active = topology
@@ -123,6 +141,14 @@ pub fn run(ctx: &Context, a: ProbeArgs) -> Result<()> {
         if let Some(p) = &a.out {
             probe::append_run(p, &docs)
                 .with_context(|| format!("cannot append the run to {} (--out)", p.display()))?;
+        }
+        if let Some((client, index)) = &es {
+            let n = probe::index_run(client, index, &docs)
+                .with_context(|| format!("cannot index the run into {index} (--index)"))?;
+            info!(
+                "indexed {n} document(s) into {index} at {}",
+                client.display()
+            );
         }
         if ctx.json {
             let mut text = String::new();

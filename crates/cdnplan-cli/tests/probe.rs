@@ -309,3 +309,51 @@ clitest!(
         );
     }
 );
+
+clitest!(probe_indexes_each_run_into_the_cluster, |dir, cmd| {
+    use cdnplan_io::es::{EsClient, EsConnection};
+    let good = node(healthy);
+    let bad = node(broken);
+    let t = dir.create("t.json", topology(&good, &bad));
+    let index = format!("cdnplan-cli-{}-operators-ping", std::process::id());
+    cmd.loud()
+        .args(["probe", "--topology"])
+        .arg(&t)
+        .args([
+            "--source",
+            "ci",
+            "--retries",
+            "0",
+            "--es",
+            crate::osmem::url(),
+        ])
+        .args(["--index", &index])
+        .ok();
+    let es = EsClient::connect(&EsConnection::url(crate::osmem::url()).unwrap()).unwrap();
+    es.request("POST", &format!("/{index}/_refresh"), None)
+        .unwrap();
+    let hits = es
+        .request(
+            "POST",
+            &format!("/{index}/_search"),
+            Some(&serde_json::json!({"size": 10, "query": {"term": {"pingStatus": "dead"}}})),
+        )
+        .unwrap();
+    let docs = hits["hits"]["hits"].as_array().unwrap();
+    assert_eq!(docs.len(), 1, "{hits}");
+    assert_eq!(docs[0]["_source"]["operatorId"], "0:0-2");
+    assert_eq!(docs[0]["_source"]["source"], "ci");
+    let all = es
+        .request("POST", &format!("/{index}/_count"), None)
+        .unwrap();
+    assert_eq!(all["count"], 3, "{all}");
+    es.request("DELETE", &format!("/{index}"), None).unwrap();
+
+    let run = dir
+        .command()
+        .args(["probe", "--topology"])
+        .arg(&t)
+        .args(["--es", crate::osmem::url()])
+        .fails();
+    contains!(run.error(), "--index NAME");
+});

@@ -145,6 +145,8 @@ Examples:
   cdnplan probe --graphql http://localhost:8081/graphql --asset 1000 \\
       --source eu-1 --out pings.ndjson --every 5m
   cdnplan probe --topology imported.json --json > run.ndjson
+  ELASTICSEARCH_API_KEY=… cdnplan probe --topology imported.json \\
+      --es https://logs.example:9200 --index operators-ping
   cdnplan probe report --from pings.ndjson --window 7d --out out/availability
 
 Each run appends one document per operator to --out (the working group's

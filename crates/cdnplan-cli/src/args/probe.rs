@@ -59,6 +59,27 @@ pub struct ProbeArgs {
     /// With --every: stop after this many runs [default: run until interrupted].
     #[arg(long, value_name = "N", requires = "every")]
     pub count: Option<u64>,
+
+    /// Also index each run into this Elasticsearch / OpenSearch cluster (https://host:9200;
+    /// default $ELASTICSEARCH_URL when --index is given).
+    #[arg(long, value_name = "URL", help_heading = "Elasticsearch")]
+    pub es: Option<String>,
+
+    /// The index to write the documents to (the working group's is operators-ping).
+    #[arg(long, value_name = "NAME", help_heading = "Elasticsearch")]
+    pub index: Option<String>,
+
+    /// Basic-auth user (password from --es-password or $ELASTICSEARCH_PASSWORD).
+    #[arg(long, value_name = "USER", help_heading = "Elasticsearch")]
+    pub es_user: Option<String>,
+
+    /// Basic-auth password (prefer $ELASTICSEARCH_PASSWORD).
+    #[arg(long, value_name = "PASSWORD", help_heading = "Elasticsearch")]
+    pub es_password: Option<String>,
+
+    /// API key (prefer $ELASTICSEARCH_API_KEY).
+    #[arg(long, value_name = "KEY", help_heading = "Elasticsearch")]
+    pub es_api_key: Option<String>,
 }
 
 /// `cdnplan probe` subcommands.

@@ -43,10 +43,15 @@ mod append;
 mod doc;
 mod history;
 mod http;
+#[cfg(feature = "es")]
+mod index;
 
 pub use append::append_run;
 pub use doc::{AssetResult, BucketsResult, NodeStatus, PingDoc, QueryNodeStatus, RequestResult};
 pub use history::{History, read_history};
+#[cfg(feature = "es")]
+#[cfg_attr(docsrs, doc(cfg(feature = "es")))]
+pub use index::index_run;
 
 /// Settings of a probe run.
 ///
