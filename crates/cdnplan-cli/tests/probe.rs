@@ -357,3 +357,49 @@ clitest!(probe_indexes_each_run_into_the_cluster, |dir, cmd| {
         .fails();
     contains!(run.error(), "--index NAME");
 });
+
+// SIGINT while `--every` runs: exit 130, and the file holds whole runs only.
+clitest!(an_interrupted_series_leaves_whole_runs, |dir, cmd| {
+    let good = node(healthy);
+    let bad = node(broken);
+    let t = dir.create("t.json", topology(&good, &bad));
+    let mut child = cmd
+        .loud()
+        .args(["probe", "--topology"])
+        .arg(&t)
+        .args(["--retries", "0", "--every", "0.05s", "--count", "100000"])
+        .args(["--out", "pings.ndjson"])
+        .std()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let path = dir.join("pings.ndjson");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&path).map_or(0, |s| s.lines().count()) < 30 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the series ended early"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no runs"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with('\n'));
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len() % 3, 0, "{} lines: a run cut short", lines.len());
+});

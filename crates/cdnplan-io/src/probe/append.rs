@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 /// Appends one line per document to `path` (created when missing) as one write, flushed to
 /// disk. If the write fails part-way (a full disk), the file is cut back to its length
 /// before, so a reader never sees part of a run; a last line left unfinished by someone
-/// else is ended first, so the run's first line stays parseable.
+/// else is ended first, so the run's first line stays parseable. An interrupt handler that
+/// calls [`abandon_temporaries`](crate::output::abandon_temporaries) waits for an append in
+/// progress, and appends after it fail.
 ///
 /// # Errors
 /// [`Error::Io`] naming `path` when it cannot be opened, written or flushed.
@@ -29,6 +31,10 @@ pub(crate) fn append_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     if bytes.is_empty() {
         return Ok(());
     }
+    // A SIGINT/SIGTERM handler that abandons the outputs waits for this lock: the append
+    // ends written or rolled back before the program exits, and none starts after.
+    let _held = crate::output::interrupt::hold()
+        .map_err(|e| Error::io(path, "cannot append a probe run to", e))?;
     let mut f = OpenOptions::new()
         .read(true)
         .append(true)
