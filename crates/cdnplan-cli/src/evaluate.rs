@@ -22,16 +22,13 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         s.objective.weighting,
     )
     .context("cannot evaluate the current nodes")?;
-    let expected = match a.availability.is_empty() {
-        true => None,
-        false => Some(crate::probe::expected(
-            &a,
-            &inputs.demand,
-            &inputs.nodes,
-            &inputs.latency,
-            s.objective.weighting,
-        )?),
-    };
+    let expected = crate::probe::expected(
+        &a.availability,
+        &inputs.demand,
+        &inputs.nodes,
+        &inputs.latency,
+        s.objective.weighting,
+    )?;
     let peak = inputs.peak_source();
     // With [capacity]: the peak load on each node, every cell at its nearest node.
     let loads = match &s.capacity {
@@ -90,7 +87,11 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
             }
         }
         if let Some(x) = &expected {
-            t.push_str(&crate::probe::expected_text(x, a.availability_threshold));
+            t.push_str(&crate::probe::expected_text(
+                x,
+                a.availability.availability_threshold,
+                "With observed availability",
+            ));
         }
         t
     };

@@ -15,7 +15,7 @@ use cdnplan_io::output::OutputDir;
 use cdnplan_io::probe::{self, PingDoc, ProbeOptions};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::args::{EvaluateArgs, ProbeArgs, ProbeCommand, ProbeReportArgs};
+use crate::args::{AvailabilityArgs, ProbeArgs, ProbeCommand, ProbeReportArgs};
 use crate::inputs::Context;
 use crate::messages::{self, info, warning};
 
@@ -293,14 +293,18 @@ fn report(ctx: &Context, a: ProbeReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// `evaluate --availability`: the expected service with the history's availability per node.
+/// `--availability` on `evaluate` and `plan`: the expected service of `nodes` with the
+/// history's availability per node; `None` without the flag.
 pub fn expected(
-    a: &EvaluateArgs,
+    a: &AvailabilityArgs,
     demand: &Demand,
     nodes: &[Node],
     latency: &Latency,
     weighting: Weighting,
-) -> Result<ExpectedService> {
+) -> Result<Option<ExpectedService>> {
+    if a.availability.is_empty() {
+        return Ok(None);
+    }
     if !(0.0..=1.0).contains(&a.availability_threshold) {
         bail!(
             "--availability-threshold {}: give a share between 0 and 1 (0.99 = 99 %)",
@@ -345,31 +349,33 @@ pub fn expected(
             unknown.join(", ")
         );
     }
-    Ok(expected_service(
+    Ok(Some(expected_service(
         demand,
         nodes,
         latency,
         weighting,
         &shares,
         a.availability_threshold,
-    )?)
+    )?))
 }
 
-/// The `evaluate --availability` section of the text output.
-pub fn expected_text(x: &ExpectedService, threshold: f64) -> String {
+/// The `--availability` section of the text output, under `title` ("With observed
+/// availability", "After the moves, with observed availability").
+pub fn expected_text(x: &ExpectedService, threshold: f64, title: &str) -> String {
     let mut t = format!(
-        "\nWith observed availability (each node down its share of the time, its viewers at \
-         the next nearest):\n  expected mean RTT {:.1} ms ({:+.1} ms over every node up, \
-         {:.1} ms); no node up for {:.3} % of the demand\n",
+        "\n{title} (each node down its share of the time, its viewers at the next nearest):\n  \
+         expected mean RTT {:.1} ms ({:+.1} ms over every node up, {:.1} ms); no node up for \
+         {:.3} % of the demand\n",
         x.expected_mean_rtt_ms,
         x.delta_ms,
         x.all_up_mean_rtt_ms,
         x.unserved_share * 100.0
     );
+    let width = x.nodes.iter().map(|n| n.node.len()).max().unwrap_or(0);
     for n in &x.nodes {
         let _ = writeln!(
             t,
-            "  {} {:<28} {:>9}  serves {:.1} % of the demand",
+            "  {} {:<width$}  {:>10}  serves {:.1} % of the demand",
             if n.flagged { '!' } else { ' ' },
             n.node,
             n.availability

@@ -403,3 +403,80 @@ clitest!(an_interrupted_series_leaves_whole_runs, |dir, cmd| {
         .collect();
     assert_eq!(lines.len() % 3, 0, "{} lines: a run cut short", lines.len());
 });
+
+// `plan --availability`: the expected service before and after the moves, the moved node
+// keeping its availability (the default scenario moves joystream.koalva.io with one move).
+clitest!(plan_with_availability_reports_both_layouts, |dir, cmd| {
+    let mut history = String::new();
+    for i in 0..10 {
+        let status = if i < 5 { "dead" } else { "ok" };
+        history.push_str(&format!(
+            r#"{{"time":"2026-12-01T00:{i:02}:00Z","source":"t","operatorId":"0:0-3","bucketId":"0:0","nodeEndpoint":"https://joystream.koalva.io/distributor/","distributingStatus":"distributing","operatorType":"distribution","pingStatus":"{status}"}}"#
+        ));
+        history.push('\n');
+    }
+    dir.create("hist.ndjson", history);
+    let v = cmd
+        .args([
+            "plan",
+            "--method",
+            "heuristic",
+            "--max-moves",
+            "1",
+            "--out",
+            "o",
+        ])
+        .args([
+            "--availability",
+            "hist.ndjson",
+            "--availability-threshold",
+            "0.9",
+        ])
+        .arg("--json")
+        .ok()
+        .json();
+    let (before, after) = (&v["availability"]["before"], &v["availability"]["after"]);
+    let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap();
+    // The plan's JSON rounds to 0.001 ms.
+    let near = |a: f64, b: f64| assert!((a - b).abs() <= 6e-4, "{a} vs {b}");
+    near(
+        f(before, "all_up_mean_rtt_ms"),
+        v["before"]["mean_rtt_ms"].as_f64().unwrap(),
+    );
+    near(
+        f(after, "all_up_mean_rtt_ms"),
+        v["after"]["mean_rtt_ms"].as_f64().unwrap(),
+    );
+    for x in [before, after] {
+        assert!(f(x, "expected_mean_rtt_ms") > f(x, "all_up_mean_rtt_ms"));
+        let koalva = x["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["node"] == "joystream.koalva.io")
+            .unwrap();
+        assert_eq!(
+            (koalva["availability"].as_f64(), &koalva["flagged"]),
+            (Some(0.5), &serde_json::json!(true))
+        );
+    }
+    let text = dir
+        .command()
+        .args([
+            "plan",
+            "--method",
+            "heuristic",
+            "--max-moves",
+            "1",
+            "--out",
+            "o",
+        ])
+        .args(["--availability", "hist.ndjson"])
+        .ok();
+    contains!(
+        text.stdout,
+        "Before the moves, with observed availability",
+        "After the moves, with observed availability",
+        "! joystream.koalva.io"
+    );
+});

@@ -14,7 +14,7 @@ mod probe;
 
 pub use bench::{BenchArgs, BenchCommand, BenchSolverArgs};
 pub use es::{EsArgs, SnapshotArgs};
-pub use probe::{ProbeArgs, ProbeCommand, ProbeReportArgs};
+pub use probe::{AvailabilityArgs, ProbeArgs, ProbeCommand, ProbeReportArgs};
 
 /// Plan where CDN nodes should stand: demand from logs or a cluster (demand, snapshot),
 /// today's service (evaluate), the moves that cut latency most (plan), the family ↔ bucket
@@ -100,6 +100,7 @@ Examples:
   cdnplan plan --add 1 --max-moves 0  # what does one more node buy, where?
   cdnplan plan --method exact --time-limit 120 --json
   cdnplan plan --assume-bags 1000  # reassignment what-if with bags
+  cdnplan plan --availability pings.ndjson  # expected RTT with observed uptime
 
 Outputs (in the scenario's output_dir, or --out): plan.json, report.md,
 moves.csv, demand.csv, plan.geojson, curve.csv, nodes.csv; with --curve also
@@ -328,24 +329,9 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Probe documents (`cdnplan probe --out`, or the working group's operators-ping): add
-    /// the expected mean RTT when each node is down for its observed share of the time (its
-    /// viewers fall to the next nearest node) and flag nodes below --availability-threshold.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
-    pub availability: Vec<PathBuf>,
-
-    /// With --availability: only documents within this span of the latest one (7d, 24h).
-    #[arg(long, value_name = "SPAN", requires = "availability")]
-    pub availability_window: Option<String>,
-
-    /// With --availability: flag nodes available less than this share of the time (0..1).
-    #[arg(
-        long,
-        value_name = "SHARE",
-        default_value_t = 0.99,
-        requires = "availability"
-    )]
-    pub availability_threshold: f64,
+    /// Expected service with observed node availability.
+    #[command(flatten)]
+    pub availability: AvailabilityArgs,
 }
 
 /// `cdnplan plan`.
@@ -473,6 +459,10 @@ pub struct PlanArgs {
     /// node's and site's cost must be known: sites.csv or [capacity] monthly_usd).
     #[arg(long, value_name = "USD")]
     pub budget_usd: Option<f64>,
+
+    /// Expected service before and after the plan with observed node availability.
+    #[command(flatten)]
+    pub availability: AvailabilityArgs,
 }
 
 /// Where a topology comes from (shared by `topology` and `reassign`).

@@ -120,3 +120,26 @@ pub struct ProbeReportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
+
+/// `--availability` on `evaluate` and `plan`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AvailabilityArgs {
+    /// Probe documents (`cdnplan probe --out`, or the working group's operators-ping): add
+    /// the expected mean RTT when each node is down for its observed share of the time (its
+    /// viewers fall to the next nearest node) and flag nodes below --availability-threshold.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub availability: Vec<PathBuf>,
+
+    /// With --availability: only documents within this span of the latest one (7d, 24h).
+    #[arg(long, value_name = "SPAN", requires = "availability")]
+    pub availability_window: Option<String>,
+
+    /// With --availability: flag nodes available less than this share of the time (0..1).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = 0.99,
+        requires = "availability"
+    )]
+    pub availability_threshold: f64,
+}
