@@ -361,3 +361,20 @@ fn history_reads_the_working_groups_documents_and_hits() {
         "a failed download's ttfb is not a sample"
     );
 }
+
+#[test]
+fn an_overlong_line_is_skipped_and_reading_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("h.ndjson");
+    let good = r#"{"time":"2026-12-01T00:00:00Z","operatorId":"0:0-1","pingStatus":"ok"}"#;
+    let long = format!("{{\"x\":\"{}\"}}", "y".repeat(3 << 20));
+    std::fs::write(&p, format!("{long}\n{good}\n{long}")).unwrap();
+    let h = read_history(std::slice::from_ref(&p), None).unwrap();
+    assert_eq!((h.samples.len(), h.skipped), (1, 2));
+    assert!(
+        h.first_skip
+            .unwrap()
+            .ends_with(":1: line longer than 1048576 bytes")
+    );
+    assert_eq!(h.samples[0].source, "unknown");
+}
