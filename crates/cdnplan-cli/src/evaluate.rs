@@ -33,6 +33,13 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         cdnplan_io::output::write_atomic(path, page.as_bytes())
             .with_context(|| format!("cannot write the report (--report {})", path.display()))?;
     }
+    let expected = crate::probe::expected(
+        &a.availability,
+        &inputs.demand,
+        &inputs.nodes,
+        &inputs.latency,
+        s.objective.weighting,
+    )?;
     let peak = inputs.peak_source();
     // With [capacity]: the peak load on each node, every cell at its nearest node.
     let loads = match &s.capacity {
@@ -65,6 +72,9 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
         if let Some(l) = &loads {
             doc["loads"] = serde_json::to_value(l)?;
         }
+        if let Some(x) = &expected {
+            doc["availability"] = serde_json::to_value(x)?;
+        }
         format!("{}\n", serde_json::to_string_pretty(&doc)?)
     } else {
         let active = inputs.nodes.iter().filter(|n| n.active).count();
@@ -86,6 +96,13 @@ pub fn run(ctx: &Context, a: EvaluateArgs, bars: &Bars) -> Result<()> {
                 };
                 t.push_str(&format!("  {}{over}\n", l.line()));
             }
+        }
+        if let Some(x) = &expected {
+            t.push_str(&crate::probe::expected_text(
+                x,
+                a.availability.availability_threshold,
+                "With observed availability",
+            ));
         }
         t
     };

@@ -16,6 +16,7 @@ mod hooks;
 mod inputs;
 mod messages;
 mod plan;
+mod probe;
 mod progress;
 mod reassign;
 mod signals;
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(a) => compare::run(&ctx, a, &bars),
         Command::Topology(a) => reassign::run_topology(&ctx, a),
         Command::Reassign(a) => reassign::run(&ctx, a, &bars),
+        Command::Probe(a) => probe::run(&ctx, a),
         Command::Synth(a) => synth::run(&ctx, a, &bars),
         Command::Bench(a) => return bench::run(&ctx, a, &bars),
         Command::Completions(a) => describe::completions(&a),

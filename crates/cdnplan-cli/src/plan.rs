@@ -141,10 +141,51 @@ pub fn run(ctx: &Context, a: PlanArgs, bars: &Bars) -> Result<()> {
         crate::text::file_names(&written),
         out_dir.display()
     );
+    // --availability: the expected service before and after the moves (moved nodes keep
+    // their operator's availability; new nodes have none measured).
+    let weighting = s.objective.weighting;
+    let expect = |nodes: &[cdnplan_core::node::Node]| {
+        crate::probe::expected(
+            &a.availability,
+            &planned.demand,
+            nodes,
+            &inputs.latency,
+            weighting,
+        )
+    };
+    let expected = match (
+        expect(&planned.plan.nodes_before)?,
+        expect(&planned.plan.nodes_after)?,
+    ) {
+        (Some(before), Some(after)) => Some((before, after)),
+        _ => None,
+    };
     let text = if ctx.json {
-        format!("{}\n", planned.plan.to_json_pretty())
+        match &expected {
+            None => format!("{}\n", planned.plan.to_json_pretty()),
+            Some((before, after)) => {
+                let mut v: serde_json::Value =
+                    serde_json::from_str(&planned.plan.to_json_pretty())?;
+                v["availability"] = serde_json::json!({ "before": before, "after": after });
+                format!("{}\n", serde_json::to_string_pretty(&v)?)
+            }
+        }
     } else {
-        planned.text()
+        let mut t = planned.text();
+        if let Some((before, after)) = &expected {
+            let th = a.availability.availability_threshold;
+            t.push_str(&crate::probe::expected_text(
+                before,
+                th,
+                "Before the moves, with observed availability",
+            ));
+            t.push_str(&crate::probe::expected_text(
+                after,
+                th,
+                "After the moves, with observed availability",
+            ));
+        }
+        t
     };
     messages::print(&text)?;
     Ok(())

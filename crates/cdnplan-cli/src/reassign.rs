@@ -57,7 +57,11 @@ pub fn read_chain(url: &str, read_timeout: Option<f64>) -> Result<ChainState> {
 
 /// Loads the topology a source names, else the scenario's; with `--rpc`, with the chain state
 /// read from the node written into it.
-fn load_topology(ctx: &Context, src: &TopologySource, fallback: Option<&Path>) -> Result<Topology> {
+pub fn load_topology(
+    ctx: &Context,
+    src: &TopologySource,
+    fallback: Option<&Path>,
+) -> Result<Topology> {
     if src.read_timeout.is_some() && src.graphql.is_none() && src.rpc.is_none() {
         bail!("--read-timeout applies to a live read: give --graphql URL or --rpc URL with it");
     }

@@ -31,6 +31,7 @@ mod limits;
 mod objective;
 mod output;
 mod plan;
+mod probe;
 mod reassign;
 mod report;
 mod rpc;

@@ -17,6 +17,7 @@
 //! * [`node`]: current [`Node`]s.
 //! * [`topology`]: Joystream families, buckets, operators and bags.
 //! * [`serving`]: nearest-active-node serving and its metrics.
+//! * [`availability`]: probe verdicts (`operators-ping`'s) and availability over a history.
 //!
 //! **Optimisation**
 //! * [`solve`]: the p-median engine (heuristic and exact paths, honest bounds).
@@ -41,6 +42,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod availability;
 pub mod capacity;
 pub mod country;
 pub mod demand;

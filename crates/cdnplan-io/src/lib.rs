@@ -15,6 +15,8 @@
 //! * [`output`]: atomic file writing.
 //! * [`rpc`]: chain state the indexers lack (per-bag limit, creation policies), read from a
 //!   Joystream node's JSON-RPC.
+//! * [`probe`]: probe every distributor node (status, buckets, a test object), write
+//!   `operators-ping`-shaped documents and read them back (feature `probe`, on by default).
 //! * [`redact`]: the one redaction of URLs, server answers and secrets in messages.
 //! * [`synth`]: deterministic synthetic request logs (benchmarks, the shipped snapshot).
 
@@ -30,6 +32,9 @@ pub mod geoip;
 pub mod graphql;
 pub mod logs;
 pub mod output;
+#[cfg(feature = "probe")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
+pub mod probe;
 pub mod redact;
 pub mod rpc;
 pub mod scenario;

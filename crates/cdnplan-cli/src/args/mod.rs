@@ -11,14 +11,17 @@ use clap::{Args, Parser, Subcommand};
 mod bench;
 mod compare;
 mod es;
+mod probe;
 
 pub use bench::{BenchArgs, BenchCommand, BenchSolverArgs};
 pub use compare::{CompareArgs, CompareFormat};
 pub use es::{EsArgs, SnapshotArgs};
+pub use probe::{AvailabilityArgs, ProbeArgs, ProbeCommand, ProbeReportArgs};
 
 /// Plan where CDN nodes should stand: demand from logs or a cluster (demand, snapshot),
 /// today's service (evaluate), the moves that cut latency most (plan), scenarios side by side
-/// (compare), the family ↔ bucket migration (topology, reassign); bench, synth, completions
+/// (compare), the family ↔ bucket migration (topology, reassign), node availability (probe);
+/// bench, synth, completions
 /// and man.
 #[derive(Debug, Parser)]
 #[command(name = "cdnplan", version, long_about = None, after_help = EXAMPLES)]
@@ -53,9 +56,10 @@ const READS_LOGS: [&str; 5] = ["demand", "evaluate", "plan", "compare", "reassig
 
 /// The commands `--verbose` changes nothing in: it is accepted there (it is global) but not
 /// listed in their help.
-const NOT_VERBOSE: [&str; 6] = [
+const NOT_VERBOSE: [&str; 7] = [
     "snapshot",
     "topology",
+    "probe",
     "bench",
     "synth",
     "completions",
@@ -133,7 +137,9 @@ Examples:
   cdnplan evaluate data/scenarios/default.toml \\
       --topology data/joystream/mainnet-2023-12.json
   cdnplan evaluate --demand demand.csv --nodes my-nodes.csv --json
-  cdnplan evaluate --report today.html  # the map and tables, for a browser")]
+  cdnplan evaluate --report today.html  # the map and tables, for a browser
+  cdnplan evaluate --topology data/joystream/mainnet-2023-12.json \\
+      --availability pings.ndjson --availability-window 7d")]
     Evaluate(EvaluateArgs),
 
     /// Solve a scenario: which nodes to move where, in which order, and what each move buys.
@@ -145,6 +151,7 @@ Examples:
   cdnplan plan --add 1 --max-moves 0  # what does one more node buy, where?
   cdnplan plan --method exact --time-limit 120 --json
   cdnplan plan --assume-bags 1000  # reassignment what-if with bags
+  cdnplan plan --availability pings.ndjson  # expected RTT with observed uptime
 
 Outputs (in the scenario's output_dir, or --out): plan.json, report.md,
 moves.csv, demand.csv, plan.geojson, curve.csv, nodes.csv, map.svg,
@@ -195,6 +202,24 @@ reassign.json, reassign.sh (the lead's commands), target-topology.json,
 metadata/*.json; with --rpc also source-topology.json (the topology planned on,
 chain state included, for replay with --topology).")]
     Reassign(ReassignArgs),
+
+    /// Probe every active distributor node (status, buckets, a test object) and record
+    /// operators-ping documents; `probe report` turns them into availability per node.
+    #[command(after_help = "\
+Examples:
+  cdnplan probe --topology data/joystream/mainnet-2023-12.json
+  cdnplan probe --graphql http://localhost:8081/graphql --asset 1000 \\
+      --source eu-1 --out pings.ndjson --every 5m
+  cdnplan probe --topology imported.json --json > run.ndjson
+  ELASTICSEARCH_API_KEY=… cdnplan probe --topology imported.json \\
+      --es https://logs.example:9200 --index operators-ping
+  cdnplan probe report --from pings.ndjson --window 7d --out out/availability
+
+Each run appends one document per operator to --out (the working group's
+operators-ping shape: pingStatus ok, asset-download-failed, degraded or dead,
+distributingStatus, nodeStatus, assetDownloadResult) and prints a summary;
+with --json the documents go to stdout instead.")]
+    Probe(ProbeArgs),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
     #[command(
@@ -374,6 +399,10 @@ pub struct EvaluateArgs {
     /// node loads, top cells) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<std::path::PathBuf>,
+
+    /// Expected service with observed node availability.
+    #[command(flatten)]
+    pub availability: AvailabilityArgs,
 }
 
 /// `cdnplan plan`.
@@ -506,6 +535,10 @@ pub struct PlanArgs {
     /// node's and site's cost must be known: sites.csv or [capacity] monthly_usd).
     #[arg(long, value_name = "USD")]
     pub budget_usd: Option<f64>,
+
+    /// Expected service before and after the plan with observed node availability.
+    #[command(flatten)]
+    pub availability: AvailabilityArgs,
 }
 
 /// Where a topology comes from (shared by `topology` and `reassign`).

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 
 pub mod dir;
 pub mod file;
-mod interrupt;
+pub(crate) mod interrupt;
 
 pub use dir::{MANIFEST, OutputDir, check_dir};
 pub use file::{write_atomic, write_atomic_with};
