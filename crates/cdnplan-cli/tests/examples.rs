@@ -5,7 +5,7 @@
 //!
 //! Each block runs in a fresh temporary directory laid out like a clone of the repository: a
 //! copy of the shipped `data/`, `benches/` and `.cache/` (the city database) linked, the files
-//! the examples name (`access.log.gz`, `my.toml`, `imported.json`, …) made from the shipped
+//! the examples name (`access.log.gz`, `my.toml`, `imported.json`, `pings.ndjson`, …) made from the shipped
 //! data, `cdnplan` on `PATH` and `HOME` inside the directory. Its lines run in order through
 //! `sh`, so a line may use what an earlier one wrote. Network examples run against loopback
 //! servers: osmem-server for Elasticsearch (seeded with the shipped snapshot's documents), and
@@ -338,6 +338,10 @@ fn prepare(dir: &Dir, text: &str) {
              sgp,ops,Singapore,SG,1.28967,103.85007,true\n\
              iad,ops,Ashburn,US,39.0438,-77.4874,true\n",
         );
+    }
+    if text.contains("pings.ndjson") || text.contains("wg-export.ndjson") {
+        dir.create("pings.ndjson", crate::util::probe_history("examples"));
+        dir.create("wg-export.ndjson", crate::util::probe_history("wg"));
     }
     if text.contains("demand.csv") {
         dir.command()

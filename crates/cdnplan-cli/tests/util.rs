@@ -299,3 +299,45 @@ pub fn active_nodes(plan: &serde_json::Value, key: &str) -> usize {
         .filter(|n| n["active"] == true)
         .count()
 }
+
+/// A week of operators-ping documents (one run a day from `source`) for every active operator
+/// of the shipped 2023 topologies: every node up, the first one dead on one day in seven.
+pub fn probe_history(source: &str) -> String {
+    let mut out = String::new();
+    for file in [
+        "joystream/mainnet-2023-01.json",
+        "joystream/mainnet-2023-12.json",
+    ] {
+        let t: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(data(file)).unwrap()).unwrap();
+        let mut first = true;
+        for b in t["buckets"].as_array().unwrap() {
+            for op in b["operators"].as_array().unwrap() {
+                let Some(endpoint) = op["metadata"]["endpoint"].as_str() else {
+                    continue;
+                };
+                if op["status"] != "ACTIVE" {
+                    continue;
+                }
+                for day in 1..=7 {
+                    let status = if first && day == 7 { "dead" } else { "ok" };
+                    let doc = serde_json::json!({
+                        "time": format!("2026-12-0{day}T00:00:00.000Z"),
+                        "source": source,
+                        "operatorId": format!("{}-{}", b["id"].as_str().unwrap(), op["worker"]),
+                        "bucketId": b["id"],
+                        "workerId": op["worker"],
+                        "nodeEndpoint": endpoint,
+                        "distributingStatus": "distributing",
+                        "operatorType": "distribution",
+                        "pingStatus": status,
+                    });
+                    out.push_str(&doc.to_string());
+                    out.push('\n');
+                }
+                first = false;
+            }
+        }
+    }
+    out
+}

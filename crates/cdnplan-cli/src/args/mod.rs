@@ -209,7 +209,7 @@ chain state included, for replay with --topology).")]
 Examples:
   cdnplan probe --topology data/joystream/mainnet-2023-12.json
   cdnplan probe --graphql http://localhost:8081/graphql --asset 1000 \\
-      --source eu-1 --out pings.ndjson --every 5m
+      --source eu-1 --out pings.ndjson
   cdnplan probe --topology imported.json --json > run.ndjson
   ELASTICSEARCH_API_KEY=… cdnplan probe --topology imported.json \\
       --es https://logs.example:9200 --index operators-ping
@@ -218,7 +218,8 @@ Examples:
 Each run appends one document per operator to --out (the working group's
 operators-ping shape: pingStatus ok, asset-download-failed, degraded or dead,
 distributingStatus, nodeStatus, assetDownloadResult) and prints a summary;
-with --json the documents go to stdout instead.")]
+with --json the documents go to stdout instead. --every 5m repeats the run
+every five minutes (until interrupted, or --count N times).")]
     Probe(ProbeArgs),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
