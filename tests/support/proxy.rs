@@ -17,7 +17,9 @@ pub enum Fault {
     Delay(Duration),
     /// Forward, then send only half of the answer and close.
     Cut,
-    /// Forward at once, then hold the answer this long before sending it.
+    /// Forward at once, then hold the answer this long before sending it (used by the CLI
+    /// tests only).
+    #[allow(dead_code)]
     Hold(Duration),
     /// Answer with this status and a JSON error, for every request (never used up).
     Always(u16),

@@ -223,14 +223,11 @@ every five minutes (until interrupted, or --count N times).")]
     Probe(ProbeArgs),
 
     /// Generate synthetic Argus-layout request logs (benchmarks; the shipped snapshot).
-    #[command(
-        hide = true,
-        after_help = "\
+    #[command(after_help = "\
 Examples:
   cdnplan synth -o data/snapshots/argus-2023-06.ndjson.gz \\
       --shares RU=20.5,UA=12.3,TR=10
-  cdnplan synth -o big.ndjson --bytes 1G --seed 1"
-    )]
+  cdnplan synth -o big.ndjson --bytes 1G --seed 1")]
     Synth(SynthArgs),
 
     /// Benchmark the optimiser: OR-Library pmed and pmedcap, TSPLIB p-median sets, or a
