@@ -217,27 +217,42 @@ fn summary(docs: &[PingDoc], time: DateTime<Utc>, out: Option<&Path>) -> String 
     t
 }
 
-/// `cdnplan probe report`.
-fn report(ctx: &Context, a: ProbeReportArgs) -> Result<()> {
-    if !(0.0..=1.0).contains(&a.threshold) {
-        bail!(
-            "--threshold {}: give a share between 0 and 1 (0.99 = 99 %)",
-            a.threshold
-        );
+/// Fails unless `value` of `flag` is a share in `0..=1`.
+fn check_share(flag: &str, value: f64) -> Result<()> {
+    if !(0.0..=1.0).contains(&value) {
+        bail!("{flag} {value}: give a share between 0 and 1 (0.99 = 99 %)");
     }
-    let window = a
-        .window
-        .as_deref()
-        .map(|w| span(w, "--window"))
-        .transpose()?;
-    let h = probe::read_history(&a.from, window).context("cannot read the probe documents")?;
+    Ok(())
+}
+
+/// Reads the probe documents of `paths` within `window` (the text of `window_flag`) and warns
+/// about skipped lines; `flag` names the option that gave the files, when it is not `--from`.
+fn read_history(
+    paths: &[std::path::PathBuf],
+    window: Option<&str>,
+    window_flag: &str,
+    flag: Option<&str>,
+) -> Result<probe::History> {
+    let window = window.map(|w| span(w, window_flag)).transpose()?;
+    let h = probe::read_history(paths, window).with_context(|| match flag {
+        Some(f) => format!("cannot read the probe documents ({f})"),
+        None => "cannot read the probe documents".to_string(),
+    })?;
     if h.skipped > 0 {
         warning!(
-            "skipped {} malformed line(s); first at {}",
+            "{}skipped {} malformed line(s); first at {}",
+            flag.map(|f| format!("{f}: ")).unwrap_or_default(),
             h.skipped,
             h.first_skip.as_deref().unwrap_or("?")
         );
     }
+    Ok(h)
+}
+
+/// `cdnplan probe report`.
+fn report(ctx: &Context, a: ProbeReportArgs) -> Result<()> {
+    check_share("--threshold", a.threshold)?;
+    let h = read_history(&a.from, a.window.as_deref(), "--window", None)?;
     if h.other_operators > 0 {
         info!(
             "left out {} storage-operator document(s)",
@@ -305,26 +320,13 @@ pub fn expected(
     if a.availability.is_empty() {
         return Ok(None);
     }
-    if !(0.0..=1.0).contains(&a.availability_threshold) {
-        bail!(
-            "--availability-threshold {}: give a share between 0 and 1 (0.99 = 99 %)",
-            a.availability_threshold
-        );
-    }
-    let window = a
-        .availability_window
-        .as_deref()
-        .map(|w| span(w, "--availability-window"))
-        .transpose()?;
-    let h = probe::read_history(&a.availability, window)
-        .context("cannot read the probe documents (--availability)")?;
-    if h.skipped > 0 {
-        warning!(
-            "--availability: skipped {} malformed line(s); first at {}",
-            h.skipped,
-            h.first_skip.as_deref().unwrap_or("?")
-        );
-    }
+    check_share("--availability-threshold", a.availability_threshold)?;
+    let h = read_history(
+        &a.availability,
+        a.availability_window.as_deref(),
+        "--availability-window",
+        Some("--availability"),
+    )?;
     if h.samples.is_empty() {
         bail!("--availability: no distribution-operator documents");
     }

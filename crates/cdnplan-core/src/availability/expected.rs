@@ -22,7 +22,7 @@ use crate::demand::{Demand, Weighting};
 use crate::error::Result;
 use crate::latency::Latency;
 use crate::node::Node;
-use crate::serving::{assign, mean_rtt_ms};
+use crate::serving::{assign, weighted_mean};
 use crate::topology::endpoint_host;
 
 /// The expected service with observed availability.
@@ -106,7 +106,7 @@ pub fn expected_service(
     threshold: f64,
 ) -> Result<ExpectedService> {
     let up = assign(demand, nodes, latency, weighting)?;
-    let all_up = mean_rtt_ms(demand, nodes, latency, weighting)?;
+    let all_up = weighted_mean(&up);
     let mut active: Vec<&Node> = nodes.iter().filter(|n| n.active).collect();
     active.sort_by(|a, b| a.id.cmp(&b.id));
     let share = |n: &Node| {
