@@ -6,19 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use elasticsearch::auth::Credentials;
-use elasticsearch::cert::{Certificate, CertificateValidation};
-use elasticsearch::http::headers::HeaderMap;
-use elasticsearch::http::transport::{
-    CloudConnectionPool, MultiNodeConnectionPool, SingleNodeConnectionPool, Transport,
-    TransportBuilder,
-};
-use elasticsearch::http::{Method, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::config::{EsAuth, EsConnection};
+use super::config::EsConnection;
 use super::error::EsError;
+pub(crate) use super::transport::Method;
+use super::transport::Transport;
 use crate::redact::Redactor;
 
 /// Which search engine answers.
@@ -130,7 +124,7 @@ impl EsClient {
             .enable_all()
             .build()
             .map_err(|e| EsError::Config(format!("cannot start the I/O runtime: {e}")))?;
-        let transport = build_transport(conn)?;
+        let transport = Transport::build(conn)?;
         let inner = Arc::new(Inner {
             transport,
             display: conn.display(),
@@ -220,64 +214,6 @@ impl EsClient {
     }
 }
 
-fn build_transport(conn: &EsConnection) -> Result<Transport, EsError> {
-    let redactor = conn.redactor();
-    let err = |e: &dyn std::fmt::Display| EsError::Config(redactor.redact(&e.to_string()));
-    let mut builder = if let Some(id) = &conn.cloud_id {
-        TransportBuilder::new(CloudConnectionPool::new(id).map_err(|e| err(&e))?)
-    } else {
-        let urls: Vec<Url> = conn
-            .urls
-            .iter()
-            .map(|u| Url::parse(u).map_err(|e| err(&e)))
-            .collect::<Result<_, _>>()?;
-        match urls.len() {
-            0 => return Err(EsError::Config("no URL or cloud id given".into())),
-            1 => TransportBuilder::new(SingleNodeConnectionPool::new(urls[0].clone())),
-            _ => TransportBuilder::new(MultiNodeConnectionPool::round_robin(urls, None)),
-        }
-    };
-    builder = match &conn.auth {
-        EsAuth::None => builder,
-        EsAuth::Basic { username, password } => builder.auth(Credentials::Basic(
-            username.clone(),
-            password.expose().to_string(),
-        )),
-        EsAuth::ApiKey(k) => {
-            let k = k.expose();
-            match k.split_once(':') {
-                Some((id, key)) => builder.auth(Credentials::ApiKey(id.into(), key.into())),
-                None => builder.auth(Credentials::EncodedApiKey(k.into())),
-            }
-        }
-        EsAuth::Bearer(t) => builder.auth(Credentials::Bearer(t.expose().to_string())),
-    };
-    if conn.insecure {
-        builder = builder.cert_validation(CertificateValidation::None);
-    } else if let Some(path) = &conn.ca_cert {
-        let pem = std::fs::read(path).map_err(|e| {
-            EsError::Config(format!(
-                "cannot read CA certificate {}: {e}",
-                path.display()
-            ))
-        })?;
-        let cert = Certificate::from_pem(&pem).map_err(|e| {
-            EsError::Config(format!(
-                "{}: not a PEM certificate: {}",
-                path.display(),
-                redactor.redact(&e.to_string())
-            ))
-        })?;
-        builder = builder.cert_validation(CertificateValidation::Full(cert));
-    }
-    builder
-        .timeout(Duration::from_secs_f64(
-            conn.timeout_secs.clamp(0.05, 3600.0),
-        ))
-        .build()
-        .map_err(|e| err(&e))
-}
-
 /// What one attempt came to.
 enum Attempt {
     Done(Vec<u8>),
@@ -300,7 +236,7 @@ impl Inner {
     ) -> Result<Value, EsError> {
         let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let bytes = self.call_raw(method, path, query, body, idempotent).await?;
-        self.json(&bytes, method_name(method), path)
+        self.json(&bytes, method.name(), path)
     }
 
     pub(crate) fn json(&self, bytes: &[u8], method: &str, path: &str) -> Result<Value, EsError> {
@@ -356,7 +292,7 @@ impl Inner {
                 return Err(EsError::Unreachable {
                     url: self.display.clone(),
                     attempts: attempt,
-                    reason: format!("{} {path}: {reason}", method_name(method)),
+                    reason: format!("{} {path}: {reason}", method.name()),
                 });
             }
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -374,16 +310,9 @@ impl Inner {
     ) -> Attempt {
         let sent = self
             .transport
-            .send(
-                method,
-                path,
-                HeaderMap::new(),
-                Some(query),
-                body,
-                Some(self.timeout),
-            )
+            .send(method, path, query, body, self.timeout)
             .await;
-        let transport_failure = |e: &elasticsearch::Error| {
+        let transport_failure = |e: &reqwest::Error| {
             let why = self.redactor.redact(&error_chain(e));
             let why = if e.is_timeout() {
                 format!("timed out after {:?} ({why})", self.timeout)
@@ -396,39 +325,43 @@ impl Inner {
                 Attempt::Ambiguous
             }
         };
-        let resp = match sent {
+        let mut resp = match sent {
             Ok(r) => r,
             Err(e) => return transport_failure(&e),
         };
-        let status = resp.status_code().as_u16();
+        let status = resp.status().as_u16();
         let too_large = || {
             Attempt::Fail(EsError::TooLarge {
                 url: self.display.clone(),
-                request: format!("{} {path}", method_name(method)),
+                request: format!("{} {path}", method.name()),
                 limit: self.max_body_bytes,
             })
         };
-        // A declared length over the cap fails before a byte is read; an undeclared one
-        // (chunked or compressed) is checked once read, within the request timeout.
-        if resp
-            .content_length()
-            .is_some_and(|n| n > self.max_body_bytes)
-        {
+        // A declared length over the cap fails before a byte is read; any other body (chunked,
+        // undeclared, or gzip, counted decompressed) is read chunk by chunk and fails as soon
+        // as the running total passes the cap, so memory stays within it.
+        let declared = resp.content_length();
+        if declared.is_some_and(|n| n > self.max_body_bytes) {
             return too_large();
         }
-        let bytes = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => return transport_failure(&e),
-        };
-        if bytes.len() as u64 > self.max_body_bytes {
-            return too_large();
+        let mut bytes: Vec<u8> = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    if (bytes.len() + c.len()) as u64 > self.max_body_bytes {
+                        return too_large();
+                    }
+                    bytes.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(e) => return transport_failure(&e),
+            }
         }
         self.stats
             .bytes_received
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if (200..300).contains(&status) {
-            // Takes the buffer over without a copy when the body arrived as one piece.
-            return Attempt::Done(Vec::from(bytes));
+            return Attempt::Done(bytes);
         }
         let (ty, reason) = error_reason(&bytes);
         let reason = self.redactor.redact(&reason);
@@ -453,7 +386,7 @@ impl Inner {
             },
             _ => EsError::Server {
                 url,
-                request: format!("{} {path}", method_name(method)),
+                request: format!("{} {path}", method.name()),
                 status,
                 reason: if ty.is_empty() {
                     reason
@@ -486,16 +419,6 @@ fn jitter() -> f64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;
     (z >> 11) as f64 / (1u64 << 53) as f64
-}
-
-fn method_name(m: Method) -> &'static str {
-    match m {
-        Method::Get => "GET",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Delete => "DELETE",
-        Method::Head => "HEAD",
-    }
 }
 
 /// The error and its causes, joined by `: `.
@@ -595,7 +518,7 @@ mod tests {
         }
     }
 
-    use crate::es::Secret;
+    use crate::es::{EsAuth, Secret};
     use crate::redact::base64;
     use crate::testserver::{reply, serve};
     use std::io::Write;
@@ -681,6 +604,107 @@ mod tests {
             let e = e.to_string();
             assert!(e.contains("GET /") && e.contains("`max_body_bytes`"), "{e}");
         }
+    }
+
+    /// Row 11: an endless chunked answer fails with [`EsError::TooLarge`] as soon as the
+    /// bytes read pass the cap: promptly, and having taken in little more than the cap (the
+    /// server counts what it could hand over before the client hung up).
+    #[test]
+    fn an_endless_chunked_answer_stops_at_the_cap() {
+        let sent = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&sent);
+        let url = serve(move |_, s| {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+            let chunk = format!("10000\r\n{}\r\n", "x".repeat(1 << 16));
+            while s.write_all(chunk.as_bytes()).is_ok() {
+                counter.fetch_add(1 << 16, Ordering::Relaxed);
+            }
+        });
+        let conn = EsConnection::url(&url)
+            .unwrap()
+            .max_body_bytes(4 << 20)
+            .timeout_secs(60.0)
+            .retries(0);
+        let started = std::time::Instant::now();
+        let e = EsClient::connect(&conn).unwrap_err();
+        assert!(
+            matches!(e, EsError::TooLarge { limit, .. } if limit == 4 << 20),
+            "{e}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        // Wait for the server to notice the closed connection, then bound what it sent: the
+        // cap plus what the socket buffers hold, far below an unbounded read.
+        std::thread::sleep(Duration::from_millis(300));
+        let n = sent.load(Ordering::Relaxed);
+        assert!(n < 64 << 20, "the server handed over {n} bytes");
+    }
+
+    /// A gzip answer is capped by its decompressed size: 8 MiB that pack into a few KiB
+    /// fail against a 1 MiB cap.
+    #[test]
+    fn a_gzip_bomb_is_capped_by_its_decompressed_size() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b' '; 8 << 20]).unwrap();
+        let packed = gz.finish().unwrap();
+        assert!(packed.len() < 64 << 10);
+        let url = serve(move |req, s| {
+            assert!(
+                req.header("accept-encoding")
+                    .unwrap_or_default()
+                    .contains("gzip")
+            );
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                packed.len()
+            );
+            let _ = s.write_all(&packed);
+        });
+        let conn = EsConnection::url(&url)
+            .unwrap()
+            .max_body_bytes(1 << 20)
+            .retries(0);
+        let e = EsClient::connect(&conn).unwrap_err();
+        assert!(matches!(e, EsError::TooLarge { .. }), "{e}");
+    }
+
+    /// Several URLs are asked in turn; every request carries the JSON headers and the
+    /// credentials.
+    #[test]
+    fn several_nodes_are_asked_round_robin_with_json_headers() {
+        use std::sync::Mutex;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let node = |name: &'static str| {
+            let seen = Arc::clone(&seen);
+            serve(move |req, s| {
+                for h in ["content-type", "accept"] {
+                    assert_eq!(req.header(h).as_deref(), Some("application/json"), "{h}");
+                }
+                let auth = req.header("authorization").unwrap_or_default();
+                seen.lock().unwrap().push((name, req.path.clone(), auth));
+                reply(s, 200, r#"{"version":{"number":"8.15.0"}}"#);
+            })
+        };
+        let (a, b) = (node("a"), node("b"));
+        let conn = EsConnection::url(&format!("{a}/pre,{b}"))
+            .unwrap()
+            .auth(EsAuth::Bearer(Secret::new("tok")))
+            .retries(0);
+        let client = EsClient::connect(&conn).unwrap();
+        assert_eq!(client.cluster().major, 8);
+        client.request("GET", "/_cat/indices", None).unwrap();
+        client.request("GET", "/x/_search", None).unwrap();
+        let seen = seen.lock().unwrap().clone();
+        let names: Vec<&str> = seen.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(names, ["a", "b", "a"]);
+        assert_eq!(seen[0].1, "/pre/");
+        assert_eq!(seen[1].1, "/_cat/indices");
+        assert_eq!(seen[2].1, "/pre/x/_search");
+        assert!(seen.iter().all(|(_, _, auth)| auth == "Bearer tok"));
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl Default for EsConnection {
 
 /// Splits user information off `url`: the URL without it, and `(user, password)` if any.
 fn split_userinfo(url: &str) -> Result<(String, Option<(String, Secret)>), EsError> {
-    let mut u = elasticsearch::http::Url::parse(url.trim()).map_err(|e| {
+    let mut u = reqwest::Url::parse(url.trim()).map_err(|e| {
         EsError::Config(format!(
             "not a URL ({e}); write it as http://host:9200 or https://host:9200"
         ))
@@ -316,7 +316,7 @@ impl EsConnection {
 
 /// Scheme, host and port of `url`.
 pub(crate) fn display_url(url: &str) -> String {
-    match elasticsearch::http::Url::parse(url) {
+    match reqwest::Url::parse(url) {
         Ok(u) => format!(
             "{}://{}{}",
             u.scheme(),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use elasticsearch::http::Method;
+use super::client::Method;
 use serde_json::Value;
 
 use super::client::Inner;

@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use elasticsearch::http::Method;
+use super::client::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
 

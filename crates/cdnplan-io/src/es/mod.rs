@@ -52,6 +52,7 @@ mod layout;
 mod plan;
 mod pushdown;
 mod raw;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -460,7 +461,7 @@ fn outside_window(client: &EsClient, plan: &Plan, options: &IngestOptions) -> St
     });
     let path = format!("/{}/_search", plan.index);
     let Ok(v) = client.block_on(client.inner().call_json(
-        elasticsearch::http::Method::Post,
+        client::Method::Post,
         &path,
         &[],
         Some(&body),

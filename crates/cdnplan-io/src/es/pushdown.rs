@@ -23,9 +23,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use super::client::Method;
 use cdnplan_core::demand::{geotile_centre, parse_geotile_key};
 use cdnplan_core::{CellKey, Countries, CountryCode, DemandAggregator, HourlyProfile, Progress};
-use elasticsearch::http::Method;
 use serde_json::{Value, json};
 
 use super::client::Inner;

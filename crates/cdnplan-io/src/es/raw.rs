@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
+use super::client::Method;
 use cdnplan_core::{Countries, DemandAggregator, Progress};
-use elasticsearch::http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
