@@ -5,6 +5,8 @@
 //! set can still be completed: enough slots must remain to keep `|E| − C` existing sites
 //! open, and enough allowed sites must remain to fill every slot.
 
+use std::time::Instant;
+
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
@@ -27,6 +29,18 @@ impl Greedy {
     /// Cost: one pass over the sorted cost matrix plus, per opened site, the clients it
     /// brings closer and their sites nearer than before.
     pub fn construct(&self, problem: &Problem<'_>, rng: &mut Pcg64) -> Vec<usize> {
+        self.construct_by(problem, rng, None)
+            .expect("a construction without a deadline always completes")
+    }
+
+    /// As [`construct`](Self::construct), giving up (`None`) when `deadline` passes between
+    /// two additions.
+    pub fn construct_by(
+        &self,
+        problem: &Problem<'_>,
+        rng: &mut Pcg64,
+        deadline: Option<Instant>,
+    ) -> Option<Vec<usize>> {
         let inst = problem.instance();
         let n = inst.n_clients;
         let m = inst.n_sites;
@@ -51,6 +65,9 @@ impl Greedy {
         let mut slots = Slots::new(problem, &is_open);
         let mut scored: Vec<(f64, usize)> = Vec::with_capacity(m);
         while open.len() < p {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return None;
+            }
             scored.clear();
             for (j, &is_open_j) in is_open.iter().enumerate() {
                 if is_open_j || !problem.is_allowed(j) || !slots.can_add(problem.is_existing(j)) {
@@ -76,7 +93,7 @@ impl Greedy {
             }
         }
         open.sort_unstable();
-        open
+        Some(open)
     }
 
     fn pick(&self, scored: &mut [(f64, usize)], rng: &mut Pcg64) -> Option<usize> {
@@ -106,9 +123,15 @@ fn add_client(problem: &Problem<'_>, i: usize, d1: f64, sign: f64, saving: &mut 
     for &f in problem.sites_by_cost(i) {
         let c = row[f as usize];
         if c >= d1 {
-            break;
+            return;
         }
         saving[f as usize] += sign * w * (d1 - c);
+    }
+    // Every listed site is nearer than d1: the rest of the row may hold more.
+    for (f, c) in problem.sites_beyond(i) {
+        if c < d1 {
+            saving[f as usize] += sign * w * (d1 - c);
+        }
     }
 }
 

@@ -80,7 +80,13 @@ impl Multistart {
                 } else {
                     Greedy { rcl: RCL }
                 };
-                let open = greedy.construct(problem, &mut rng);
+                // Start 0 always completes; a later one gives up at the deadline.
+                let by = if s == 0 { None } else { deadline };
+                let Some(open) = greedy.construct_by(problem, &mut rng, by) else {
+                    cut.store(true, Ordering::Relaxed);
+                    progress.advance(1);
+                    return None;
+                };
                 let mut state = SwapState::new(problem, &open);
                 let stats = state.descend(problem, self.swap.max_swaps, deadline);
                 if !stats.local_optimum && expired() {
