@@ -29,18 +29,18 @@ impl Greedy {
     /// Cost: one pass over the sorted cost matrix plus, per opened site, the clients it
     /// brings closer and their sites nearer than before.
     pub fn construct(&self, problem: &Problem<'_>, rng: &mut Pcg64) -> Vec<usize> {
-        self.construct_by(problem, rng, None)
-            .expect("a construction without a deadline always completes")
+        self.construct_by(problem, rng, None).0
     }
 
-    /// As [`construct`](Self::construct), giving up (`None`) when `deadline` passes between
-    /// two additions.
+    /// As [`construct`](Self::construct) until `deadline`; after it, the remaining sites
+    /// are added by the savings as they stand (no more updates), so a feasible set always
+    /// comes back quickly. The flag says whether the deadline left the construction whole.
     pub fn construct_by(
         &self,
         problem: &Problem<'_>,
         rng: &mut Pcg64,
         deadline: Option<Instant>,
-    ) -> Option<Vec<usize>> {
+    ) -> (Vec<usize>, bool) {
         let inst = problem.instance();
         let n = inst.n_clients;
         let m = inst.n_sites;
@@ -64,9 +64,10 @@ impl Greedy {
         }
         let mut slots = Slots::new(problem, &is_open);
         let mut scored: Vec<(f64, usize)> = Vec::with_capacity(m);
+        let mut whole = true;
         while open.len() < p {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return None;
+            if whole && deadline.is_some_and(|d| Instant::now() >= d) {
+                whole = false;
             }
             scored.clear();
             for (j, &is_open_j) in is_open.iter().enumerate() {
@@ -81,9 +82,24 @@ impl Greedy {
             let Some(pick) = self.pick(&mut scored, rng) else {
                 break;
             };
+            let first = open.is_empty();
             is_open[pick] = true;
             open.push(pick);
             slots.add(problem.is_existing(pick));
+            saving[pick] = 0.0;
+            if !whole {
+                continue;
+            }
+            if first {
+                // Every client moves from `big` to the first site: start the table afresh
+                // rather than take each whole row out of it.
+                saving.iter_mut().for_each(|s| *s = 0.0);
+                for (i, &c) in problem.site_costs(pick).iter().enumerate() {
+                    d1[i] = c;
+                    add_client(problem, i, c, 1.0, &mut saving);
+                }
+                continue;
+            }
             for (i, &c) in problem.site_costs(pick).iter().enumerate() {
                 if c < d1[i] {
                     add_client(problem, i, d1[i], -1.0, &mut saving);
@@ -93,7 +109,7 @@ impl Greedy {
             }
         }
         open.sort_unstable();
-        Some(open)
+        (open, whole)
     }
 
     fn pick(&self, scored: &mut [(f64, usize)], rng: &mut Pcg64) -> Option<usize> {

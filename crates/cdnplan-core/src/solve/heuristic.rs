@@ -80,13 +80,16 @@ impl Multistart {
                 } else {
                     Greedy { rcl: RCL }
                 };
-                // Start 0 always completes; a later one gives up at the deadline.
-                let by = if s == 0 { None } else { deadline };
-                let Some(open) = greedy.construct_by(problem, &mut rng, by) else {
+                // Start 0 always gives a set (hurried after the deadline); a later one cut
+                // short is dropped.
+                let (open, whole) = greedy.construct_by(problem, &mut rng, deadline);
+                if !whole {
                     cut.store(true, Ordering::Relaxed);
-                    progress.advance(1);
-                    return None;
-                };
+                    if s > 0 {
+                        progress.advance(1);
+                        return None;
+                    }
+                }
                 let mut state = SwapState::new(problem, &open);
                 let stats = state.descend(problem, self.swap.max_swaps, deadline);
                 if !stats.local_optimum && expired() {
