@@ -5,6 +5,8 @@
 //! set can still be completed: enough slots must remain to keep `|E| − C` existing sites
 //! open, and enough allowed sites must remain to fill every slot.
 
+use std::time::Instant;
+
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
@@ -27,6 +29,18 @@ impl Greedy {
     /// Cost: one pass over the sorted cost matrix plus, per opened site, the clients it
     /// brings closer and their sites nearer than before.
     pub fn construct(&self, problem: &Problem<'_>, rng: &mut Pcg64) -> Vec<usize> {
+        self.construct_by(problem, rng, None).0
+    }
+
+    /// As [`construct`](Self::construct) until `deadline`; after it, the remaining sites
+    /// are added by the savings as they stand (no more updates), so a feasible set always
+    /// comes back quickly. The flag says whether the deadline left the construction whole.
+    pub fn construct_by(
+        &self,
+        problem: &Problem<'_>,
+        rng: &mut Pcg64,
+        deadline: Option<Instant>,
+    ) -> (Vec<usize>, bool) {
         let inst = problem.instance();
         let n = inst.n_clients;
         let m = inst.n_sites;
@@ -50,7 +64,11 @@ impl Greedy {
         }
         let mut slots = Slots::new(problem, &is_open);
         let mut scored: Vec<(f64, usize)> = Vec::with_capacity(m);
+        let mut whole = true;
         while open.len() < p {
+            if whole && deadline.is_some_and(|d| Instant::now() >= d) {
+                whole = false;
+            }
             scored.clear();
             for (j, &is_open_j) in is_open.iter().enumerate() {
                 if is_open_j || !problem.is_allowed(j) || !slots.can_add(problem.is_existing(j)) {
@@ -64,9 +82,24 @@ impl Greedy {
             let Some(pick) = self.pick(&mut scored, rng) else {
                 break;
             };
+            let first = open.is_empty();
             is_open[pick] = true;
             open.push(pick);
             slots.add(problem.is_existing(pick));
+            saving[pick] = 0.0;
+            if !whole {
+                continue;
+            }
+            if first {
+                // Every client moves from `big` to the first site: start the table afresh
+                // rather than take each whole row out of it.
+                saving.iter_mut().for_each(|s| *s = 0.0);
+                for (i, &c) in problem.site_costs(pick).iter().enumerate() {
+                    d1[i] = c;
+                    add_client(problem, i, c, 1.0, &mut saving);
+                }
+                continue;
+            }
             for (i, &c) in problem.site_costs(pick).iter().enumerate() {
                 if c < d1[i] {
                     add_client(problem, i, d1[i], -1.0, &mut saving);
@@ -76,7 +109,7 @@ impl Greedy {
             }
         }
         open.sort_unstable();
-        open
+        (open, whole)
     }
 
     fn pick(&self, scored: &mut [(f64, usize)], rng: &mut Pcg64) -> Option<usize> {
@@ -106,9 +139,15 @@ fn add_client(problem: &Problem<'_>, i: usize, d1: f64, sign: f64, saving: &mut 
     for &f in problem.sites_by_cost(i) {
         let c = row[f as usize];
         if c >= d1 {
-            break;
+            return;
         }
         saving[f as usize] += sign * w * (d1 - c);
+    }
+    // Every listed site is nearer than d1: the rest of the row may hold more.
+    for (f, c) in problem.sites_beyond(i) {
+        if c < d1 {
+            saving[f as usize] += sign * w * (d1 - c);
+        }
     }
 }
 

@@ -80,7 +80,15 @@ impl Multistart {
                 } else {
                     Greedy { rcl: RCL }
                 };
-                let open = greedy.construct(problem, &mut rng);
+                // Start 0 always completes (a hurried greedy clusters its sites: far worse
+                // answers); a later start cut short by the deadline is dropped.
+                let by = if s == 0 { None } else { deadline };
+                let (open, whole) = greedy.construct_by(problem, &mut rng, by);
+                if !whole {
+                    cut.store(true, Ordering::Relaxed);
+                    progress.advance(1);
+                    return None;
+                }
                 let mut state = SwapState::new(problem, &open);
                 let stats = state.descend(problem, self.swap.max_swaps, deadline);
                 if !stats.local_optimum && expired() {

@@ -1,6 +1,8 @@
 //! Instances and validated problems: the cost matrix and weights, checked once, and the
 //! constraints turned into per-site masks with their feasibility proven up front.
 
+use std::sync::OnceLock;
+
 use crate::error::{Error, Result};
 
 use super::{Constraints, Instance};
@@ -116,14 +118,18 @@ pub struct Problem<'a> {
     existing: Vec<bool>,
     n_existing: usize,
     max_closed: usize,
-    /// Site-major copy of the costs (`n_sites × n_clients`), for column scans.
-    by_site: Vec<f64>,
-    /// Per client, the allowed sites by increasing cost (ties by index): `n_clients` rows of
-    /// `n_allowed` entries.
+    /// Site-major copies of the cost columns (`n_clients` each), made on first use: a
+    /// solve reads the columns of the sites it opens, a small share of all of them.
+    by_site: Vec<OnceLock<Box<[f64]>>>,
+    /// Per client, its `n_nearest` nearest allowed sites by increasing cost (ties by index):
+    /// `n_clients` rows of `n_nearest` entries, a prefix of the full order.
     order: Vec<u32>,
     /// The weighted costs in the same layout as `order` (`w_i · c_ij` for `j = order[i][k]`),
     /// for sequential scans.
     order_cost: Vec<f64>,
+    /// Length of each row of `order` (the allowed sites when that is at most
+    /// [`FULL_ORDER_PAIRS`] pairs in all).
+    n_nearest: usize,
     n_allowed: usize,
     /// Every weighted cost `w_i · c_ij` is an integer, so every objective value is one.
     integral: bool,
@@ -137,6 +143,16 @@ impl<'a> Problem<'a> {
     /// for a site index out of range, [`Error::Contradiction`] when a site is both fixed and
     /// forbidden, [`Error::Infeasible`] naming the constraint that cannot hold.
     pub fn new(instance: &'a Instance, constraints: &Constraints) -> Result<Self> {
+        Self::with_nearest(instance, constraints, None)
+    }
+
+    /// As [`new`](Self::new), with sorted lists of `nearest` sites (clamped to the allowed
+    /// ones) instead of the size-based default: tests compare shortened lists with full ones.
+    pub(crate) fn with_nearest(
+        instance: &'a Instance,
+        constraints: &Constraints,
+        nearest: Option<usize>,
+    ) -> Result<Self> {
         instance.validate()?;
         check_size(instance.n_clients, instance.n_sites)?;
         let m = instance.n_sites;
@@ -175,22 +191,13 @@ impl<'a> Problem<'a> {
             max_closed = b.max_closed;
         }
         let n_existing = existing.iter().filter(|&&e| e).count();
-        let mut by_site = vec![0.0; instance.cost.len()];
-        let n = instance.n_clients;
-        for i in 0..n {
-            for j in 0..m {
-                by_site[j * n + i] = instance.cost[i * m + j];
-            }
-        }
-        let (order, n_allowed) = sorted_sites(instance, &allowed);
-        let order_cost = order
-            .iter()
-            .enumerate()
-            .map(|(k, &j)| {
-                let i = k / n_allowed.max(1);
-                instance.weight[i] * instance.cost[i * m + j as usize]
-            })
-            .collect();
+        let by_site = (0..m).map(|_| OnceLock::new()).collect();
+        let n_allowed = allowed.iter().filter(|&&a| a).count();
+        let n_nearest = match nearest {
+            Some(k) => k.clamp(1, n_allowed.max(1)).min(n_allowed),
+            None => nearest_len(instance.n_clients, n_allowed, constraints.p),
+        };
+        let (order, order_cost) = nearest_sites(instance, &allowed, n_nearest);
         let integral = instance.weight.iter().enumerate().all(|(i, &w)| {
             let row = &instance.cost[i * m..(i + 1) * m];
             w == 0.0 || row.iter().all(|&c| is_integer(w * c))
@@ -206,6 +213,7 @@ impl<'a> Problem<'a> {
             by_site,
             order,
             order_cost,
+            n_nearest,
             n_allowed,
             integral,
         };
@@ -334,24 +342,61 @@ impl<'a> Problem<'a> {
             .collect()
     }
 
-    /// Costs of every client from site `j` (a contiguous column of the matrix).
+    /// Costs of every client from site `j` (a contiguous column of the matrix, copied out
+    /// of the row-major matrix on first use).
     #[inline]
     pub fn site_costs(&self, j: usize) -> &[f64] {
-        let n = self.instance.n_clients;
-        &self.by_site[j * n..(j + 1) * n]
+        self.by_site[j].get_or_init(|| {
+            let (n, m) = (self.instance.n_clients, self.instance.n_sites);
+            (0..n).map(|i| self.instance.cost[i * m + j]).collect()
+        })
     }
 
-    /// The allowed sites by increasing cost from client `i` (ties by site index).
+    /// The [`n_nearest`](Self::n_nearest) nearest allowed sites of client `i`, by increasing
+    /// cost (ties by site index): a prefix of the order of every allowed site. The allowed
+    /// sites after it are [`sites_beyond`](Self::sites_beyond).
     #[inline]
     pub fn sites_by_cost(&self, i: usize) -> &[u32] {
-        &self.order[i * self.n_allowed..(i + 1) * self.n_allowed]
+        &self.order[i * self.n_nearest..(i + 1) * self.n_nearest]
     }
 
     /// The weighted costs `w_i · c_ij` from client `i` to
     /// [`sites_by_cost(i)`](Self::sites_by_cost), in that (ascending) order.
     #[inline]
     pub fn sorted_weighted_costs(&self, i: usize) -> &[f64] {
-        &self.order_cost[i * self.n_allowed..(i + 1) * self.n_allowed]
+        &self.order_cost[i * self.n_nearest..(i + 1) * self.n_nearest]
+    }
+
+    /// Length of every [`sites_by_cost`](Self::sites_by_cost) list: all allowed sites on
+    /// instances up to [`FULL_ORDER_PAIRS`] pairs, else a few times `n_allowed / p`.
+    pub fn n_nearest(&self) -> usize {
+        self.n_nearest
+    }
+
+    /// Whether [`sites_by_cost`](Self::sites_by_cost) lists every allowed site.
+    #[inline]
+    pub fn order_is_complete(&self) -> bool {
+        self.n_nearest == self.n_allowed
+    }
+
+    /// The allowed sites of client `i` after its [`sites_by_cost`](Self::sites_by_cost)
+    /// prefix, as `(site, cost c_ij)` in site order (not by cost); empty when the order is
+    /// complete. A scan of the client's row of the matrix.
+    pub fn sites_beyond(&self, i: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let m = self.instance.n_sites;
+        let row = &self.instance.cost[i * m..(i + 1) * m];
+        // The last entry of the prefix: every site after it ranks above it by (cost, index).
+        let last = match (self.order_is_complete(), self.sites_by_cost(i).last()) {
+            (false, Some(&j)) => Some((row[j as usize], j)),
+            (false, None) => Some((f64::NEG_INFINITY, 0)),
+            (true, _) => None,
+        };
+        let (lc, lj) = last.unwrap_or((f64::INFINITY, u32::MAX));
+        let rows = if last.is_some() { row } else { &row[..0] };
+        rows.iter()
+            .enumerate()
+            .filter(move |&(j, &c)| self.allowed[j] && (c > lc || (c == lc && j as u32 > lj)))
+            .map(|(j, &c)| (j as u32, c))
     }
 
     /// Number of allowed sites.
@@ -382,25 +427,32 @@ impl<'a> Problem<'a> {
 
     /// The trivially valid lower bound `Σ_i w_i · min_{allowed j} c_ij`.
     pub fn trivial_bound(&self) -> f64 {
-        let inst = self.instance;
-        let m = inst.n_sites;
-        (0..inst.n_clients)
-            .map(|i| {
-                let row = &inst.cost[i * m..(i + 1) * m];
-                let best = row
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| self.allowed[*j])
-                    .map(|(_, c)| *c)
-                    .fold(f64::INFINITY, f64::min);
-                inst.weight[i] * best
+        (0..self.instance.n_clients)
+            .map(|i| match self.sorted_weighted_costs(i).first() {
+                Some(&c) => c,
+                None => self.instance.weight[i] * f64::INFINITY,
             })
             .sum()
     }
 }
 
-/// Bytes a solve holds per client × site pair: the cost matrix (8), its site-major copy (8),
-/// the sorted site lists (4) and their weighted costs (8).
+/// Instances up to this many client × allowed-site pairs keep every allowed site in each
+/// client's sorted list; larger ones keep the nearest few (see [`Problem::n_nearest`]).
+pub const FULL_ORDER_PAIRS: usize = 4_000_000;
+
+/// The length of the sorted lists: every allowed site up to [`FULL_ORDER_PAIRS`] pairs,
+/// else `max(64, 4 · n_allowed / p)` (what a client's median and the Lagrangian prefix
+/// usually need), at most `n_allowed`.
+fn nearest_len(n_clients: usize, n_allowed: usize, p: usize) -> usize {
+    if n_clients.saturating_mul(n_allowed) <= FULL_ORDER_PAIRS {
+        return n_allowed;
+    }
+    (4 * n_allowed / p.max(1)).max(64).min(n_allowed)
+}
+
+/// Bytes a solve holds per client × site pair at most: the cost matrix (8), site-major
+/// copies of the columns it reads (up to 8), the sorted site lists (4) and their weighted
+/// costs (8) (on large instances the lists hold only the nearest sites).
 pub const BYTES_PER_PAIR: usize = 28;
 
 /// Refuses instances above [`MAX_PAIRS`](super::MAX_PAIRS) client × site pairs, naming the
@@ -430,29 +482,46 @@ fn is_integer(x: f64) -> bool {
     x.fract() == 0.0 && x.abs() < 2f64.powi(53)
 }
 
-/// Per client, the allowed sites sorted by `(cost, index)`, built in parallel (each row is
-/// independent, so the result does not depend on the thread count).
-fn sorted_sites(instance: &Instance, allowed: &[bool]) -> (Vec<u32>, usize) {
+/// Per client, the `k` nearest allowed sites sorted by `(cost, index)` and their weighted
+/// costs, built in parallel by partial selection (each row is independent, so the result
+/// does not depend on the thread count).
+fn nearest_sites(instance: &Instance, allowed: &[bool], k: usize) -> (Vec<u32>, Vec<f64>) {
     use rayon::prelude::*;
-    let sites: Vec<u32> = (0..instance.n_sites)
-        .filter(|&j| allowed[j])
-        .map(|j| j as u32)
-        .collect();
-    let k = sites.len();
     let m = instance.n_sites;
-    let mut order = vec![0u32; instance.n_clients * k];
-    if k > 0 {
-        order.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
-            let costs = &instance.cost[i * m..(i + 1) * m];
-            row.copy_from_slice(&sites);
-            row.sort_unstable_by(|&a, &b| {
-                costs[a as usize]
-                    .total_cmp(&costs[b as usize])
-                    .then(a.cmp(&b))
-            });
-        });
+    let n = instance.n_clients;
+    let mut order = vec![0u32; n * k];
+    let mut order_cost = vec![0.0; n * k];
+    if k == 0 {
+        return (order, order_cost);
     }
-    (order, k)
+    order
+        .par_chunks_mut(k)
+        .zip(order_cost.par_chunks_mut(k))
+        .enumerate()
+        .for_each_init(Vec::new, |row_sites, (i, (row, row_cost))| {
+            let costs = &instance.cost[i * m..(i + 1) * m];
+            let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            row_sites.clear();
+            row_sites.extend(
+                costs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| allowed[j])
+                    .map(|(j, &c)| (c, j as u32)),
+            );
+            if k < row_sites.len() {
+                row_sites.select_nth_unstable_by(k - 1, by);
+                row_sites.truncate(k);
+            }
+            row_sites.sort_unstable_by(by);
+            let w = instance.weight[i];
+            for ((slot, cost), &(c, j)) in row.iter_mut().zip(row_cost.iter_mut()).zip(&*row_sites)
+            {
+                *slot = j;
+                *cost = w * c;
+            }
+        });
+    (order, order_cost)
 }
 
 #[cfg(test)]

@@ -280,14 +280,27 @@ impl Lagrangian {
         for (i, &l) in lambda.iter().enumerate().take(inst.n_clients) {
             let w = inst.weight[i];
             let (mut kept, mut kept_costs) = (Vec::new(), Vec::new());
-            for (&j, &c) in masks.sites(problem, i).iter().zip(masks.costs(problem, i)) {
+            let keep = |j: u32, c: f64| {
                 let ju = j as usize;
-                if !is_closed[ju]
-                    && (w == 0.0 || value + open_penalty[ju] + (c - l).max(0.0) <= limit)
-                {
+                !is_closed[ju] && (w == 0.0 || value + open_penalty[ju] + (c - l).max(0.0) <= limit)
+            };
+            for (&j, &c) in masks.sites(problem, i).iter().zip(masks.costs(problem, i)) {
+                if keep(j, c) {
                     kept.push(j);
                     kept_costs.push(c);
                 }
+            }
+            // Sites after a shortened list: kept ones join it in (cost, index) order.
+            let mut rest: Vec<(f64, u32)> = Vec::new();
+            masks.beyond(problem, i, f64::INFINITY, |j, c| {
+                if keep(j, c) {
+                    rest.push((c, j));
+                }
+            });
+            rest.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for (c, j) in rest {
+                kept.push(j);
+                kept_costs.push(c);
             }
             pairs.push(kept);
             costs.push(kept_costs);
@@ -341,6 +354,28 @@ impl Masks {
         match &self.pair_costs {
             Some(costs) => &costs[i],
             None => problem.sorted_weighted_costs(i),
+        }
+    }
+
+    /// Calls `f(j, w_i c_ij)` for every site `j` of client `i` after its
+    /// [`sites`](Self::sites) list with `w_i c_ij < l` (none when the list is complete).
+    #[inline]
+    pub(crate) fn beyond(
+        &self,
+        problem: &Problem<'_>,
+        i: usize,
+        l: f64,
+        mut f: impl FnMut(u32, f64),
+    ) {
+        if self.pairs.is_some() || problem.order_is_complete() {
+            return;
+        }
+        let w = problem.instance().weight[i];
+        for (j, c) in problem.sites_beyond(i) {
+            let wc = w * c;
+            if wc < l {
+                f(j, wc);
+            }
         }
     }
 
@@ -503,6 +538,8 @@ struct Workspace {
     inner: f64,
     /// Per client, how many sites of its list had a negative term `w_i c_ij − λ_i`.
     prefix: Vec<u32>,
+    /// The multipliers of the last evaluation.
+    lambda: Vec<f64>,
     /// The sites allowed by the masks.
     allowed: Vec<usize>,
     masks: Masks,
@@ -516,6 +553,7 @@ impl Workspace {
             selected: vec![false; m],
             inner: 0.0,
             prefix: Vec::new(),
+            lambda: Vec::new(),
             allowed: (0..m).filter(|&j| masks.allowed[j]).collect(),
             masks: masks.clone(),
         }
@@ -560,7 +598,14 @@ impl Workspace {
             for (&j, &c) in self.masks.sites(problem, i)[..k].iter().zip(&costs[..k]) {
                 rho[j as usize] += c - l;
             }
-            (l, k as u32)
+            let mut extra = 0;
+            if k == costs.len() {
+                self.masks.beyond(problem, i, l, |j, c| {
+                    rho[j as usize] += c - l;
+                    extra += 1;
+                });
+            }
+            (l, (k + extra) as u32)
         };
         let mut rho = std::mem::take(&mut self.rho);
         let mut prefix = std::mem::take(&mut self.prefix);
@@ -598,6 +643,8 @@ impl Workspace {
         }
         self.rho = rho;
         self.prefix = prefix;
+        self.lambda.clear();
+        self.lambda.extend_from_slice(&lambda[..n]);
         let order = self.sorted_sites();
         let (selected, inner) = select(problem, &self.masks, &self.rho, &order, Force::None);
         self.selected = selected;
@@ -616,10 +663,16 @@ impl Workspace {
                 return 0.0;
             }
             let k = self.prefix[i] as usize;
-            let served = self.masks.sites(problem, i)[..k]
+            let sites = self.masks.sites(problem, i);
+            let mut served = sites[..k.min(sites.len())]
                 .iter()
                 .filter(|&&j| selected[j as usize])
                 .count();
+            if k > sites.len() {
+                self.masks.beyond(problem, i, self.lambda[i], |j, _| {
+                    served += usize::from(selected[j as usize]);
+                });
+            }
             1.0 - served as f64
         };
         let block = |(b, chunk): (usize, &mut [f64])| -> f64 {

@@ -68,6 +68,8 @@ pub mod instance;
 pub mod lagrange;
 /// The strong MIP formulation through good_lp.
 pub mod mip;
+#[cfg(test)]
+mod nearest_tests;
 /// Placement objectives: coverage, worst case, redundancy, blended.
 pub mod objective;
 /// OR-Library p-median file parsers.

@@ -189,6 +189,22 @@ impl SwapState {
                 }
             }
         }
+        if n2 == NONE && !problem.order_is_complete() {
+            // The list ends before the second open site: rank the open sites themselves.
+            let by =
+                |a: &u32, b: &u32| row[*a as usize].total_cmp(&row[*b as usize]).then(a.cmp(b));
+            let (mut a, mut b) = (NONE, NONE);
+            for &j in &self.open {
+                let j = j as u32;
+                if a == NONE || by(&j, &a).is_lt() {
+                    b = a;
+                    a = j;
+                } else if b == NONE || by(&j, &b).is_lt() {
+                    b = j;
+                }
+            }
+            (n1, n2) = (a, b);
+        }
         self.n1[i] = n1;
         self.n2[i] = n2;
         self.d1[i] = if n1 == NONE {
@@ -217,18 +233,26 @@ impl SwapState {
         let p = self.open.len();
         self.loss[s] += sw * (d2 - d1);
         let row = &inst.cost[i * inst.n_sites..(i + 1) * inst.n_sites];
-        for &f in problem.sites_by_cost(i) {
-            let f = f as usize;
-            let c = row[f];
-            if c >= d2 {
-                break;
-            }
+        let mut add = |f: usize, c: f64| {
             if c < d1 {
                 self.gain[f] += sw * (d1 - c);
             }
             let v = sw * (d2 - c.max(d1));
             self.extra[f * p + s] += v;
             self.extra_sum[f] += v;
+        };
+        for &f in problem.sites_by_cost(i) {
+            let c = row[f as usize];
+            if c >= d2 {
+                return;
+            }
+            add(f as usize, c);
+        }
+        // Every listed site is nearer than d2: the rest of the row may hold more.
+        for (f, c) in problem.sites_beyond(i) {
+            if c < d2 {
+                add(f as usize, c);
+            }
         }
     }
 

@@ -58,17 +58,17 @@ pub fn twin_sites(instance: &Instance, constraints: &Constraints) -> Vec<Twin> {
         }
     }
     let column = |j: usize| (0..n).map(move |i| instance.cost[i * m + j].to_bits());
-    let hashes: Vec<u64> = role
-        .iter()
-        .enumerate()
-        .map(|(j, r)| {
-            let mut h = FxHasher::default();
+    // Each column's hash, fed row by row (the matrix is row-major: one sequential pass).
+    let mut hashers = vec![FxHasher::default(); m];
+    for i in 0..n {
+        let row = &instance.cost[i * m..(i + 1) * m];
+        for ((h, c), r) in hashers.iter_mut().zip(row).zip(&role) {
             if *r != Role::Forbidden {
-                column(j).for_each(|c| c.hash(&mut h));
+                c.to_bits().hash(h);
             }
-            h.finish()
-        })
-        .collect();
+        }
+    }
+    let hashes: Vec<u64> = hashers.iter().map(|h| h.finish()).collect();
     // Representatives by hash: anchors first (in index order), then free candidates.
     let mut groups: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
     let order = (0..m)
