@@ -13,7 +13,8 @@ cargo build --profile "$profile" -p cdnplan-cli
 bin=target/$([ "$profile" = dev ] && echo debug || echo "$profile")/cdnplan
 work=$(mktemp -d)
 trap 'kill $osmem_pid 2>/dev/null || true; rm -f "$osmem_out"; rm -rf "$work"' EXIT
-"$bin" synth -q -o "$work/docs.ndjson" --requests "$docs" --nodes n1,n2,n3
+"$bin" synth -q -o "$work/docs.ndjson" --requests "$docs" \
+  --visitors $(( docs < 7200 ? docs : 7200 )) --nodes n1,n2,n3
 started=$(date +%s)
 python3 - "$osmem_url" "$work/docs.ndjson" <<'PY'
 import json, sys, urllib.request
