@@ -15,18 +15,7 @@ use crate::progress::NoProgress;
 /// Clients and sites scattered in a square; integral costs, random weights; p open sites with
 /// a relocation budget over the first p sites and one forbidden site.
 fn instance(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
-    let mut rng = Pcg64::seed_from_u64(seed);
-    let mut point = || (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0));
-    let clients: Vec<(f64, f64)> = (0..n).map(|_| point()).collect();
-    let sites: Vec<(f64, f64)> = (0..m).map(|_| point()).collect();
-    let cost = clients
-        .iter()
-        .flat_map(|a| {
-            sites
-                .iter()
-                .map(move |b| (a.0 - b.0).hypot(a.1 - b.1).round())
-        })
-        .collect();
+    let cost = super::testkit::square_costs(n, m, seed);
     let weight = (0..n).map(|i| 1.0 + (i % 5) as f64).collect();
     let constraints = Constraints {
         p,

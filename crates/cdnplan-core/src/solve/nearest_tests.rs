@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_pcg::Pcg64;
 
 use super::lagrange::Lagrangian;
@@ -15,18 +15,7 @@ use crate::progress::NoProgress;
 /// Clients and sites in a square, integral costs and weights (so sums are exact in any
 /// order), with a forbidden site and a relocation budget.
 fn instance(n: usize, m: usize, p: usize, seed: u64) -> (Instance, Constraints) {
-    let mut rng = Pcg64::seed_from_u64(seed);
-    let mut point = || (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0));
-    let clients: Vec<(f64, f64)> = (0..n).map(|_| point()).collect();
-    let sites: Vec<(f64, f64)> = (0..m).map(|_| point()).collect();
-    let cost = clients
-        .iter()
-        .flat_map(|a| {
-            sites
-                .iter()
-                .map(move |b| (a.0 - b.0).hypot(a.1 - b.1).round())
-        })
-        .collect();
+    let cost = super::testkit::square_costs(n, m, seed);
     let weight = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
     let constraints = Constraints {
         p,

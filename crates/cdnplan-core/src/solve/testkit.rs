@@ -60,6 +60,24 @@ pub(crate) fn scattered(n: usize, seed: u64) -> Instance {
     Instance::new(n, n, cost, vec![1.0; n]).unwrap()
 }
 
+/// Costs between `n` clients and `m` sites drawn (clients first) in a 100 × 100 square from
+/// `seed`: the distance rounded to an integer, so sums are exact in any order.
+pub(crate) fn square_costs(n: usize, m: usize, seed: u64) -> Vec<f64> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let mut point = || (rng.random_range(0.0..100.0), rng.random_range(0.0..100.0));
+    let clients: Vec<(f64, f64)> = (0..n).map(|_| point()).collect();
+    let sites: Vec<(f64, f64)> = (0..m).map(|_| point()).collect();
+    clients
+        .iter()
+        .flat_map(|a| {
+            sites
+                .iter()
+                .map(move |b| (a.0 - b.0).hypot(a.1 - b.1).round())
+        })
+        .collect()
+}
+
 /// A random instance with integer costs below `cost_max` (ties on purpose), weights below
 /// `weight_max`, at most `n_max − 1` clients and `m_max − 1` sites, and random constraints: a
 /// fixed site, a forbidden one, and with probability `budget` a relocation budget.
