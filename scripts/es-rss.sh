@@ -3,7 +3,9 @@
 # documents (issue 15): DOCS synthetic Argus requests (default 1 000 000, or $1) written to an
 # NDJSON file and bulk-loaded into a fresh osmem-server; `cdnplan demand` then reads the file
 # and the index (`--es-mode raw --scroll`) under /usr/bin/time, and the two demand tables
-# must match. PROFILE=dev skips the release build.
+# must match. PROFILE=dev skips the release build. The per-request timeout is $ES_TIMEOUT
+# seconds (default 600): an in-memory server opens a sliced scroll over a million documents
+# slowly, and the figure measured here is memory, not the server's latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/osmem-start.sh 14GiB
@@ -41,7 +43,7 @@ for run in file raw; do
   if [ "$run" = file ]; then
     src=("$work/docs.ndjson")
   else
-    src=(--es "$osmem_url" --index argus --es-mode raw --scroll)
+    src=(--es "$osmem_url" --index argus --es-mode raw --scroll --timeout "${ES_TIMEOUT:-600}")
   fi
   /usr/bin/time -f "$run: peak RSS %M KiB, %e s" "$bin" demand -q "${src[@]}" \
     -o "$work/demand-$run.csv" >/dev/null
