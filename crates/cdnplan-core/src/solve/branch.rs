@@ -7,7 +7,10 @@
 //! started from its parent's multipliers, and is pruned as soon as its bound shows that it
 //! holds no solution better than the incumbent. Depth first, the "open" child first. Every
 //! inner solution the ascents meet is a feasible open set: the better ones are polished by
-//! the swap local search and become the new incumbent.
+//! the swap local search and become the new incumbent. Once the incumbent has closed a tenth
+//! of the root's gap, the tree starts over from the root with the fixing redone against it:
+//! on rl1304 p = 200 the better incumbent closes 1,074 sites instead of 833 and leaves 1,538
+//! client–site pairs instead of 3,380.
 //!
 //! The two children of a node are evaluated at once (in parallel when a second thread is
 //! free), both against the incumbent known when their parent branched; their results are
@@ -36,13 +39,19 @@ pub struct BranchAndBound {
 impl Default for BranchAndBound {
     fn default() -> Self {
         BranchAndBound {
-            root: Lagrangian::default(),
+            // A longer patience than a lone ascent's: at the root the bound is worth its
+            // time (fl1400 p = 50 is proven at the root, instead of by thousands of nodes).
+            root: Lagrangian {
+                max_iterations: 8_000,
+                patience: 50,
+                ..Lagrangian::default()
+            },
             node: Lagrangian {
                 max_iterations: 150,
                 patience: 15,
                 min_step: 1e-3,
                 primal_every: 10,
-                initial_step: 1.0,
+                initial_step: 2.0,
             },
             max_nodes: 1_000_000,
         }
@@ -63,8 +72,11 @@ pub struct Proof {
     pub root_bound: f64,
     /// Nodes explored (the root included).
     pub nodes: usize,
-    /// Sites fixed closed / open at the root by reduced costs.
+    /// Sites fixed closed / open at the root by reduced costs (against the first incumbent).
     pub root_fixed: (usize, usize),
+    /// Times the tree started over from the root because a better incumbent sharpened the
+    /// root's reduced-cost fixing.
+    pub restarts: usize,
     /// Whether the whole tree was explored (otherwise the deadline or the node limit struck).
     pub complete: bool,
 }
@@ -145,76 +157,100 @@ impl BranchAndBound {
             root_bound: root.value,
             nodes: 1,
             root_fixed: (0, 0),
+            restarts: 0,
             complete: true,
         };
         if root.value >= search.target() || root.cut {
             proof.complete = !root.cut;
             return search.finish(proof, root.value);
         }
-        let narrowed = self.root.fix_in(problem, &masks, &root.lambda, search.best);
-        let fixing = &narrowed.0;
-        proof.root_fixed = (fixing.closed.len(), fixing.open.len());
-        if fixing.pairs.iter().any(Vec::is_empty) && problem.instance().n_clients > 0 {
-            let best = search.best;
-            return search.finish(proof, best);
-        }
-        let root_node = Node {
-            masks: masks.with(narrowed),
-            lambda: root.lambda,
-            bound: root.value,
-        };
         let mut stack = Vec::new();
         // The least bound of the pruned subtrees.
-        let mut pruned = f64::INFINITY;
-        let evaluation = self.evaluate(problem, root_node, &search, deadline);
-        proof.nodes += 1;
-        let mut explored = self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
+        let mut pruned: f64;
+        // Whether no node was left unexplored by the deadline.
+        let mut explored: bool;
         progress.begin("branch and bound", None);
-        while explored && let Some(node) = stack.pop() {
-            if node.bound >= search.target() {
-                pruned = pruned.min(node.bound);
-                continue;
+        // The tree starts over from the root whenever the incumbent has improved enough to
+        // sharpen the root's reduced-cost fixing: the fixing against the better value closes
+        // more sites and drops more pairs than the subtrees explored so far could gain.
+        'tree: loop {
+            let fixed_against = search.best;
+            let narrowed = self.root.fix_in(problem, &masks, &root.lambda, search.best);
+            let fixing = &narrowed.0;
+            if proof.restarts == 0 {
+                proof.root_fixed = (fixing.closed.len(), fixing.open.len());
             }
-            if proof.nodes >= self.max_nodes || deadline.is_some_and(|d| Instant::now() >= d) {
-                stack.push(node);
-                proof.complete = false;
-                break;
+            if fixing.pairs.iter().any(Vec::is_empty) && problem.instance().n_clients > 0 {
+                let best = search.best;
+                progress.end();
+                return search.finish(proof, best);
             }
-            let children = match node.pick {
-                Some(j) => {
-                    let mut closed = node.masks.clone();
-                    closed.allowed[j] = false;
-                    let mut opened = node.masks;
-                    opened.fixed[j] = true;
-                    vec![(closed, node.lambda.clone()), (opened, node.lambda)]
+            let root_node = Node {
+                masks: masks.with(narrowed),
+                lambda: root.lambda.clone(),
+                bound: root.value,
+            };
+            stack.clear();
+            pruned = f64::INFINITY;
+            let evaluation = self.evaluate(problem, root_node, &search, deadline);
+            proof.nodes += 1;
+            explored = self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
+            // Restart once the incumbent has closed a tenth of the root gap it was fixed against.
+            let restart_below = fixed_against - 0.1 * (fixed_against - root.value);
+            while explored && let Some(node) = stack.pop() {
+                if search.best <= restart_below
+                    && search.best < improvement_limit(problem, fixed_against)
+                {
+                    proof.restarts += 1;
+                    continue 'tree;
                 }
-                None => vec![(node.masks, node.lambda)],
-            };
-            let child = |(masks, lambda): (Masks, Vec<f64>)| Node {
-                masks,
-                lambda,
-                bound: node.bound,
-            };
-            let evaluations = {
-                let search = &search;
-                let mut children = children.into_iter().map(child);
-                match (children.next(), children.next()) {
-                    (Some(a), Some(b)) => {
-                        let (ea, eb) = rayon::join(
-                            || self.evaluate(problem, a, search, deadline),
-                            || self.evaluate(problem, b, search, deadline),
-                        );
-                        vec![ea, eb]
+                if node.bound >= search.target() {
+                    pruned = pruned.min(node.bound);
+                    continue;
+                }
+                if proof.nodes >= self.max_nodes || deadline.is_some_and(|d| Instant::now() >= d) {
+                    stack.push(node);
+                    proof.complete = false;
+                    break;
+                }
+                let children = match node.pick {
+                    Some(j) => {
+                        let mut closed = node.masks.clone();
+                        closed.allowed[j] = false;
+                        let mut opened = node.masks;
+                        opened.fixed[j] = true;
+                        vec![(closed, node.lambda.clone()), (opened, node.lambda)]
                     }
-                    (Some(a), None) => vec![self.evaluate(problem, a, search, deadline)],
-                    _ => Vec::new(),
+                    None => vec![(node.masks, node.lambda)],
+                };
+                let child = |(masks, lambda): (Masks, Vec<f64>)| Node {
+                    masks,
+                    lambda,
+                    bound: node.bound,
+                };
+                let evaluations = {
+                    let search = &search;
+                    let mut children = children.into_iter().map(child);
+                    match (children.next(), children.next()) {
+                        (Some(a), Some(b)) => {
+                            let (ea, eb) = rayon::join(
+                                || self.evaluate(problem, a, search, deadline),
+                                || self.evaluate(problem, b, search, deadline),
+                            );
+                            vec![ea, eb]
+                        }
+                        (Some(a), None) => vec![self.evaluate(problem, a, search, deadline)],
+                        _ => Vec::new(),
+                    }
+                };
+                proof.nodes += evaluations.len();
+                progress.advance(evaluations.len() as u64);
+                for evaluation in evaluations {
+                    explored &=
+                        self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
                 }
-            };
-            proof.nodes += evaluations.len();
-            progress.advance(evaluations.len() as u64);
-            for evaluation in evaluations {
-                explored &= self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
             }
+            break;
         }
         proof.complete &= explored;
         progress.end();
@@ -462,6 +498,43 @@ mod tests {
             }
         }
         assert!(cut > 0, "no deadline landed before the proof closed");
+    }
+
+    #[test]
+    fn a_better_incumbent_restarts_the_tree_and_the_optimum_is_still_proven() {
+        // A weak root (three ascent steps) and a poor start leave the improvements to the
+        // tree; every restart must keep the answer exact and the bound valid.
+        let bb = BranchAndBound {
+            root: Lagrangian {
+                max_iterations: 3,
+                ..Lagrangian::default()
+            },
+            ..BranchAndBound::default()
+        };
+        let mut restarted = 0;
+        for seed in 0..12 {
+            let inst = scattered(16, seed);
+            let c = Constraints {
+                p: 4,
+                ..Default::default()
+            };
+            let pb = Problem::new(&inst, &c).unwrap();
+            let exact = brute_force(&inst, &c).unwrap();
+            let start = [0, 1, 2, 3];
+            let proof = bb.solve(&pb, &start, inst.objective(&start), 0.0, None, &NoProgress);
+            assert!(proof.complete, "seed {seed}");
+            assert!(
+                (proof.objective - exact.objective).abs() < 1e-9,
+                "seed {seed}: {proof:?}"
+            );
+            assert!(
+                proof.bound <= exact.objective + 1e-9
+                    && proof.bound >= exact.objective * (1.0 - crate::solve::PROOF_GAP) - 1e-9,
+                "seed {seed}: {proof:?}"
+            );
+            restarted += usize::from(proof.restarts > 0);
+        }
+        assert!(restarted > 0, "no seed restarted the tree");
     }
 
     #[test]
