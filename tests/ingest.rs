@@ -800,6 +800,11 @@ fn country_only_database_places_clients_at_the_country_point() {
         6,
     );
     assert_eq!(cell(&got, &gb).requests, 2);
+    // Issue 15 row 21: none of it is silent.
+    assert_eq!(
+        got.report.requests_at_country_point,
+        got.report.requests_located()
+    );
 }
 
 #[test]

@@ -117,6 +117,15 @@ pub fn ingest_warnings(r: &IngestReport) -> Vec<String> {
         }
         out.push(w);
     }
+    if r.requests_at_country_point > 0 {
+        out.push(format!(
+            "{} of {} located had no coordinates and stand at their country's point \
+             (a country-level GeoIP database gives none: geotile and city cells need a city \
+             database, which scripts/city-db.sh installs)",
+            plural(r.requests_at_country_point, "request", "requests"),
+            r.requests_located()
+        ));
+    }
     out
 }
 

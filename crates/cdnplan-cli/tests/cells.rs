@@ -19,6 +19,27 @@ clitest!(
     }
 );
 
+// Issue 15 row 21, the geotile half: with a country-level database, geotile cells would tile
+// the countries' points; every such request is counted and the warning names the fix.
+clitest!(
+    geotile_cells_on_the_country_database_warn_of_country_points,
+    |dir, cmd| {
+        dir.create("five.ndjson.gz", gzip_lines(&snapshot_lines(5)));
+        let run = cmd
+            .args(["demand", "five.ndjson.gz", "--cells", "geotile:6"])
+            .ok();
+        contains!(
+            run.stderr,
+            "cdnplan: warning: 5 requests of 5 located had no coordinates and stand at their \
+             country's point",
+            "geotile and city cells need a city database, which scripts/city-db.sh installs"
+        );
+        // Country cells are meant to stand at the country's point: no warning.
+        let run = dir.command().args(["demand", "five.ndjson.gz"]).ok();
+        assert!(!run.stderr.contains("country's point"), "{run}");
+    }
+);
+
 clitest!(
     ipv6_clients_on_an_ipv4_database_are_reported_as_such,
     |dir, cmd| {

@@ -56,6 +56,32 @@ mod logs {
         contains!(run.stdout, "3 cells (country), 4 requests");
     });
 
+    // Issue 15 row 13: a small .gz holding one 80 MB line is refused at the line limit
+    // (64 MiB, `max_line_bytes`) naming file and line, without holding the line; lenient
+    // reading skips it, counted, and reads on.
+    clitest!(a_line_over_the_limit_is_named_and_never_held, |dir, cmd| {
+        let mut lines = snapshot_lines(5);
+        lines[2] = "x".repeat(80 << 20);
+        dir.create("long.ndjson.gz", gzip_lines(&lines));
+        let run = cmd.args(["demand", "long.ndjson.gz"]).fails();
+        contains!(
+            run.error(),
+            "long.ndjson.gz:3: field `record`: line longer than 67108864 bytes (the line limit, \
+             `max_line_bytes`)"
+        );
+        assert!(
+            run.stderr.len() < 10_000,
+            "the line is not echoed: {} bytes",
+            run.stderr.len()
+        );
+        let run = dir
+            .command()
+            .args(["demand", "long.ndjson.gz", "--lenient"])
+            .ok();
+        contains!(run.stderr, "skipped 1 malformed record");
+        contains!(run.stdout, "4 requests");
+    });
+
     // Issue 15, also met: an access log read as JSON lines names the preset that reads it.
     clitest!(
         access_log_without_preset_hints_at_the_combined_preset,
@@ -219,6 +245,12 @@ mod nodes {
         cmd.args(["evaluate", "--nodes", "nodes.csv"]).fails()
     }
 
+    // Issue 15, also met: a nodes file with a header only names the file.
+    clitest!(header_only_is_named, |dir, cmd| {
+        let run = evaluate_fails(&dir, &mut cmd, "");
+        contains!(run.error(), "nodes.csv: no node in the file (a header only");
+    });
+
     clitest!(coordinates_out_of_range_name_line_and_field, |dir, cmd| {
         let run = evaluate_fails(&dir, &mut cmd, "a,,,FR,48.8,2.3,\nb,,,FR,95,2.3,\n");
         contains!(
@@ -302,6 +334,13 @@ mod sites {
             run.error(),
             "sites.csv:5: field `id`: duplicate site id (first on line 2)"
         );
+    });
+
+    // Issue 15 row 16: a sites file with a header only leaves no candidate site, and says so.
+    clitest!(header_only_leaves_no_candidate_site, |dir, cmd| {
+        scenario_with_sites(&dir, |rows| rows[..1].to_vec());
+        let run = heuristic_plan_fails(&mut cmd, &["scenario.toml", "--add", "1"]);
+        contains!(run.error(), "no candidate site");
     });
 
     clitest!(unknown_country_names_line_and_field, |dir, cmd| {

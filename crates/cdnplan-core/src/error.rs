@@ -21,6 +21,21 @@ pub enum Error {
         /// The longitude given.
         lon: f64,
     },
+    /// A node's (an operator's) coordinates are not finite or out of range.
+    #[error(
+        "bucket {bucket}, operator (worker {worker}): coordinate out of range: lat {lat}, lon \
+         {lon} (latitude must be in −90..=90, longitude in −180..=180)"
+    )]
+    InvalidNodeCoordinate {
+        /// The bucket the operator serves.
+        bucket: String,
+        /// The operator's worker id.
+        worker: String,
+        /// The latitude given.
+        lat: f64,
+        /// The longitude given.
+        lon: f64,
+    },
     /// A value could not be parsed.
     #[error("invalid {what}: {value:?}")]
     Parse {

@@ -524,6 +524,26 @@ mod tests {
                 "{chain}"
             );
         }
+        #[test]
+        fn an_operator_out_of_range_is_named_with_bucket_worker_and_file() {
+            // Issue 15, also met: an out-of-range latitude names the node and the file.
+            let dir = tempfile::tempdir().unwrap();
+            let p = file(
+                &dir,
+                "t.json",
+                r#"{"families": [{"id": 0}], "buckets": [{"id": "0:3", "acceptingNewBags": true,
+                    "distributing": true, "operators": [{"worker": 28, "status": "ACTIVE",
+                    "metadata": {"location": {"coordinates": {"lat": 95.0, "lon": 11.0}}}}]}]}"#,
+            );
+            let e = load_topology(&p).unwrap_err();
+            let chain = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+            assert!(
+                chain.contains("t.json")
+                    && chain.contains("bucket 0:3, operator (worker 28)")
+                    && chain.contains("lat 95"),
+                "{chain}"
+            );
+        }
     }
 
     mod data_dir {

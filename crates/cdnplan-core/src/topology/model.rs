@@ -370,7 +370,8 @@ impl Topology {
     ///
     /// # Errors
     /// [`Error::DuplicateId`], [`Error::UnknownId`] for a bucket in an unknown family or a bag
-    /// in an unknown bucket, [`Error::InvalidCoordinate`] for bad operator coordinates.
+    /// in an unknown bucket, [`Error::InvalidNodeCoordinate`] naming the bucket and operator for bad
+    /// operator coordinates.
     pub fn validate(&self) -> Result<()> {
         let mut fam = std::collections::BTreeSet::new();
         for f in &self.families {
@@ -403,7 +404,12 @@ impl Topology {
                     .and_then(|m| m.location.as_ref())
                     .and_then(|l| l.coordinates)
                 {
-                    p.validate()?;
+                    p.validate().map_err(|_| Error::InvalidNodeCoordinate {
+                        bucket: b.id.to_string(),
+                        worker: op.worker.to_string(),
+                        lat: p.lat,
+                        lon: p.lon,
+                    })?;
                 }
             }
         }

@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Field`] for an unknown or missing
 /// column, bad coordinates, country code, flag or capacity, or an id used twice (naming
-/// both lines; for JSON arrays, both positions); [`Error::Core`] for an invalid topology.
+/// both lines; for JSON arrays, both positions); [`Error::Core`] for an invalid topology;
+/// [`Error::Format`] naming the file when it holds no node.
 pub fn load_nodes(path: &Path) -> Result<Vec<Node>> {
     read_nodes(path, None)
 }
@@ -35,11 +36,20 @@ fn read_nodes(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node>> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json {
-        load_nodes_json(path, countries)
+    let nodes = if is_json {
+        load_nodes_json(path, countries)?
     } else {
-        load_nodes_csv(path, countries)
+        load_nodes_csv(path, countries)?
+    };
+    if nodes.is_empty() {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            reason: "no node in the file (a header only, or nothing): the current setup needs \
+                     at least one node"
+                .into(),
+        });
     }
+    Ok(nodes)
 }
 
 fn load_nodes_csv(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node>> {

@@ -496,6 +496,7 @@ fn absorb(r: &mut IngestReport, raw: IngestReport) {
     r.unlocated_clients += raw.unlocated_clients;
     r.skipped_malformed += raw.skipped_malformed;
     r.requests_without_bytes += raw.requests_without_bytes;
+    r.requests_at_country_point += raw.requests_at_country_point;
     r.bytes_read += raw.bytes_read;
     r.bytes_decoded += raw.bytes_decoded;
     for (k, v) in raw.filtered_out {

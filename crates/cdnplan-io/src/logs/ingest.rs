@@ -105,7 +105,7 @@ pub fn check_cells_against(geoip: &GeoIp, cells: CellKind) -> Result<()> {
              database without cities (every client would land at its country's point as \
              `CC/?`); give a MaxMind-format city database (GeoLite2-City, DB-IP City Lite: \
              `scripts/city-db.sh` installs the latter in .cache/geoip/) as `geoip`, or use \
-             country or geotile cells",
+             country cells",
             geoip.path().display(),
             geoip.database_type()
         )));
@@ -289,7 +289,7 @@ fn produce(
             Ok(r) => r,
             Err(e) => return fail(0, e),
         };
-        let mut batcher = Batcher::new(reader, opts.batch_bytes);
+        let mut batcher = Batcher::new(reader, opts.batch_bytes, opts.max_line_bytes);
         let mut seq = 0u32;
         let mut buf = fresh(&pool);
         let read_err = |e: std::io::Error| Error::io(path, "cannot read log file", e);
@@ -398,6 +398,7 @@ fn finish(
         report.records += s.records;
         report.requests_counted += s.counted;
         report.requests_without_bytes += s.without_bytes;
+        report.requests_at_country_point += s.at_country_point;
         report.skipped_malformed += s.skipped;
         for (k, v) in s.filtered {
             *filtered.entry(k).or_insert(0) += v;

@@ -46,7 +46,7 @@ pub use filter::{LogFilter, StatusFilter, format_ms, is_asset_request, parse_tim
 pub(crate) use ingest::ingest_responses;
 pub use ingest::{Ingested, ingest};
 pub use mapping::{FieldMapping, FieldSpec, LogFormat, Preset};
-pub use options::IngestOptions;
+pub use options::{IngestOptions, MAX_LINE_BYTES};
 pub use reader::{is_gzip, open_log};
 #[cfg(feature = "es")]
 pub(crate) use record::parse_client_ip;

@@ -37,7 +37,15 @@ pub struct IngestOptions {
     pub threads: Option<usize>,
     /// Target size of the line batches handed to workers, in bytes (default 1 MiB).
     pub batch_bytes: usize,
+    /// The longest line read, in bytes (default [`MAX_LINE_BYTES`]): a longer line is never
+    /// held in memory; it is a malformed record (an error naming its file and line, or a
+    /// counted skip when lenient). A `_search` response saved on one line must fit.
+    pub max_line_bytes: usize,
 }
+
+/// The default [`IngestOptions::max_line_bytes`]: 64 MiB, far above any log record and above a
+/// 10,000-hit `_search` response saved on one line.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
 
 impl Default for IngestOptions {
     fn default() -> Self {
@@ -56,6 +64,7 @@ impl IngestOptions {
             lenient: false,
             threads: None,
             batch_bytes: 1 << 20,
+            max_line_bytes: MAX_LINE_BYTES,
         }
     }
 
@@ -106,6 +115,12 @@ impl IngestOptions {
     /// Sets the batch size in bytes.
     pub fn batch_bytes(mut self, bytes: usize) -> Self {
         self.batch_bytes = bytes.max(1);
+        self
+    }
+
+    /// Sets the longest line read, in bytes (at least 1).
+    pub fn max_line_bytes(mut self, bytes: usize) -> Self {
+        self.max_line_bytes = bytes.max(1);
         self
     }
 }

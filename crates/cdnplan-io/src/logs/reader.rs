@@ -65,21 +65,30 @@ impl<R: Read, F: FnMut(u64)> Read for Counting<R, F> {
     }
 }
 
+/// What stands in a batch for a line longer than the line limit: the line itself is read
+/// past, never held. (A log line holding NUL bytes and exactly this text is not a record
+/// either.)
+pub(crate) const OVERLONG_LINE: &[u8] = b"\0cdnplan: a line over the line limit\0";
+
 /// Cuts a stream into batches of whole lines of about `target` bytes (a batch ends after a
-/// newline, or at the end of the stream; a line longer than `target` makes a longer batch).
+/// newline, or at the end of the stream; a line longer than `target` makes a longer batch). A
+/// line longer than `max_line` bytes is replaced by [`OVERLONG_LINE`] and read past without
+/// being kept, so memory stays within about `target + max_line` whatever the input.
 pub(crate) struct Batcher<R> {
     inner: R,
     carry: Vec<u8>,
     target: usize,
+    max_line: usize,
     eof: bool,
 }
 
 impl<R: Read> Batcher<R> {
-    pub(crate) fn new(inner: R, target: usize) -> Self {
+    pub(crate) fn new(inner: R, target: usize, max_line: usize) -> Self {
         Batcher {
             inner,
             carry: Vec::new(),
             target: target.max(1),
+            max_line: max_line.max(1),
             eof: false,
         }
     }
@@ -88,10 +97,12 @@ impl<R: Read> Batcher<R> {
     pub(crate) fn next_batch(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
         buf.clear();
         buf.append(&mut self.carry);
-        let mut scanned = 0;
+        // `buf[..scanned]` has been searched for newlines; the line in progress starts at
+        // `line_start` (every line before it is whole).
+        let (mut scanned, mut line_start) = (0, 0);
         let mut target = self.target;
         loop {
-            if self.eof {
+            if self.eof && scanned == buf.len() {
                 return Ok(!buf.is_empty());
             }
             // Read until the batch is full.
@@ -103,27 +114,73 @@ impl<R: Read> Batcher<R> {
                     self.eof = true;
                 }
             }
+            if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
+                line_start = scanned + i + 1;
+            }
+            scanned = buf.len();
+            if buf.len() - line_start > self.max_line {
+                buf.truncate(line_start);
+                buf.extend_from_slice(OVERLONG_LINE);
+                buf.push(b'\n');
+                self.skip_line()?;
+                return Ok(true);
+            }
             if self.eof {
                 return Ok(!buf.is_empty());
             }
-            if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
-                let cut = scanned + i + 1;
-                self.carry.extend_from_slice(&buf[cut..]);
-                buf.truncate(cut);
+            if line_start > 0 {
+                self.carry.extend_from_slice(&buf[line_start..]);
+                buf.truncate(line_start);
                 return Ok(true);
             }
             // No newline yet: a long line; read on.
-            scanned = buf.len();
             target = target.max(buf.len() + 64 * 1024);
         }
     }
 
+    /// Reads past the rest of the line in progress (through its newline, or to the end),
+    /// keeping what follows the newline as the start of the next batch.
+    fn skip_line(&mut self) -> io::Result<()> {
+        let mut scratch = vec![0u8; 64 * 1024];
+        while !self.eof {
+            let n = match self.inner.read(&mut scratch) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(i) = memchr::memchr(b'\n', &scratch[..n]) {
+                self.carry.extend_from_slice(&scratch[i + 1..n]);
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads everything that is left into `buf` (after what it holds).
+    ///
+    /// # Errors
+    /// [`io::ErrorKind::InvalidData`] when that is more than the line limit: a document read
+    /// whole counts as one line.
     pub(crate) fn read_rest(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
         buf.append(&mut self.carry);
         if !self.eof {
-            self.inner.read_to_end(buf)?;
+            let room = (self.max_line + 1).saturating_sub(buf.len());
+            (&mut self.inner).take(room as u64).read_to_end(buf)?;
             self.eof = true;
+        }
+        if buf.len() > self.max_line {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a document read whole is longer than {} bytes (the line limit, \
+                     `max_line_bytes`)",
+                    self.max_line
+                ),
+            ));
         }
         Ok(())
     }
@@ -135,13 +192,67 @@ mod tests {
     use std::io::Write;
 
     fn batches(data: &[u8], target: usize) -> Vec<Vec<u8>> {
-        let mut b = Batcher::new(data, target);
+        let mut b = Batcher::new(data, target, usize::MAX);
         let mut out = Vec::new();
         let mut buf = Vec::new();
         while b.next_batch(&mut buf).unwrap() {
             out.push(buf.clone());
         }
         out
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_replaced_and_read_past_unkept() {
+        // Issue 15 row 13: one very long line between short ones, at batch sizes below the
+        // limit (above it the line is held whole within the batch, and the worker refuses it
+        // by its length).
+        let long = vec![b'x'; 300_000];
+        let mut data = b"first\n".to_vec();
+        data.extend_from_slice(&long);
+        data.extend_from_slice(b"\nlast\n");
+        for target in [1, 7, 500, 4096] {
+            let mut b = Batcher::new(&data[..], target, 100_000);
+            let (mut buf, mut lines, mut biggest) = (Vec::new(), Vec::new(), 0);
+            while b.next_batch(&mut buf).unwrap() {
+                biggest = biggest.max(buf.len());
+                lines.extend(
+                    buf.split(|&c| c == b'\n')
+                        .filter(|l| !l.is_empty())
+                        .map(<[u8]>::to_vec),
+                );
+            }
+            let want = vec![b"first".to_vec(), OVERLONG_LINE.to_vec(), b"last".to_vec()];
+            assert!(lines == want, "target {target}: {} lines", lines.len());
+            assert!(biggest < 200_000, "target {target}: held {biggest} bytes");
+        }
+        // Without a newline at the end, too.
+        let mut b = Batcher::new(&long[..], 10, 1000);
+        let mut buf = Vec::new();
+        assert!(b.next_batch(&mut buf).unwrap());
+        assert!(
+            buf == [OVERLONG_LINE, b"\n"].concat(),
+            "{} bytes",
+            buf.len()
+        );
+        assert!(!b.next_batch(&mut buf).unwrap());
+    }
+
+    #[test]
+    fn a_document_read_whole_over_the_limit_is_refused() {
+        let mut doc = b"{\n".to_vec();
+        for _ in 0..500 {
+            doc.extend_from_slice(b"  \"a\": 1,\n");
+        }
+        doc.extend_from_slice(b"}\n");
+        let mut b = Batcher::new(&doc[..], 100, 1000);
+        let mut buf = Vec::new();
+        assert!(b.next_batch(&mut buf).unwrap());
+        let e = b.read_rest(&mut buf).unwrap_err();
+        assert!(e.to_string().contains("max_line_bytes"), "{e}");
+        let mut b = Batcher::new(&doc[..], 100, 10_000);
+        assert!(b.next_batch(&mut buf).unwrap());
+        b.read_rest(&mut buf).unwrap();
+        assert_eq!(buf.len(), doc.len());
     }
 
     #[test]

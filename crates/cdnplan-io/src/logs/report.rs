@@ -41,6 +41,10 @@ pub struct IngestReport {
     pub skipped_examples: Vec<String>,
     /// Counted requests without a byte count (counted as 0 bytes).
     pub requests_without_bytes: u64,
+    /// Located requests that geotile or city cells place at their country's representative
+    /// point, for want of coordinates (a country-level GeoIP database gives none).
+    #[serde(default)]
+    pub requests_at_country_point: u64,
     /// Counted requests by serving node, when the mapping names a node field.
     pub requests_by_node: BTreeMap<String, u64>,
     /// Time of the earliest counted request (RFC 3339, UTC).
@@ -156,6 +160,13 @@ impl fmt::Display for IngestReport {
                     e.ip, e.reason, e.first_seen
                 )?;
             }
+        }
+        if self.requests_at_country_point > 0 {
+            writeln!(
+                f,
+                "at their country's point (no coordinates): {} requests",
+                self.requests_at_country_point
+            )?;
         }
         if self.skipped_malformed > 0 {
             writeln!(f, "skipped {} malformed records:", self.skipped_malformed)?;

@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use super::combined;
 use super::mapping::{LogFormat, Slot};
 use super::pool::{Chunk, Pos, Problem, Shared, chunk_key};
+use super::reader::OVERLONG_LINE;
 use super::record::{Bad, Captures, Filtered, Outcome, Request};
 use crate::error::{Error, Result};
 use crate::geoip::GeoIpCache;
@@ -22,7 +23,9 @@ use crate::geoip::GeoIpCache;
 /// Where a client ended up.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Placed {
-    At(CellIndex, GeoPoint),
+    /// In a cell, at a point; `true` when the point is only the country's (no coordinates
+    /// for the client, in cells that need them).
+    At(CellIndex, GeoPoint, bool),
     Unlocated(Unlocated),
 }
 
@@ -58,6 +61,8 @@ pub(super) struct State {
     pub(super) records: u64,
     pub(super) counted: u64,
     pub(super) without_bytes: u64,
+    /// Located requests placed at their country's point in geotile or city cells.
+    pub(super) at_country_point: u64,
     pub(super) filtered: FxHashMap<Filtered, u64>,
     pub(super) by_node: FxHashMap<String, u64>,
     pub(super) unlocated_by_reason: FxHashMap<Unlocated, u64>,
@@ -96,6 +101,7 @@ impl<'s, 'g> Worker<'s, 'g> {
                 records: 0,
                 counted: 0,
                 without_bytes: 0,
+                at_country_point: 0,
                 filtered: FxHashMap::default(),
                 by_node: FxHashMap::default(),
                 unlocated_by_reason: FxHashMap::default(),
@@ -165,6 +171,18 @@ impl<'s, 'g> Worker<'s, 'g> {
     /// Handles one record; `false` when the batch should stop (strict error or fatal).
     fn record(&mut self, line: &[u8], pos: Pos) -> bool {
         let shared = self.shared;
+        if line == OVERLONG_LINE || line.len() > shared.opts.max_line_bytes {
+            self.state.records += 1;
+            return self.problem(Problem {
+                pos,
+                slot: None,
+                reason: format!(
+                    "line longer than {} bytes (the line limit, `max_line_bytes`); not read",
+                    shared.opts.max_line_bytes
+                ),
+                got: None,
+            });
+        }
         let mut caps = Captures::default();
         let parsed = match shared.opts.format {
             LogFormat::Ndjson | LogFormat::EsHits => match &shared.json {
@@ -322,7 +340,8 @@ impl<'s, 'g> Worker<'s, 'g> {
             p
         };
         match placed {
-            Placed::At(cell, at) => {
+            Placed::At(cell, at, at_country_point) => {
+                self.state.at_country_point += u64::from(at_country_point);
                 let unix_s = r.time_ms.div_euclid(1000);
                 let bytes = r.bytes.unwrap_or(0);
                 self.state.agg.record_at(cell, bytes, r.ip, at, unix_s);
@@ -400,9 +419,9 @@ impl<'s, 'g> Worker<'s, 'g> {
         let known = country.map(|c| (c, countries.get(c)));
         match self.shared.opts.cells {
             CellKind::Geotile { zoom } => {
-                let p = match (point, known) {
-                    (Some(p), _) => p,
-                    (None, Some((_, Some(c)))) => c.location,
+                let (p, approximate) = match (point, known) {
+                    (Some(p), _) => (p, false),
+                    (None, Some((_, Some(c)))) => (c.location, true),
                     (None, Some((cc, None))) => {
                         return Placed::Unlocated(Unlocated::UnknownCountry(cc));
                     }
@@ -418,7 +437,7 @@ impl<'s, 'g> Worker<'s, 'g> {
                         continent: None,
                     })
                 });
-                Placed::At(cell, p)
+                Placed::At(cell, p, approximate)
             }
             CellKind::City => {
                 let (cc, c) = match known {
@@ -426,7 +445,10 @@ impl<'s, 'g> Worker<'s, 'g> {
                     Some((cc, None)) => return Placed::Unlocated(Unlocated::UnknownCountry(cc)),
                     None => return Placed::Unlocated(Unlocated::NoCountry),
                 };
-                let at = point.unwrap_or(c.location);
+                let (at, approximate) = match point {
+                    Some(p) => (p, false),
+                    None => (c.location, true),
+                };
                 let id = format!("{cc}/{}", city.unwrap_or("?"));
                 let cell = self.state.agg.intern(CellKey {
                     id,
@@ -434,7 +456,7 @@ impl<'s, 'g> Worker<'s, 'g> {
                     country: Some(cc),
                     continent: continent.or(Some(c.continent)),
                 });
-                Placed::At(cell, at)
+                Placed::At(cell, at, approximate)
             }
             // Country cells (and any kind added later) sit at the country's point.
             _ => {
@@ -452,7 +474,7 @@ impl<'s, 'g> Worker<'s, 'g> {
                         continent: Some(c.continent),
                     })
                 });
-                Placed::At(cell, c.location)
+                Placed::At(cell, c.location, false)
             }
         }
     }
