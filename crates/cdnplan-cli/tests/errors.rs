@@ -248,7 +248,10 @@ mod nodes {
     // Issue 15, also met: a nodes file with a header only names the file.
     clitest!(header_only_is_named, |dir, cmd| {
         let run = evaluate_fails(&dir, &mut cmd, "");
-        contains!(run.error(), "nodes.csv: no node in the file (a header only");
+        contains!(
+            run.error(),
+            "nodes.csv:1: field `id`: no node in the file (a header only"
+        );
     });
 
     clitest!(coordinates_out_of_range_name_line_and_field, |dir, cmd| {

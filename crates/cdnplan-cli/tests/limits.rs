@@ -212,3 +212,31 @@ clitest!(
         assert!(dir.path().join("o/plan.json").is_file());
     }
 );
+
+// Issue 15 row 1: a time limit landing anywhere in the node curve (construction, ascent,
+// branch-and-bound) gives time-limited points, never a panic.
+clitest!(
+    a_node_curve_under_a_short_limit_gives_time_limited_points,
+    |dir, _cmd| {
+        for limit in ["0.05", "0.3", "1"] {
+            let out = format!("o{limit}");
+            let run = dir
+                .command()
+                .args(["plan", "--curve", "20", "--time-limit", limit])
+                .args(["--no-reassign", "-q", "--out", &out])
+                .ok();
+            let curve = dir.read(&format!("{out}/node-curve.csv"));
+            let rows: Vec<Vec<&str>> = curve
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').collect())
+                .collect();
+            assert_eq!(rows.len(), 20, "--time-limit {limit}: {curve}\n{run}");
+            for r in &rows {
+                let (best, bound): (f64, f64) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+                assert!(bound <= best + 1e-9, "--time-limit {limit}: {r:?}");
+                assert!(["optimal", "time_limit"].contains(&r[3]), "{r:?}");
+            }
+        }
+    }
+);

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// [`Error::Io`] when the file cannot be read; [`Error::Field`] for an unknown or missing
 /// column, bad coordinates, country code, flag or capacity, or an id used twice (naming
 /// both lines; for JSON arrays, both positions); [`Error::Core`] for an invalid topology;
-/// [`Error::Format`] naming the file when it holds no node.
+/// [`Error::Field`] naming the file when it holds no node.
 pub fn load_nodes(path: &Path) -> Result<Vec<Node>> {
     read_nodes(path, None)
 }
@@ -42,12 +42,15 @@ fn read_nodes(path: &Path, countries: Option<&Countries>) -> Result<Vec<Node>> {
         load_nodes_csv(path, countries)?
     };
     if nodes.is_empty() {
-        return Err(Error::Format {
-            path: path.to_path_buf(),
-            reason: "no node in the file (a header only, or nothing): the current setup needs \
-                     at least one node"
-                .into(),
-        });
+        // Named at line 1, where the first node would start (after a header, or none).
+        return Err(Error::field(
+            path,
+            1,
+            "id",
+            "no node in the file (a header only, or nothing): the current setup needs at \
+             least one node",
+            None,
+        ));
     }
     Ok(nodes)
 }
