@@ -275,3 +275,22 @@ fn growth_scales_the_named_countries_only() {
     let growth = BTreeMap::from([(CountryCode::new("DE").unwrap(), 1000.0)]);
     assert!(huge.grown(&growth).is_err());
 }
+
+/// Issue 15 row 3: counts and byte sums stop at `u64::MAX`, in a cell and across merges (the
+/// hourly profile is fed too); they never wrap to a small number.
+#[test]
+fn sums_saturate_instead_of_wrapping() {
+    let big = u64::MAX / 2 + 1;
+    let mut a = DemandAggregator::new(CellKind::Country);
+    a.record_aggregate(key("DE", 51.0, 10.0), big, big, big);
+    a.record_aggregate(key("DE", 51.0, 10.0), big, big, big);
+    let mut b = DemandAggregator::new(CellKind::Country);
+    b.record_aggregate(key("DE", 51.0, 10.0), big, big, 1);
+    b.record_hour(3600, big, big);
+    b.record_hour(3600, big, big);
+    a.merge(b);
+    let d = a.finish();
+    let c = &d.cells[0];
+    assert_eq!((c.requests, c.bytes), (u64::MAX, u64::MAX));
+    assert!(c.unique_clients >= big, "{}", c.unique_clients);
+}
