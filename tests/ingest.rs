@@ -739,7 +739,7 @@ fn csv_preset_and_a_custom_column_mapping() {
         e.contains("custom.csv:3: field `record`: malformed CSV"),
         "{e}"
     );
-    let got = f.run(&[p], &opts.lenient(true)).unwrap();
+    let got = f.run(&[p], &opts.clone().lenient(true)).unwrap();
     assert_eq!(cell(&got, "UA").requests, 1);
     assert_eq!(got.report.requests_by_node["e1"], 1);
 }
@@ -1223,4 +1223,41 @@ fn progress_counts_bytes_read_out_of_the_total() {
     assert_eq!(rec.done.load(Ordering::SeqCst), total);
     assert_eq!(got.report.bytes_read, total);
     assert_eq!(got.report.files, 2);
+}
+
+/// Issue 15 row 13, in every log format: a line over `max_line_bytes` is a malformed record
+/// naming file and line (a CSV header over it names the header); lenient reading skips it.
+#[test]
+fn lines_over_the_line_limit_are_named_in_every_format() {
+    let f = fx();
+    let long = "x".repeat(300);
+    let p = f.file("long.csv", &format!("timestamp,url,{long}\n"));
+    let e = f
+        .run(&[p], &IngestOptions::new(Preset::Csv).max_line_bytes(100))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("long.csv:1: field `header`: line longer than 100 bytes"),
+        "{e}"
+    );
+    let mut lines: Vec<String> = argus_sample().lines().map(str::to_string).collect();
+    let limit = lines.iter().map(String::len).max().unwrap();
+    lines.insert(1, "x".repeat(limit + 1));
+    let p = f.file("long.ndjson", &lines.join("\n"));
+    let opts = IngestOptions::new(Preset::Argus).max_line_bytes(limit);
+    let e = f
+        .run(std::slice::from_ref(&p), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("long.ndjson:2: field `record`: line longer than"),
+        "{e}"
+    );
+    let got = f.run(&[p], &opts.clone().lenient(true)).unwrap();
+    assert_eq!(got.report.skipped_malformed, 1);
+    // Every other record is read as without the long line.
+    let plain = f.file("plain.ndjson", &argus_sample());
+    let base = f.run(&[plain], &opts).unwrap();
+    assert_eq!(got.report.records, base.report.records + 1);
+    assert_eq!(got.report.requests_counted, base.report.requests_counted);
 }

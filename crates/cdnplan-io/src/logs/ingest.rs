@@ -29,7 +29,7 @@ use super::mapping::{INDEX_FIELD, LogFormat, node_from_index};
 use super::ndjson::JsonExtractor;
 use super::options::IngestOptions;
 use super::pool::{Chunk, FileHead, Pos, Problem, Shared, chunk_key};
-use super::reader::{Batcher, Counting, open_reader};
+use super::reader::{Batcher, Counting, OVERLONG_LINE, open_reader, overlong_reason};
 use super::record::Filtered;
 use super::report::{IngestReport, UnlocatedExample};
 use super::worker::{EXAMPLES, State, Unlocated, Worker};
@@ -306,6 +306,11 @@ fn produce(
         match opts.format {
             LogFormat::Csv => {
                 let end = memchr::memchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
+                let raw = buf[..end].strip_suffix(b"\n").unwrap_or(&buf[..end]);
+                if raw == OVERLONG_LINE || raw.len() > opts.max_line_bytes {
+                    let reason = overlong_reason(opts.max_line_bytes);
+                    return fail(0, Error::field(path, 1, "header", reason, None));
+                }
                 let line = String::from_utf8_lossy(&buf[..end]);
                 let line = line.trim_end_matches(['\n', '\r']);
                 match CsvColumns::new(line, &opts.mapping) {

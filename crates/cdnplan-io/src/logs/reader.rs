@@ -70,6 +70,11 @@ impl<R: Read, F: FnMut(u64)> Read for Counting<R, F> {
 /// either.)
 pub(crate) const OVERLONG_LINE: &[u8] = b"\0cdnplan: a line over the line limit\0";
 
+/// Why a line over the limit `max` is not a record.
+pub(crate) fn overlong_reason(max: usize) -> String {
+    format!("line longer than {max} bytes (the line limit, `max_line_bytes`); not read")
+}
+
 /// Cuts a stream into batches of whole lines of about `target` bytes (a batch ends after a
 /// newline, or at the end of the stream; a line longer than `target` makes a longer batch). A
 /// line longer than `max_line` bytes is replaced by [`OVERLONG_LINE`] and read past without

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use super::combined;
 use super::mapping::{LogFormat, Slot};
 use super::pool::{Chunk, Pos, Problem, Shared, chunk_key};
-use super::reader::OVERLONG_LINE;
+use super::reader::{OVERLONG_LINE, overlong_reason};
 use super::record::{Bad, Captures, Filtered, Outcome, Request};
 use crate::error::{Error, Result};
 use crate::geoip::GeoIpCache;
@@ -176,10 +176,7 @@ impl<'s, 'g> Worker<'s, 'g> {
             return self.problem(Problem {
                 pos,
                 slot: None,
-                reason: format!(
-                    "line longer than {} bytes (the line limit, `max_line_bytes`); not read",
-                    shared.opts.max_line_bytes
-                ),
+                reason: overlong_reason(shared.opts.max_line_bytes),
                 got: None,
             });
         }
