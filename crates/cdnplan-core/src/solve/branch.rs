@@ -213,36 +213,7 @@ impl BranchAndBound {
                     proof.complete = false;
                     break;
                 }
-                let children = match node.pick {
-                    Some(j) => {
-                        let mut closed = node.masks.clone();
-                        closed.allowed[j] = false;
-                        let mut opened = node.masks;
-                        opened.fixed[j] = true;
-                        vec![(closed, node.lambda.clone()), (opened, node.lambda)]
-                    }
-                    None => vec![(node.masks, node.lambda)],
-                };
-                let child = |(masks, lambda): (Masks, Vec<f64>)| Node {
-                    masks,
-                    lambda,
-                    bound: node.bound,
-                };
-                let evaluations = {
-                    let search = &search;
-                    let mut children = children.into_iter().map(child);
-                    match (children.next(), children.next()) {
-                        (Some(a), Some(b)) => {
-                            let (ea, eb) = rayon::join(
-                                || self.evaluate(problem, a, search, deadline),
-                                || self.evaluate(problem, b, search, deadline),
-                            );
-                            vec![ea, eb]
-                        }
-                        (Some(a), None) => vec![self.evaluate(problem, a, search, deadline)],
-                        _ => Vec::new(),
-                    }
-                };
+                let evaluations = self.expand(problem, node, &search, deadline);
                 proof.nodes += evaluations.len();
                 progress.advance(evaluations.len() as u64);
                 for evaluation in evaluations {
@@ -260,6 +231,41 @@ impl BranchAndBound {
 }
 
 impl BranchAndBound {
+    /// Branches `node` on its pick (or re-evaluates it whole when it has none) and evaluates
+    /// the children: at once, in parallel when a second thread is free.
+    fn expand(
+        &self,
+        problem: &Problem<'_>,
+        node: Branching,
+        search: &Search<'_, '_>,
+        deadline: Option<Instant>,
+    ) -> Vec<Evaluation> {
+        let bound = node.bound;
+        let child = |masks: Masks, lambda: Vec<f64>| Node {
+            masks,
+            lambda,
+            bound,
+        };
+        match node.pick {
+            Some(j) => {
+                let mut closed = node.masks.clone();
+                closed.allowed[j] = false;
+                let mut opened = node.masks;
+                opened.fixed[j] = true;
+                let (a, b) = (
+                    child(closed, node.lambda.clone()),
+                    child(opened, node.lambda),
+                );
+                let (ea, eb) = rayon::join(
+                    || self.evaluate(problem, a, search, deadline),
+                    || self.evaluate(problem, b, search, deadline),
+                );
+                vec![ea, eb]
+            }
+            None => vec![self.evaluate(problem, child(node.masks, node.lambda), search, deadline)],
+        }
+    }
+
     /// Evaluates `node` against the incumbent of `search` (read only, so that sibling
     /// evaluations may run at once).
     fn evaluate(
