@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use super::Problem;
 use super::lagrange::{Lagrangian, Masks, improvement_limit, proof_target, start_multipliers};
+use super::reduced::{ReducedMip, Verdict};
 use super::swap::polish;
 use crate::progress::Progress;
 
@@ -34,6 +35,9 @@ pub struct BranchAndBound {
     pub node: Lagrangian,
     /// Stop after this many nodes (the answer is then time-limited, with a valid bound).
     pub max_nodes: usize,
+    /// Solve the [reduced problem](super::reduced) the root's fixing leaves as a MIP, once
+    /// it is small enough, instead of searching the tree (`None`: always the tree).
+    pub reduced: Option<ReducedMip>,
 }
 
 impl Default for BranchAndBound {
@@ -54,6 +58,7 @@ impl Default for BranchAndBound {
                 initial_step: 2.0,
             },
             max_nodes: 1_000_000,
+            reduced: Some(ReducedMip::available()),
         }
     }
 }
@@ -79,6 +84,9 @@ pub struct Proof {
     pub restarts: usize,
     /// Whether the whole tree was explored (otherwise the deadline or the node limit struck).
     pub complete: bool,
+    /// The client–site pairs of the [reduced problem](super::reduced) handed to the MIP
+    /// backend, when it was.
+    pub reduced_pairs: Option<usize>,
 }
 
 /// One open subproblem.
@@ -159,6 +167,7 @@ impl BranchAndBound {
             root_fixed: (0, 0),
             restarts: 0,
             complete: true,
+            reduced_pairs: None,
         };
         if root.value >= search.target() || root.cut {
             proof.complete = !root.cut;
@@ -185,8 +194,38 @@ impl BranchAndBound {
                 progress.end();
                 return search.finish(proof, best);
             }
+            let narrowed_masks = masks.with(narrowed);
+            if proof.reduced_pairs.is_none()
+                && let Some(reduced) = self.reduced
+                && let pairs = narrowed_masks.n_pairs()
+                && pairs <= reduced.max_pairs
+            {
+                proof.reduced_pairs = Some(pairs);
+                progress.end();
+                progress.begin("reduced problem", None);
+                let verdict =
+                    reduced.solve(problem, &narrowed_masks, search.gap_tolerance, deadline);
+                progress.end();
+                match verdict {
+                    Verdict::Solved(open) => {
+                        if let Some(open) = open {
+                            search.offer(&open, deadline);
+                        }
+                        let bound = search.best * (1.0 - reduced.gap(search.gap_tolerance));
+                        return search.finish(proof, bound);
+                    }
+                    Verdict::Cut(open) => {
+                        if let Some(open) = open {
+                            search.offer(&open, deadline);
+                        }
+                        proof.complete = false;
+                        return search.finish(proof, root.value);
+                    }
+                    Verdict::Failed => progress.begin("branch and bound", None),
+                }
+            }
             let root_node = Node {
-                masks: masks.with(narrowed),
+                masks: narrowed_masks,
                 lambda: root.lambda.clone(),
                 bound: root.value,
             };
@@ -439,6 +478,23 @@ mod tests {
     use crate::solve::testkit::{cycle, problem, scattered};
     use crate::solve::{Budget, Constraints, brute_force};
 
+    /// The tree alone, and the tree handing the reduced problem to microlp.
+    fn both_ways() -> [BranchAndBound; 2] {
+        [
+            BranchAndBound {
+                reduced: None,
+                ..BranchAndBound::default()
+            },
+            BranchAndBound {
+                reduced: Some(ReducedMip {
+                    backend: crate::solve::MipBackend::Microlp,
+                    max_pairs: usize::MAX,
+                }),
+                ..BranchAndBound::default()
+            },
+        ]
+    }
+
     #[test]
     fn closes_the_gap_of_a_fractional_relaxation() {
         let inst = cycle(7);
@@ -448,17 +504,19 @@ mod tests {
         };
         let pb = Problem::new(&inst, &c).unwrap();
         let exact = brute_force(&inst, &c).unwrap();
-        let proof = BranchAndBound::default().solve(
-            &pb,
-            &[0, 1],
-            inst.objective(&[0, 1]),
-            0.0,
-            None,
-            &NoProgress,
-        );
-        assert!(proof.complete);
-        assert_eq!(proof.objective, exact.objective);
-        assert_eq!(proof.bound, exact.objective);
+        for bb in both_ways() {
+            let proof = bb.solve(
+                &pb,
+                &[0, 1],
+                inst.objective(&[0, 1]),
+                0.0,
+                None,
+                &NoProgress,
+            );
+            assert!(proof.complete);
+            assert_eq!(proof.objective, exact.objective);
+            assert_eq!(proof.bound, exact.objective);
+        }
     }
 
     #[test]
@@ -480,6 +538,7 @@ mod tests {
                 initial_step: 1.0,
             },
             max_nodes: usize::MAX,
+            reduced: None,
         };
         let start: Vec<usize> = (0..6).collect();
         let upper = inst.objective(&start);
@@ -515,6 +574,7 @@ mod tests {
                 max_iterations: 3,
                 ..Lagrangian::default()
             },
+            reduced: None,
             ..BranchAndBound::default()
         };
         let mut restarted = 0;
@@ -559,21 +619,16 @@ mod tests {
             let pb = Problem::new(&inst, &c).unwrap();
             let exact = brute_force(&inst, &c).unwrap();
             let start = [1, 2, 4];
-            let proof = BranchAndBound::default().solve(
-                &pb,
-                &start,
-                inst.objective(&start),
-                0.0,
-                None,
-                &NoProgress,
-            );
-            assert!(proof.complete, "seed {seed}");
-            assert!(pb.is_feasible(&proof.open));
-            assert!(
-                (proof.objective - exact.objective).abs() < 1e-9,
-                "seed {seed}"
-            );
-            assert!(proof.bound <= proof.objective + 1e-9);
+            for bb in both_ways() {
+                let proof = bb.solve(&pb, &start, inst.objective(&start), 0.0, None, &NoProgress);
+                assert!(proof.complete, "seed {seed}");
+                assert!(pb.is_feasible(&proof.open));
+                assert!(
+                    (proof.objective - exact.objective).abs() < 1e-9,
+                    "seed {seed}"
+                );
+                assert!(proof.bound <= proof.objective + 1e-9);
+            }
         }
     }
 }

@@ -379,6 +379,13 @@ impl Masks {
         }
     }
 
+    /// Client–site pairs left by reduced-cost fixing (0 before any).
+    pub(crate) fn n_pairs(&self) -> usize {
+        self.pairs
+            .as_ref()
+            .map_or(0, |pairs| pairs.iter().map(Vec::len).sum())
+    }
+
     /// Number of sites that must open.
     pub(crate) fn n_fixed(&self) -> usize {
         self.fixed.iter().filter(|&&f| f).count()

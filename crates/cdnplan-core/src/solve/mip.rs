@@ -24,6 +24,7 @@ use good_lp::{
     Variable, WithInitialSolution, WithTimeLimit, constraint, variable,
 };
 
+use super::lagrange::Masks;
 use super::{MipBackend, PROOF_GAP, Problem};
 use crate::error::{Error, Result};
 
@@ -73,6 +74,9 @@ pub(crate) enum Outcome {
     },
     /// The time limit struck before the backend had a feasible point.
     NoSolution,
+    /// The model has no feasible point (only a restricted model can lack one: see
+    /// [`run_within`]).
+    Infeasible,
 }
 
 /// The model, ready to hand to a backend.
@@ -114,12 +118,15 @@ pub(crate) fn site_rows(
     rows
 }
 
-fn formulate(problem: &Problem<'_>, integer: bool) -> Formulation {
+fn formulate(problem: &Problem<'_>, integer: bool, within: Option<&Masks>) -> Formulation {
     let inst = problem.instance();
     let total = inst.total_weight();
     let scale = if total > 0.0 { total } else { 1.0 };
     let mut vars = ProblemVariables::new();
-    let sites = problem.allowed_sites();
+    let sites: Vec<usize> = match within {
+        Some(masks) => (0..inst.n_sites).filter(|&j| masks.allowed[j]).collect(),
+        None => problem.allowed_sites(),
+    };
     let mut y_of = vec![None; inst.n_sites];
     let mut y = Vec::with_capacity(sites.len());
     for &j in &sites {
@@ -132,18 +139,36 @@ fn formulate(problem: &Problem<'_>, integer: bool) -> Formulation {
         y_of[j] = Some(v);
         y.push((j, v));
     }
-    let mut objective = Expression::with_capacity(inst.n_clients * sites.len());
+    let mut objective = Expression::with_capacity(match within {
+        Some(masks) => (0..inst.n_clients)
+            .map(|i| masks.sites(problem, i).len())
+            .sum(),
+        None => inst.n_clients * sites.len(),
+    });
     let mut constraints = Vec::new();
     let mut x = Vec::new();
+    let mut candidates: Vec<(usize, f64)> = Vec::new();
     for i in 0..inst.n_clients {
         let w = inst.weight[i];
         if w == 0.0 {
             continue;
         }
-        let mut assigned = Expression::with_capacity(sites.len());
-        for &(j, yj) in &y {
+        candidates.clear();
+        match within {
+            Some(masks) => candidates.extend(
+                masks
+                    .sites(problem, i)
+                    .iter()
+                    .zip(masks.costs(problem, i))
+                    .filter_map(|(&j, &wc)| y_of[j as usize].is_some().then_some((j as usize, wc))),
+            ),
+            None => candidates.extend(sites.iter().map(|&j| (j, w * inst.cost(i, j)))),
+        }
+        let mut assigned = Expression::with_capacity(candidates.len());
+        for &(j, weighted) in &candidates {
+            let Some(yj) = y_of[j] else { continue };
             let xij = vars.add(variable().min(0.0).max(1.0));
-            let coef = w * inst.cost(i, j) / scale;
+            let coef = weighted / scale;
             objective.add_mul(coef, xij);
             assigned.add_mul(1.0, xij);
             // x_ij ≤ y_j
@@ -154,6 +179,13 @@ fn formulate(problem: &Problem<'_>, integer: bool) -> Formulation {
         constraints.push(constraint!(assigned == 1.0));
     }
     constraints.extend(site_rows(problem, &y, &y_of));
+    if let Some(masks) = within {
+        for &(j, yj) in &y {
+            if masks.fixed[j] && !problem.is_fixed(j) {
+                constraints.push(constraint!(yj == 1.0));
+            }
+        }
+    }
     Formulation {
         vars,
         objective,
@@ -177,7 +209,59 @@ pub(crate) fn run(
     warm: Option<&[usize]>,
     gap_tolerance: f64,
 ) -> Result<Outcome> {
-    let f = formulate(problem, integer);
+    match solve_formulation(
+        formulate(problem, integer, None),
+        problem,
+        backend,
+        time_limit,
+        warm,
+        gap_tolerance,
+    )? {
+        // A validated problem always has a feasible point.
+        Outcome::Infeasible => Err(solver_error(
+            backend_name(backend),
+            ResolutionError::Infeasible,
+        )),
+        outcome => Ok(outcome),
+    }
+}
+
+fn backend_name(backend: MipBackend) -> &'static str {
+    match backend {
+        MipBackend::Microlp => "microlp",
+        MipBackend::Highs => "highs",
+    }
+}
+
+/// Solves the MIP restricted to what `masks` leave (allowed sites, the sites fixed open, and
+/// each client's narrowed pairs, which `masks` must hold) within the relative gap
+/// `gap_tolerance` (0: exactly) and `time_limit`.
+pub(crate) fn run_within(
+    problem: &Problem<'_>,
+    masks: &Masks,
+    backend: MipBackend,
+    time_limit: Duration,
+    gap_tolerance: f64,
+) -> Result<Outcome> {
+    debug_assert!(masks.pairs.is_some(), "a restriction holds narrowed pairs");
+    solve_formulation(
+        formulate(problem, true, Some(masks)),
+        problem,
+        backend,
+        time_limit,
+        None,
+        gap_tolerance,
+    )
+}
+
+fn solve_formulation(
+    f: Formulation,
+    problem: &Problem<'_>,
+    backend: MipBackend,
+    time_limit: Duration,
+    warm: Option<&[usize]>,
+    gap_tolerance: f64,
+) -> Result<Outcome> {
     let seconds = time_limit.as_secs_f64();
     // A NaN tolerance is exact; a relative gap above 1 says nothing more than 1 does.
     // (The backends take an f32; its rounding, under 1e-7 of the tolerance, is far below
@@ -335,6 +419,7 @@ fn finish<S: good_lp::Solution>(
         {
             Ok(Outcome::NoSolution)
         }
+        Err(ResolutionError::Infeasible) => Ok(Outcome::Infeasible),
         Err(e) => Err(solver_error(solver, e)),
     }
 }
@@ -385,7 +470,7 @@ mod tests {
                 objective,
                 ..
             } => (status, y, objective),
-            Outcome::NoSolution => panic!("no solution"),
+            Outcome::NoSolution | Outcome::Infeasible => panic!("no solution"),
         }
     }
 
@@ -614,7 +699,7 @@ mod tests {
                     assert_eq!(proven_gap, None);
                     assert!(pb.is_feasible(&rounded_open(&y)));
                 }
-                Outcome::NoSolution => panic!("the warm start was dropped"),
+                Outcome::NoSolution | Outcome::Infeasible => panic!("the warm start was dropped"),
             }
         }
 

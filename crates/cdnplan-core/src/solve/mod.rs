@@ -74,6 +74,8 @@ mod nearest_tests;
 pub mod objective;
 /// OR-Library p-median file parsers.
 pub mod orlib;
+/// The reduced problem left by reduced-cost fixing, solved as a MIP.
+pub mod reduced;
 /// Swap local search with cached gains.
 pub mod swap;
 /// Synthetic world-scale instances for benchmarks.
@@ -96,6 +98,7 @@ pub use instance::Problem;
 pub use lagrange::{Fixing, Lagrangian, LagrangianBound};
 pub use objective::Objective;
 pub use orlib::{PmedInstance, PmedcapInstance, parse_pmed, parse_pmedcap, parse_pmedopt};
+pub use reduced::ReducedMip;
 pub use swap::{FastSwap, SearchStats};
 pub use tsplib::{PublishedValue, parse_published_values, parse_tsplib, tsplib_instance};
 pub use twins::{Twin, twin_sites};
@@ -602,7 +605,8 @@ impl Run<'_, '_> {
                     None => self.cut = true,
                 }
             }
-            mip::Outcome::NoSolution => self.cut = true,
+            // (`mip::run` reports an infeasible full model as an error, not as `Infeasible`.)
+            mip::Outcome::NoSolution | mip::Outcome::Infeasible => self.cut = true,
         }
         Ok(())
     }
