@@ -12,6 +12,11 @@
 //! on rl1304 p = 200 the better incumbent closes 1,074 sites instead of 833 and leaves 1,538
 //! client–site pairs instead of 3,380.
 //!
+//! Once the fixing leaves a small enough [reduced problem](super::reduced) (every better
+//! solution lies in it), the tree is not searched: the reduced problem goes to a MIP
+//! backend, whose exact LP closes the few units the subgradient leaves under the LP bound.
+//! The tree remains the path when the reduced problem is too large or the backend fails.
+//!
 //! The two children of a node are evaluated at once (in parallel when a second thread is
 //! free), both against the incumbent known when their parent branched; their results are
 //! then taken in a fixed order (closed child, open child). Every choice is a total order on
@@ -203,8 +208,13 @@ impl BranchAndBound {
                 proof.reduced_pairs = Some(pairs);
                 progress.end();
                 progress.begin("reduced problem", None);
-                let verdict =
-                    reduced.solve(problem, &narrowed_masks, search.gap_tolerance, deadline);
+                let verdict = reduced.solve(
+                    problem,
+                    &narrowed_masks,
+                    fixed_against,
+                    search.gap_tolerance,
+                    deadline,
+                );
                 progress.end();
                 match verdict {
                     Verdict::Solved(open) => {
@@ -214,12 +224,12 @@ impl BranchAndBound {
                         let bound = search.best * (1.0 - reduced.gap(search.gap_tolerance));
                         return search.finish(proof, bound);
                     }
-                    Verdict::Cut(open) => {
+                    Verdict::Cut { open, bound } => {
                         if let Some(open) = open {
                             search.offer(&open, deadline);
                         }
                         proof.complete = false;
-                        return search.finish(proof, root.value);
+                        return search.finish(proof, root.value.max(bound));
                     }
                     Verdict::Failed => progress.begin("branch and bound", None),
                 }

@@ -233,19 +233,21 @@ fn backend_name(backend: MipBackend) -> &'static str {
     }
 }
 
-/// Solves the MIP restricted to what `masks` leave (allowed sites, the sites fixed open, and
-/// each client's narrowed pairs, which `masks` must hold) within the relative gap
-/// `gap_tolerance` (0: exactly) and `time_limit`.
+/// Solves the formulation (`integer`: binary `y`, else the LP relaxation) restricted to
+/// what `masks` leave (allowed sites, the sites fixed open, and each client's narrowed
+/// pairs, which `masks` must hold) within the relative gap `gap_tolerance` (0: exactly) and
+/// `time_limit`.
 pub(crate) fn run_within(
     problem: &Problem<'_>,
     masks: &Masks,
     backend: MipBackend,
+    integer: bool,
     time_limit: Duration,
     gap_tolerance: f64,
 ) -> Result<Outcome> {
     debug_assert!(masks.pairs.is_some(), "a restriction holds narrowed pairs");
     solve_formulation(
-        formulate(problem, true, Some(masks)),
+        formulate(problem, integer, Some(masks)),
         problem,
         backend,
         time_limit,

@@ -8,7 +8,9 @@
 //!   fast swap ([`FastSwap`], Resende–Werneck) + [`Vns`] from several seeded starts in
 //!   parallel; then [`BranchAndBound`] on the [`Lagrangian`] bound with reduced-cost fixing,
 //!   which proves the incumbent optimal or finds a better one and proves that, within the
-//!   time limit. Memory stays at the cost matrix plus one sorted site list per client.
+//!   time limit. Once the fixing leaves a small [reduced problem](reduced), that is solved
+//!   exactly as a MIP instead of searching the tree. Memory stays at the cost matrix plus
+//!   one sorted site list per client.
 //! * **Heuristic** ([`Method::Heuristic`]): the multistart, then one Lagrangian ascent for a
 //!   bound (and the primal sets it meets); no search tree.
 //! * **Exact** ([`Method::Exact`]): the strong formulation through good_lp
