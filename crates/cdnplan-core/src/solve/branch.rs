@@ -200,10 +200,11 @@ impl BranchAndBound {
                 return search.finish(proof, best);
             }
             let narrowed_masks = masks.with(narrowed);
+            let pairs = narrowed_masks.n_pairs();
             if proof.reduced_pairs.is_none()
                 && let Some(reduced) = self.reduced
-                && let pairs = narrowed_masks.n_pairs()
-                && pairs <= reduced.max_pairs
+                && (pairs <= reduced.eager_pairs
+                    || (pairs <= reduced.max_pairs && proof.nodes >= reduced.after_nodes))
             {
                 proof.reduced_pairs = Some(pairs);
                 progress.end();
@@ -246,9 +247,15 @@ impl BranchAndBound {
             explored = self.take(evaluation, &mut search, &mut stack, &mut pruned, deadline);
             // Restart once the incumbent has closed a tenth of the root gap it was fixed against.
             let restart_below = fixed_against - 0.1 * (fixed_against - root.value);
+            // Hand the reduced problem over once the tree has had its nodes (the fixing is
+            // redone first: against a better incumbent it only shrinks).
+            let hand_over = self.reduced.filter(|r| {
+                proof.reduced_pairs.is_none() && pairs <= r.max_pairs && pairs > r.eager_pairs
+            });
             while explored && let Some(node) = stack.pop() {
-                if search.best <= restart_below
-                    && search.best < improvement_limit(problem, fixed_against)
+                if (search.best <= restart_below
+                    && search.best < improvement_limit(problem, fixed_against))
+                    || hand_over.is_some_and(|r| proof.nodes >= r.after_nodes)
                 {
                     proof.restarts += 1;
                     continue 'tree;
@@ -498,7 +505,9 @@ mod tests {
             BranchAndBound {
                 reduced: Some(ReducedMip {
                     backend: crate::solve::MipBackend::Microlp,
+                    eager_pairs: usize::MAX,
                     max_pairs: usize::MAX,
+                    after_nodes: 0,
                 }),
                 ..BranchAndBound::default()
             },
