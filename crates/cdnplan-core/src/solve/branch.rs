@@ -63,7 +63,7 @@ impl Default for BranchAndBound {
                 initial_step: 2.0,
             },
             max_nodes: 1_000_000,
-            reduced: Some(ReducedMip::available()),
+            reduced: Some(ReducedMip::default()),
         }
     }
 }
@@ -203,8 +203,8 @@ impl BranchAndBound {
             let pairs = narrowed_masks.n_pairs();
             if proof.reduced_pairs.is_none()
                 && let Some(reduced) = self.reduced
-                && (pairs <= reduced.eager_pairs
-                    || (pairs <= reduced.max_pairs && proof.nodes >= reduced.after_nodes))
+                && pairs <= reduced.max_pairs
+                && (reduced.is_eager(problem, pairs) || proof.nodes >= reduced.after_nodes)
             {
                 proof.reduced_pairs = Some(pairs);
                 progress.end();
@@ -250,7 +250,7 @@ impl BranchAndBound {
             // Hand the reduced problem over once the tree has had its nodes (the fixing is
             // redone first: against a better incumbent it only shrinks).
             let hand_over = self.reduced.filter(|r| {
-                proof.reduced_pairs.is_none() && pairs <= r.max_pairs && pairs > r.eager_pairs
+                proof.reduced_pairs.is_none() && pairs <= r.max_pairs && !r.is_eager(problem, pairs)
             });
             while explored && let Some(node) = stack.pop() {
                 if (search.best <= restart_below
@@ -505,8 +505,8 @@ mod tests {
             BranchAndBound {
                 reduced: Some(ReducedMip {
                     backend: crate::solve::MipBackend::Microlp,
-                    eager_pairs: usize::MAX,
                     max_pairs: usize::MAX,
+                    eager_per_client: usize::MAX,
                     after_nodes: 0,
                 }),
                 ..BranchAndBound::default()

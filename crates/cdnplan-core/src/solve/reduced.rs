@@ -10,13 +10,14 @@
 //!
 //! Its LP relaxation is exact where the subgradient is not: the ascent stops a few units
 //! under the LP bound (rl1304 p = 200: 268,567 against 268,573, the optimum), and those
-//! units are what branching on Lagrangian bounds struggles to close. A MIP solver with the
-//! exact LP, presolve and cuts closes them on the reduced problem in a fraction of a second
-//! (rl1304 p = 300, 500; vm1748 p = 300) to seconds (rl1304 p = 100, whose LP gap is 132).
+//! units are what branching on Lagrangian bounds struggles to close. Branch-and-bound on the
+//! exact LP closes them on the reduced problem in a fraction of a second (rl1304 p = 300,
+//! 500; vm1748 p = 300) to seconds (rl1304 p = 100, whose LP gap is 132).
 //!
-//! [`BranchAndBound`](super::BranchAndBound) hands the reduced problem to the backend once
-//! it is small enough ([`ReducedMip::max_pairs`]); when the backend is not compiled in or
-//! fails, the search tree goes on as before.
+//! [`BranchAndBound`](super::BranchAndBound) hands the reduced problem to the backend at
+//! once when it is sparse ([`ReducedMip::eager_per_client`]), or after the tree has had a
+//! few hundred nodes ([`ReducedMip::after_nodes`]): with few medians the reduced problem is
+//! dense and the tree is the quicker proof. When the backend fails, the search tree goes on as before.
 
 use std::time::{Duration, Instant};
 
@@ -30,36 +31,44 @@ use super::{MipBackend, PROOF_GAP, Problem};
 pub struct ReducedMip {
     /// The MIP backend.
     pub backend: MipBackend,
-    /// Solve the reduced problem at once when it holds at most this many client–site
-    /// pairs.
-    pub eager_pairs: usize,
-    /// Otherwise solve it once the tree has explored `after_nodes` nodes without closing,
-    /// if it then holds at most this many pairs.
+    /// Never solve a reduced problem of more client–site pairs than this (the tree goes
+    /// on instead).
     pub max_pairs: usize,
-    /// See [`max_pairs`](Self::max_pairs).
+    /// Solve it at once when it holds at most this many pairs per client on average (a
+    /// sparse problem, where the LP is quick and tight) ...
+    pub eager_per_client: usize,
+    /// ... otherwise once the tree has explored this many nodes without closing.
     pub after_nodes: usize,
 }
 
 impl ReducedMip {
-    /// HiGHS when it is compiled in (cargo feature `highs`), otherwise microlp: at once up
-    /// to 15,000 pairs, after 300 tree nodes up to 70,000.
+    /// Whether a reduced problem of `pairs` pairs is solved at once (see
+    /// [`eager_per_client`](Self::eager_per_client)).
+    pub(crate) fn is_eager(&self, problem: &Problem<'_>, pairs: usize) -> bool {
+        pairs
+            <= self
+                .eager_per_client
+                .saturating_mul(problem.instance().n_clients)
+    }
+}
+
+impl Default for ReducedMip {
+    /// microlp (in every build, so that a build with HiGHS gives the same answers), on up to
+    /// 70,000 pairs: at once up to 8 pairs per client, otherwise after 300 tree nodes.
     ///
-    /// Measured on TSPLIB (release build, 2 cores): microlp proves rl1304 p = 100 on 13,672
-    /// pairs in 3 s where the tree did not close in 60 s, and fl1400 p = 100 on 66,312 in
-    /// 25 s; but with few medians the tree is quicker (vm1748 p = 10 and 20 close in 64 and
-    /// 246 nodes, under 5 s, where the LP over their 30,000–36,000 dense pairs alone takes
-    /// microlp 18 s). u1432 p = 200 starts at 117,176 pairs, which microlp does not finish
-    /// in a minute; the tree's better incumbent then leaves 13,757.
-    pub fn available() -> Self {
-        let backend = if cfg!(feature = "highs") {
-            MipBackend::Highs
-        } else {
-            MipBackend::Microlp
-        };
+    /// Measured (release build, 2 cores): microlp proves rl1304 p = 200 on 3,580 pairs
+    /// (2.7 a client) at once, and rl1304 p = 100 on 13,672 pairs in 3 s (HiGHS 13 s) where
+    /// the tree did not close in 60 s; fl1400 p = 100 on 66,312 in 25 s. Denser reduced
+    /// problems come with few medians, where the tree is the quicker proof: vm1748 p = 10
+    /// and 20 close in 64 and 246 nodes, under 5 s, where microlp's LP over their
+    /// 30,000–36,000 pairs alone takes 18 s; OR-Library pmed32 (p = 10, 14.8 pairs a
+    /// client) closes in the tree in under a second and took 6 s as a MIP. u1432 p = 200
+    /// starts at 117,176 pairs, beyond the cap; the tree's better incumbent leaves 13,757.
+    fn default() -> Self {
         ReducedMip {
-            backend,
-            eager_pairs: 15_000,
+            backend: MipBackend::Microlp,
             max_pairs: 70_000,
+            eager_per_client: 8,
             after_nodes: 300,
         }
     }
@@ -198,8 +207,8 @@ mod tests {
     fn eager(backend: MipBackend) -> ReducedMip {
         ReducedMip {
             backend,
-            eager_pairs: usize::MAX,
             max_pairs: usize::MAX,
+            eager_per_client: usize::MAX,
             after_nodes: 0,
         }
     }
@@ -265,7 +274,7 @@ mod tests {
     #[test]
     fn the_tree_hands_the_reduced_problem_over_after_its_nodes() {
         let after = ReducedMip {
-            eager_pairs: 0,
+            eager_per_client: 0,
             after_nodes: 4,
             ..eager(MipBackend::Microlp)
         };
@@ -287,7 +296,7 @@ mod tests {
             ..Default::default()
         };
         let pb = Problem::new(&inst, &c).unwrap();
-        let bb = weak_root(ReducedMip::available());
+        let bb = weak_root(ReducedMip::default());
         let start: Vec<usize> = (0..8).collect();
         let upper = inst.objective(&start);
         let exact = bb.solve(&pb, &start, upper, 0.0, None, &NoProgress);
