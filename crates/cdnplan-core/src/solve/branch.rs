@@ -85,7 +85,8 @@ pub struct Proof {
     /// Sites fixed closed / open at the root by reduced costs (against the first incumbent).
     pub root_fixed: (usize, usize),
     /// Times the tree started over from the root because a better incumbent sharpened the
-    /// root's reduced-cost fixing.
+    /// root's reduced-cost fixing, or to hand the reduced problem over (see
+    /// [`ReducedMip::after_nodes`]).
     pub restarts: usize,
     /// Whether the whole tree was explored (otherwise the deadline or the node limit struck).
     pub complete: bool,
