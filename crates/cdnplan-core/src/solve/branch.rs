@@ -12,7 +12,7 @@
 //! on rl1304 p = 200 the better incumbent closes 1,074 sites instead of 833 and leaves 1,538
 //! client–site pairs instead of 3,380.
 //!
-//! Once the fixing leaves a small enough [reduced problem](super::reduced) (every better
+//! Once the fixing leaves a small enough [reduced problem](crate::solve::reduced) (every better
 //! solution lies in it), the tree is not searched: the reduced problem goes to a MIP
 //! backend, whose exact LP closes the few units the subgradient leaves under the LP bound.
 //! The tree remains the path when the reduced problem is too large or the backend fails.

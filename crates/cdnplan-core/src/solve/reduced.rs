@@ -1,8 +1,8 @@
 //! The reduced problem: what reduced-cost fixing leaves of an instance, solved exactly as a
 //! MIP.
 //!
-//! After the root's [`Lagrangian`](super::Lagrangian) ascent and
-//! [fixing](super::Lagrangian::fix) against the incumbent, every better solution opens only
+//! After the root's [`Lagrangian`](crate::solve::Lagrangian) ascent and
+//! [fixing](crate::solve::Lagrangian::fix) against the incumbent, every better solution opens only
 //! the sites left, keeps the sites fixed open, and serves each client through one of the
 //! pairs left. The strong formulation over those pairs alone is therefore exact for the
 //! question the proof asks ("is there a better solution, and which is best?"), and it is
@@ -14,7 +14,7 @@
 //! exact LP closes them on the reduced problem in a fraction of a second (rl1304 p = 300,
 //! 500; vm1748 p = 300) to seconds (rl1304 p = 100, whose LP gap is 132).
 //!
-//! [`BranchAndBound`](super::BranchAndBound) hands the reduced problem to the backend at
+//! [`BranchAndBound`](crate::solve::BranchAndBound) hands the reduced problem to the backend at
 //! once when it is sparse ([`ReducedMip::eager_per_client`]), or after the tree has had a
 //! few hundred nodes ([`ReducedMip::after_nodes`]): with few medians the reduced problem is
 //! dense and the tree is the quicker proof. When the backend fails, the search tree goes on as before.
