@@ -160,7 +160,7 @@ fn formulate(problem: &Problem<'_>, integer: bool, within: Option<&Masks>) -> Fo
                     .sites(problem, i)
                     .iter()
                     .zip(masks.costs(problem, i))
-                    .filter_map(|(&j, &wc)| y_of[j as usize].is_some().then_some((j as usize, wc))),
+                    .map(|(&j, &wc)| (j as usize, wc)),
             ),
             None => candidates.extend(sites.iter().map(|&j| (j, w * inst.cost(i, j)))),
         }
@@ -218,18 +218,8 @@ pub(crate) fn run(
         gap_tolerance,
     )? {
         // A validated problem always has a feasible point.
-        Outcome::Infeasible => Err(solver_error(
-            backend_name(backend),
-            ResolutionError::Infeasible,
-        )),
+        Outcome::Infeasible => Err(solver_error(backend.name(), ResolutionError::Infeasible)),
         outcome => Ok(outcome),
-    }
-}
-
-fn backend_name(backend: MipBackend) -> &'static str {
-    match backend {
-        MipBackend::Microlp => "microlp",
-        MipBackend::Highs => "highs",
     }
 }
 
@@ -256,6 +246,16 @@ pub(crate) fn run_within(
     )
 }
 
+/// The relative gap a backend is given for `gap_tolerance`: 0 (exact) at or below
+/// [`PROOF_GAP`] or NaN, at most 1 (a larger gap says nothing more).
+pub(crate) fn requested_gap(gap_tolerance: f64) -> f64 {
+    if gap_tolerance > PROOF_GAP {
+        gap_tolerance.min(1.0)
+    } else {
+        0.0
+    }
+}
+
 fn solve_formulation(
     f: Formulation,
     problem: &Problem<'_>,
@@ -268,11 +268,7 @@ fn solve_formulation(
     // A NaN tolerance is exact; a relative gap above 1 says nothing more than 1 does.
     // (The backends take an f32; its rounding, under 1e-7 of the tolerance, is far below
     // their feasibility tolerances.)
-    let requested = if gap_tolerance > PROOF_GAP {
-        gap_tolerance.min(1.0)
-    } else {
-        0.0
-    };
+    let requested = requested_gap(gap_tolerance);
     match backend {
         MipBackend::Microlp => {
             #[cfg(feature = "microlp")]

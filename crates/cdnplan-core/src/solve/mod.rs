@@ -463,13 +463,6 @@ impl Run<'_, '_> {
         }
     }
 
-    fn backend_name(&self) -> &'static str {
-        match self.options.backend {
-            MipBackend::Microlp => "microlp",
-            MipBackend::Highs => "highs",
-        }
-    }
-
     fn proven(&self) -> bool {
         relative_gap(self.objective, self.bound) <= PROOF_GAP
     }
@@ -552,7 +545,7 @@ impl Run<'_, '_> {
             Some(lb) => {
                 self.bound = self.bound.max(lb.value);
                 if let Some(open) = lb.optimal_open {
-                    let method = format!("lp/{}", self.backend_name());
+                    let method = format!("lp/{}", self.options.backend.name());
                     self.offer(open, method);
                 }
                 Ok(true)
@@ -586,13 +579,13 @@ impl Run<'_, '_> {
             self.options.gap_tolerance,
         );
         progress.end();
-        let method = format!("mip/{}", self.backend_name());
+        let method = format!("mip/{}", self.options.backend.name());
         match outcome? {
             mip::Outcome::Solved { y, proven_gap, .. } => {
                 let open = mip::rounded_open(&y);
                 if !self.problem.is_feasible(&open) {
                     return Err(Error::Solver {
-                        solver: self.backend_name(),
+                        solver: self.options.backend.name(),
                         message: format!(
                             "returned an open set that breaks the constraints: {open:?}"
                         ),

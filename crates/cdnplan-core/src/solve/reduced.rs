@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use super::lagrange::Masks;
 use super::lagrange::{bound_value, proof_target};
 use super::mip::{self, MipStatus, Outcome};
-use super::{MipBackend, PROOF_GAP, Problem};
+use super::{MipBackend, Problem};
 
 /// When and how [`BranchAndBound`](super::BranchAndBound) solves the reduced problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,11 +103,7 @@ impl ReducedMip {
     /// The relative gap within which a [`Verdict::Solved`] answer is optimal when the proof
     /// asked for `gap_tolerance` (0: exact).
     pub(crate) fn gap(&self, gap_tolerance: f64) -> f64 {
-        if gap_tolerance > PROOF_GAP {
-            gap_tolerance.min(1.0)
-        } else {
-            0.0
-        }
+        mip::requested_gap(gap_tolerance)
     }
 
     /// Solves the reduced problem `masks` (which must hold narrowed pairs, fixed against
