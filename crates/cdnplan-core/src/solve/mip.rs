@@ -80,14 +80,14 @@ pub(crate) enum Outcome {
 }
 
 /// The model, ready to hand to a backend.
-struct Formulation {
-    vars: ProblemVariables,
-    objective: Expression,
-    constraints: Vec<Constraint>,
-    y: Vec<(usize, Variable)>,
+pub(crate) struct Formulation {
+    pub(crate) vars: ProblemVariables,
+    pub(crate) objective: Expression,
+    pub(crate) constraints: Vec<Constraint>,
+    pub(crate) y: Vec<(usize, Variable)>,
     /// `(client, site, x_ij, scaled cost)`.
-    x: Vec<(usize, usize, Variable, f64)>,
-    scale: f64,
+    pub(crate) x: Vec<(usize, usize, Variable, f64)>,
+    pub(crate) scale: f64,
 }
 
 /// The rows every formulation shares on the site variables `y` (`y_of[j]` is site `j`'s
@@ -118,7 +118,11 @@ pub(crate) fn site_rows(
     rows
 }
 
-fn formulate(problem: &Problem<'_>, integer: bool, within: Option<&Masks>) -> Formulation {
+pub(crate) fn formulate(
+    problem: &Problem<'_>,
+    integer: bool,
+    within: Option<&Masks>,
+) -> Formulation {
     let inst = problem.instance();
     let total = inst.total_weight();
     let scale = if total > 0.0 { total } else { 1.0 };
@@ -324,15 +328,16 @@ fn solve_formulation(
     }
 }
 
-/// What is left of the formulation once the model owns the variables.
-struct Extract {
-    y: Vec<(usize, Variable)>,
-    x: Vec<(usize, usize, Variable, f64)>,
-    scale: f64,
+/// What is left of the formulation once the model owns the variables: the `y` of every
+/// site, then the `x` of every pair, in the order the variables were created.
+pub(crate) struct Extract {
+    pub(crate) y: Vec<(usize, Variable)>,
+    pub(crate) x: Vec<(usize, usize, Variable, f64)>,
+    pub(crate) scale: f64,
 }
 
 #[cfg_attr(not(any(feature = "microlp", feature = "highs")), allow(dead_code))]
-fn build<S>(
+pub(crate) fn build<S>(
     f: Formulation,
     problem: &Problem<'_>,
     warm: Option<&[usize]>,

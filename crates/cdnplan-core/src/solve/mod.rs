@@ -5,11 +5,12 @@
 //! ## Paths
 //!
 //! * **Auto** ([`Method::Auto`], the default): the engine. [`Multistart`] greedy + cached
-//!   fast swap ([`FastSwap`], Resende–Werneck) + [`Vns`] from several seeded starts in
-//!   parallel; then [`BranchAndBound`] on the [`Lagrangian`] bound with reduced-cost fixing,
-//!   which proves the incumbent optimal or finds a better one and proves that, within the
-//!   time limit. Once the fixing leaves a small [reduced problem](reduced), that is solved
-//!   exactly as a MIP instead of searching the tree. Memory stays at the cost matrix plus
+//!   fast swap ([`FastSwap`], Resende–Werneck) from several seeded starts in parallel; then
+//!   [`BranchAndBound`] on the [`Lagrangian`] bound with reduced-cost fixing, which proves
+//!   the incumbent optimal or finds a better one and proves that, within the time limit.
+//!   Once the fixing leaves a small [reduced problem](reduced), that is solved exactly as a
+//!   MIP instead of searching the tree; when it does not, the incumbent is first improved
+//!   by [`Vns`] ([`Polish`]). Memory stays at the cost matrix plus
 //!   one sorted site list per client.
 //! * **Heuristic** ([`Method::Heuristic`]): the multistart, then one Lagrangian ascent for a
 //!   bound (and the primal sets it meets); no search tree.
@@ -92,7 +93,7 @@ pub mod twins;
 pub mod vns;
 
 pub use bound::{Bound, LowerBound, LpRelaxation, TrivialBound};
-pub use branch::{BranchAndBound, Proof};
+pub use branch::{BranchAndBound, Polish, Proof};
 pub use brute::brute_force;
 pub use greedy::Greedy;
 pub use heuristic::{Incumbent, Multistart};
@@ -139,6 +140,9 @@ pub fn time_limit_from_secs(seconds: f64) -> std::result::Result<Duration, Strin
 /// Relative gap under which a bound proves a solution optimal (floating-point tolerance).
 pub const PROOF_GAP: f64 = 1e-9;
 
+/// Mixed into the seed for the engine's VNS after the root ([`Polish`]).
+const POLISH_SEED: u64 = 0x2545_f491_4f6c_dd1d;
+
 /// A p-median instance: `n_clients × n_sites` costs (client-major) and a weight per client.
 /// The objective of an open set `S` is `Σ_i weight[i] · min_{j ∈ S} cost[i·n_sites + j]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,7 +184,8 @@ pub struct Budget {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Method {
-    /// The engine: multistart VNS, then Lagrangian branch-and-bound within the time limit.
+    /// The engine: multistart greedy + swap, then Lagrangian branch-and-bound (with VNS and an
+    /// exact reduced MIP where they pay) within the time limit.
     #[default]
     Auto,
     /// The strong MIP formulation through good_lp (warm-started by the heuristic).
@@ -398,16 +403,25 @@ pub fn solve(
         Method::Exact => deadline,
         _ => started.checked_add(options.time_limit / 2),
     };
-    let incumbent = options
-        .multistart()
-        .run(&problem, incumbent_deadline, progress);
+    // The engine starts its proof from the starts' local optima and runs the VNS only when
+    // the root shows it is needed (see `Polish`).
+    let mut multistart = options.multistart();
+    if options.method == Method::Auto {
+        multistart.vns.rounds = 0;
+    }
+    let incumbent = multistart.run(&problem, incumbent_deadline, progress);
     let mut run = Run {
         problem: &problem,
         options,
         deadline,
         open: incumbent.open,
         objective: incumbent.objective,
-        method: "vns".to_string(),
+        method: if options.method == Method::Auto {
+            "greedy+swap"
+        } else {
+            "vns"
+        }
+        .to_string(),
         bound: problem.trivial_bound(),
         cut: !incumbent.complete,
     };
@@ -491,7 +505,14 @@ impl Run<'_, '_> {
         if self.proven() {
             return;
         }
-        let proof = BranchAndBound::default().solve(
+        let proof = BranchAndBound {
+            polish: Some(Polish {
+                vns: self.options.multistart().vns,
+                seed: self.options.seed ^ POLISH_SEED,
+            }),
+            ..BranchAndBound::default()
+        }
+        .solve(
             self.problem,
             &self.open,
             self.objective,

@@ -22,7 +22,7 @@
 use std::time::{Duration, Instant};
 
 use super::lagrange::Masks;
-use super::lagrange::{bound_value, proof_target};
+use super::lagrange::{bound_value, improvement_limit, proof_target};
 use super::mip::{self, MipStatus, Outcome};
 use super::{MipBackend, Problem};
 
@@ -54,7 +54,7 @@ impl ReducedMip {
 
 impl Default for ReducedMip {
     /// microlp (in every build, so that a build with HiGHS gives the same answers), on up to
-    /// 70,000 pairs: at once up to 8 pairs per client, otherwise after 300 tree nodes.
+    /// 30,000 pairs: at once up to 8 pairs per client, otherwise after 300 tree nodes.
     ///
     /// Measured (release build, 2 cores): microlp proves rl1304 p = 200 on 3,580 pairs
     /// (2.7 a client) at once, and rl1304 p = 100 on 13,672 pairs in 3 s (HiGHS 13 s) where
@@ -64,10 +64,13 @@ impl Default for ReducedMip {
     /// 30,000–36,000 pairs alone takes 18 s; OR-Library pmed32 (p = 10, 14.8 pairs a
     /// client) closes in the tree in under a second and took 6 s as a MIP. u1432 p = 200
     /// starts at 117,176 pairs, beyond the cap; the tree's better incumbent leaves 13,757.
+    /// Beyond 30,000 pairs microlp's LP alone takes 10–25 s (fl1400 p = 200: 43,829 pairs,
+    /// 11 s; d2103 p = 20: 55,823 pairs, over 18 s, where the tree proves the optimum in
+    /// under 10 s), and every reduced problem proven in the TSPLIB runs held at most 24,508.
     fn default() -> Self {
         ReducedMip {
             backend: MipBackend::Microlp,
-            max_pairs: 70_000,
+            max_pairs: 30_000,
             eager_per_client: 8,
             after_nodes: 300,
         }
@@ -126,6 +129,10 @@ impl ReducedMip {
         if remaining().is_zero() {
             return Verdict::Cut { open: None, bound };
         }
+        #[cfg(feature = "microlp")]
+        if self.backend == MipBackend::Microlp {
+            return self.through_microlp(problem, masks, upper, gap_tolerance, remaining);
+        }
         match mip::run_within(problem, masks, self.backend, false, remaining(), 0.0) {
             Ok(Outcome::Solved {
                 status: MipStatus::Optimal,
@@ -177,6 +184,93 @@ impl ReducedMip {
             Ok(Outcome::NoSolution) => Verdict::Cut { open: None, bound },
             Ok(Outcome::Infeasible) => Verdict::Solved(None),
             Err(_) => Verdict::Failed,
+        }
+    }
+}
+
+impl ReducedMip {
+    /// [`solve`](Self::solve) through microlp's own API: one search, stopped after its root
+    /// LP (node limit 0), whose bound may already answer, then resumed from that root. Two
+    /// good_lp runs (the LP, then the MIP) would solve the root LP twice, and a time-limited
+    /// search would leave only the LP bound; the resumed one leaves its tree's bound.
+    #[cfg(feature = "microlp")]
+    fn through_microlp(
+        &self,
+        problem: &Problem<'_>,
+        masks: &Masks,
+        upper: f64,
+        gap_tolerance: f64,
+        remaining: impl Fn() -> Duration,
+    ) -> Verdict {
+        use microlp::{ResumeOptions, SolveOptions, TerminationReason};
+
+        let gap = self.gap(gap_tolerance);
+        let mut formulation = mip::formulate(problem, true, Some(masks));
+        // Only a better solution is asked for: nodes whose LP cannot beat the incumbent are
+        // cut off at once, as an incumbent of the backend's own would do.
+        let limit = improvement_limit(problem, upper) + LP_SLACK * upper.abs();
+        let cutoff = formulation.objective.clone();
+        formulation
+            .constraints
+            .push(good_lp::constraint::leq(cutoff, limit / formulation.scale));
+        let seconds = remaining().as_secs_f64();
+        let (model, fx) = mip::build(formulation, problem, None, good_lp::microlp, seconds);
+        let mut options = SolveOptions::default();
+        options.time_limit = Some(remaining());
+        options.node_limit = Some(0);
+        options.mip_gap = gap;
+        let mut outcome = model.as_inner().solve_with(options);
+        let target = proof_target(problem, upper, gap_tolerance);
+        let mut resumed = false;
+        loop {
+            let solved = match outcome {
+                Ok(solved) => solved,
+                // The root LP has no point: nothing in the reduced problem at all.
+                Err(microlp::Error::Infeasible) => return Verdict::Solved(None),
+                Err(_) => return Verdict::Failed,
+            };
+            // The search's bound (over what is still open, and its incumbent), in the
+            // instance's units and less the LP's rounding.
+            let bound = solved.stats().best_bound.map_or(f64::NEG_INFINITY, |b| {
+                let b = b * fx.scale;
+                bound_value(problem, b - LP_SLACK * b.abs())
+            });
+            let open = solved.solution().and_then(|s| {
+                let values: Vec<f64> = s.iter().map(|(_, v)| v).collect();
+                let y: Vec<(usize, f64)> =
+                    fx.y.iter()
+                        .enumerate()
+                        .map(|(k, &(j, _))| (j, values[k]))
+                        .collect();
+                let open = mip::rounded_open(&y);
+                (open.len() == problem.p() && problem.is_feasible(&open)).then_some(open)
+            });
+            match solved.termination_reason() {
+                TerminationReason::ProvenOptimal | TerminationReason::MipGap => {
+                    // An "optimal" answer that is not a feasible open set proves nothing.
+                    return match open {
+                        Some(open) => Verdict::Solved(Some(open)),
+                        None => Verdict::Failed,
+                    };
+                }
+                TerminationReason::NodeLimit if !resumed => {
+                    // The root LP: its exact bound often proves the incumbent at once.
+                    if bound >= target {
+                        return Verdict::Solved(None);
+                    }
+                    resumed = true;
+                    let mut options = ResumeOptions::default();
+                    options.time_limit = Some(remaining());
+                    options.mip_gap = Some(gap);
+                    outcome = solved.resume_with(options);
+                }
+                _ => {
+                    return Verdict::Cut {
+                        open,
+                        bound: bound.min(upper),
+                    };
+                }
+            }
         }
     }
 }
