@@ -245,7 +245,8 @@ impl BranchAndBound {
             if proof.reduced_pairs.is_none()
                 && let Some(reduced) = self.reduced
                 && pairs <= reduced.max_pairs
-                && (reduced.is_eager(problem, pairs) || proof.nodes >= reduced.after_nodes)
+                && (reduced.is_eager(problem, pairs)
+                    || (proof.nodes >= reduced.after_nodes && reduced.is_later(problem, pairs)))
             {
                 proof.reduced_pairs = Some(pairs);
                 progress.end();
@@ -290,9 +291,9 @@ impl BranchAndBound {
             let restart_below = fixed_against - 0.1 * (fixed_against - root.value);
             // Hand the reduced problem over once the tree has had its nodes (the fixing is
             // redone first: against a better incumbent it only shrinks).
-            let hand_over = self.reduced.filter(|r| {
-                proof.reduced_pairs.is_none() && pairs <= r.max_pairs && !r.is_eager(problem, pairs)
-            });
+            let hand_over = self
+                .reduced
+                .filter(|r| proof.reduced_pairs.is_none() && r.is_later(problem, pairs));
             while explored && let Some(node) = stack.pop() {
                 if (search.best <= restart_below
                     && search.best < improvement_limit(problem, fixed_against))
@@ -576,6 +577,7 @@ mod tests {
                     max_pairs: usize::MAX,
                     eager_per_client: usize::MAX,
                     after_nodes: 0,
+                    later_per_client: usize::MAX,
                 }),
                 ..BranchAndBound::default()
             },

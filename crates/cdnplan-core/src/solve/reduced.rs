@@ -37,8 +37,11 @@ pub struct ReducedMip {
     /// Solve it at once when it holds at most this many pairs per client on average (a
     /// sparse problem, where the LP is quick and tight) ...
     pub eager_per_client: usize,
-    /// ... otherwise once the tree has explored this many nodes without closing.
+    /// ... otherwise once the tree has explored this many nodes without closing,
     pub after_nodes: usize,
+    /// ... and then only up to this many pairs per client on average (a denser problem's LP
+    /// is slow in microlp, and the tree closes it sooner).
+    pub later_per_client: usize,
 }
 
 impl ReducedMip {
@@ -50,11 +53,24 @@ impl ReducedMip {
                 .eager_per_client
                 .saturating_mul(problem.instance().n_clients)
     }
+
+    /// Whether a reduced problem of `pairs` pairs is handed over once the tree has had
+    /// [`after_nodes`](Self::after_nodes) nodes (see
+    /// [`later_per_client`](Self::later_per_client)).
+    pub(crate) fn is_later(&self, problem: &Problem<'_>, pairs: usize) -> bool {
+        !self.is_eager(problem, pairs)
+            && pairs <= self.max_pairs
+            && pairs
+                <= self
+                    .later_per_client
+                    .saturating_mul(problem.instance().n_clients)
+    }
 }
 
 impl Default for ReducedMip {
     /// microlp (in every build, so that a build with HiGHS gives the same answers), on up to
-    /// 30,000 pairs: at once up to 8 pairs per client, otherwise after 300 tree nodes.
+    /// 30,000 pairs: at once up to 8 pairs per client, otherwise after 300 tree nodes up to
+    /// 12 pairs per client.
     ///
     /// Measured (release build, 2 cores): microlp proves rl1304 p = 200 on 3,580 pairs
     /// (2.7 a client) at once, and rl1304 p = 100 on 13,672 pairs in 3 s (HiGHS 13 s) where
@@ -67,12 +83,16 @@ impl Default for ReducedMip {
     /// Beyond 30,000 pairs microlp's LP alone takes 10–25 s (fl1400 p = 200: 43,829 pairs,
     /// 11 s; d2103 p = 20: 55,823 pairs, over 18 s, where the tree proves the optimum in
     /// under 10 s), and every reduced problem proven in the TSPLIB runs held at most 24,508.
+    /// Density matters as much: vm1748 p = 20 leaves 25,950 pairs (14.8 a client), whose LP
+    /// took microlp 12 s and the MIP 14 s, while the MIPs handed over at up to 9.6 pairs a
+    /// client (u1432 p = 200, 13,817 pairs) took 3–7 s.
     fn default() -> Self {
         ReducedMip {
             backend: MipBackend::Microlp,
             max_pairs: 30_000,
             eager_per_client: 8,
             after_nodes: 300,
+            later_per_client: 12,
         }
     }
 }
@@ -300,6 +320,7 @@ mod tests {
             max_pairs: usize::MAX,
             eager_per_client: usize::MAX,
             after_nodes: 0,
+            later_per_client: usize::MAX,
         }
     }
 
@@ -366,6 +387,7 @@ mod tests {
         let after = ReducedMip {
             eager_per_client: 0,
             after_nodes: 4,
+            later_per_client: usize::MAX,
             ..eager(MipBackend::Microlp)
         };
         let handed = proves_brute_force_optima(after);
