@@ -506,15 +506,19 @@ impl Search<'_, '_> {
         if inst.objective(open) >= improvement_limit(self.problem, self.best) {
             return;
         }
-        let polished = polish(self.problem, open, usize::MAX, deadline);
-        let value = inst.objective(&polished);
+        self.keep(polish(self.problem, open, usize::MAX, deadline));
+    }
+
+    /// Takes the feasible `open` when it beats the incumbent (ties: the smaller set).
+    fn keep(&mut self, open: Vec<usize>) {
+        let value = self.problem.instance().objective(&open);
         if value
             .total_cmp(&self.best)
-            .then_with(|| polished.cmp(&self.best_open))
+            .then_with(|| open.cmp(&self.best_open))
             .is_lt()
         {
             self.best = value;
-            self.best_open = polished;
+            self.best_open = open;
         }
     }
 
@@ -525,15 +529,7 @@ impl Search<'_, '_> {
         let mut open = self.best_open.clone();
         let mut rng = Pcg64::seed_from_u64(polish.seed);
         polish.vns.improve(self.problem, &mut open, &mut rng, by);
-        let value = self.problem.instance().objective(&open);
-        if value
-            .total_cmp(&self.best)
-            .then_with(|| open.cmp(&self.best_open))
-            .is_lt()
-        {
-            self.best = value;
-            self.best_open = open;
-        }
+        self.keep(open);
     }
 
     /// The proof with the incumbent and `bound` (raised to the trivial bound when a deadline
