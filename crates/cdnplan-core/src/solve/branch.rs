@@ -16,6 +16,8 @@
 //! solution lies in it), the tree is not searched: the reduced problem goes to a MIP
 //! backend, whose exact LP closes the few units the subgradient leaves under the LP bound.
 //! The tree remains the path when the reduced problem is too large or the backend fails.
+//! When the fixing against the first incumbent leaves no sparse reduced problem, a VNS
+//! ([`Polish`]) first improves that incumbent and the fixing is redone against it.
 //!
 //! The two children of a node are evaluated at once (in parallel when a second thread is
 //! free), both against the incumbent known when their parent branched; their results are
@@ -230,7 +232,9 @@ impl BranchAndBound {
             let pairs = narrowed_masks.n_pairs();
             if !polished
                 && let Some(polish) = self.polish
-                && !self.reduced.is_some_and(|r| r.is_eager(problem, pairs))
+                && !self
+                    .reduced
+                    .is_some_and(|r| r.solves_at_once(problem, pairs))
             {
                 polished = true;
                 progress.end();
@@ -244,8 +248,7 @@ impl BranchAndBound {
             }
             if proof.reduced_pairs.is_none()
                 && let Some(reduced) = self.reduced
-                && pairs <= reduced.max_pairs
-                && (reduced.is_eager(problem, pairs)
+                && (reduced.solves_at_once(problem, pairs)
                     || (proof.nodes >= reduced.after_nodes && reduced.is_later(problem, pairs)))
             {
                 proof.reduced_pairs = Some(pairs);

@@ -299,8 +299,8 @@ impl SolveOptions {
         self
     }
 
-    /// The multistart heuristic these options run before any proof (greedy starts, the
-    /// fast swap and VNS, with [`starts`](Self::starts), [`seed`](Self::seed) and
+    /// The multistart heuristic of these options (greedy starts, the fast swap and VNS,
+    /// with [`starts`](Self::starts), [`seed`](Self::seed) and
     /// [`max_swaps`](Self::max_swaps)).
     pub fn multistart(&self) -> Multistart {
         Multistart {

@@ -16,13 +16,18 @@
 //!
 //! [`BranchAndBound`](crate::solve::BranchAndBound) hands the reduced problem to the backend at
 //! once when it is sparse ([`ReducedMip::eager_per_client`]), or after the tree has had a
-//! few hundred nodes ([`ReducedMip::after_nodes`]): with few medians the reduced problem is
-//! dense and the tree is the quicker proof. When the backend fails, the search tree goes on as before.
+//! few hundred nodes ([`ReducedMip::after_nodes`]) when it is not too dense
+//! ([`ReducedMip::later_per_client`]): with few medians the reduced problem is dense and the
+//! tree is the quicker proof. When the backend fails, the search tree goes on as before.
+//!
+//! Through microlp the root LP is solved once: the search stops after it (node limit 0),
+//! its bound may prove the incumbent at once, and otherwise the same search resumes. A
+//! cut-off row keeps only solutions better than the incumbent.
 
 use std::time::{Duration, Instant};
 
 use super::lagrange::Masks;
-use super::lagrange::{bound_value, improvement_limit, proof_target};
+use super::lagrange::{bound_value, proof_target};
 use super::mip::{self, MipStatus, Outcome};
 use super::{MipBackend, Problem};
 
@@ -54,6 +59,12 @@ impl ReducedMip {
                 .saturating_mul(problem.instance().n_clients)
     }
 
+    /// Whether a reduced problem of `pairs` pairs goes to the MIP at once (sparse, and
+    /// within [`max_pairs`](Self::max_pairs)).
+    pub(crate) fn solves_at_once(&self, problem: &Problem<'_>, pairs: usize) -> bool {
+        self.is_eager(problem, pairs) && pairs <= self.max_pairs
+    }
+
     /// Whether a reduced problem of `pairs` pairs is handed over once the tree has had
     /// [`after_nodes`](Self::after_nodes) nodes (see
     /// [`later_per_client`](Self::later_per_client)).
@@ -74,11 +85,11 @@ impl Default for ReducedMip {
     ///
     /// Measured (release build, 2 cores): microlp proves rl1304 p = 200 on 3,580 pairs
     /// (2.7 a client) at once, and rl1304 p = 100 on 13,672 pairs in 3 s (HiGHS 13 s) where
-    /// the tree did not close in 60 s; fl1400 p = 100 on 66,312 in 25 s. Denser reduced
-    /// problems come with few medians, where the tree is the quicker proof: vm1748 p = 10
-    /// and 20 close in 64 and 246 nodes, under 5 s, where microlp's LP over their
-    /// 30,000–36,000 pairs alone takes 18 s; OR-Library pmed32 (p = 10, 14.8 pairs a
-    /// client) closes in the tree in under a second and took 6 s as a MIP. u1432 p = 200
+    /// the tree did not close in 60 s; fl1400 p = 100 on 10,363 (after the tree's restarts)
+    /// in 3 s. Denser reduced problems come with few medians, where the tree is the quicker
+    /// proof: vm1748 p = 10 and 20 close in the tree in under 5 s; OR-Library pmed32
+    /// (p = 10, 14.8 pairs a client) closes in the tree in under a second and took 6 s as
+    /// a MIP. u1432 p = 200
     /// starts at 117,176 pairs, beyond the cap; the tree's better incumbent leaves 13,757.
     /// Beyond 30,000 pairs microlp's LP alone takes 10–25 s (fl1400 p = 200: 43,829 pairs,
     /// 11 s; d2103 p = 20: 55,823 pairs, over 18 s, where the tree proves the optimum in
@@ -105,8 +116,8 @@ pub(crate) enum Verdict {
     /// way the better of the incumbent and `open` is optimal.
     Solved(Option<Vec<usize>>),
     /// Stopped by the time limit, with the best open set found if any, and a bound valid
-    /// for the whole problem (the LP bound of the reduced problem, capped by the value the
-    /// fixing was made against; −∞ when the LP did not finish).
+    /// for the whole problem (the bound of the reduced problem's search, or its LP bound,
+    /// capped by the value the fixing was made against; −∞ when the root LP did not finish).
     Cut {
         /// The best open set found.
         open: Option<Vec<usize>>,
@@ -222,13 +233,22 @@ impl ReducedMip {
         gap_tolerance: f64,
         remaining: impl Fn() -> Duration,
     ) -> Verdict {
+        use super::lagrange::improvement_limit;
         use microlp::{ResumeOptions, SolveOptions, TerminationReason};
 
         let gap = self.gap(gap_tolerance);
         let mut formulation = mip::formulate(problem, true, Some(masks));
         // Only a better solution is asked for: nodes whose LP cannot beat the incumbent are
         // cut off at once, as an incumbent of the backend's own would do.
-        let limit = improvement_limit(problem, upper) + LP_SLACK * upper.abs();
+        // (With integral costs the slack stays under half a unit, so that the row still
+        // excludes the incumbent's value on large objectives.)
+        let slack = LP_SLACK * upper.abs();
+        let slack = if problem.is_integral() {
+            slack.min(0.5)
+        } else {
+            slack
+        };
+        let limit = improvement_limit(problem, upper) + slack;
         let cutoff = formulation.objective.clone();
         formulation
             .constraints
@@ -245,15 +265,15 @@ impl ReducedMip {
         loop {
             let solved = match outcome {
                 Ok(solved) => solved,
-                // The root LP has no point: nothing in the reduced problem at all.
+                // Nothing in the reduced problem beats the incumbent (the cut-off row).
                 Err(microlp::Error::Infeasible) => return Verdict::Solved(None),
                 Err(_) => return Verdict::Failed,
             };
-            // The search's bound (over what is still open, and its incumbent), in the
-            // instance's units and less the LP's rounding.
+            // The search's bound (over what is still open, and its incumbent), less the LP's
+            // rounding and microlp's absolute pruning tolerance (1e-9 in the model's scaled
+            // units), in the instance's units.
             let bound = solved.stats().best_bound.map_or(f64::NEG_INFINITY, |b| {
-                let b = b * fx.scale;
-                bound_value(problem, b - LP_SLACK * b.abs())
+                bound_value(problem, (b - (LP_SLACK * b.abs()).max(1e-9)) * fx.scale)
             });
             let open = solved.solution().and_then(|s| {
                 let values: Vec<f64> = s.iter().map(|(_, v)| v).collect();
@@ -276,7 +296,7 @@ impl ReducedMip {
                 TerminationReason::NodeLimit if !resumed => {
                     // The root LP: its exact bound often proves the incumbent at once.
                     if bound >= target {
-                        return Verdict::Solved(None);
+                        return Verdict::Solved(open);
                     }
                     resumed = true;
                     let mut options = ResumeOptions::default();
@@ -284,6 +304,8 @@ impl ReducedMip {
                     options.mip_gap = Some(gap);
                     outcome = solved.resume_with(options);
                 }
+                // A deadline can strike right after the root LP, before its node limit.
+                _ if bound >= target => return Verdict::Solved(open),
                 _ => {
                     return Verdict::Cut {
                         open,

@@ -80,8 +80,8 @@ pub(crate) fn format_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The heuristic alone (multistart greedy + swap + VNS), as the engine runs it first: its
-/// value and time in seconds.
+/// The heuristic alone (multistart greedy + swap + VNS, as `--method heuristic` runs it):
+/// its value and time in seconds.
 fn heuristic(
     instance: &Instance,
     constraints: &Constraints,
