@@ -171,8 +171,7 @@ impl ReducedMip {
                 objective,
                 ..
             }) => {
-                if let Some(open) = mip::integral_open(&y)
-                    .filter(|open| open.len() == problem.p() && problem.is_feasible(open))
+                if let Some(open) = mip::integral_open(&y).and_then(|open| feasible(problem, open))
                 {
                     // An integral LP optimum is the reduced problem's optimum.
                     return Verdict::Solved(Some(open));
@@ -200,9 +199,7 @@ impl ReducedMip {
             self.gap(gap_tolerance),
         ) {
             Ok(Outcome::Solved { status, y, .. }) => {
-                let open = mip::rounded_open(&y);
-                let open =
-                    (open.len() == problem.p() && problem.is_feasible(&open)).then_some(open);
+                let open = feasible(problem, mip::rounded_open(&y));
                 match status {
                     MipStatus::Optimal | MipStatus::GapLimit if open.is_some() => {
                         Verdict::Solved(open)
@@ -275,15 +272,14 @@ impl ReducedMip {
             let bound = solved.stats().best_bound.map_or(f64::NEG_INFINITY, |b| {
                 bound_value(problem, (b - (LP_SLACK * b.abs()).max(1e-9)) * fx.scale)
             });
+            // The y variables come first, in the order of `fx.y`.
             let open = solved.solution().and_then(|s| {
-                let values: Vec<f64> = s.iter().map(|(_, v)| v).collect();
                 let y: Vec<(usize, f64)> =
                     fx.y.iter()
-                        .enumerate()
-                        .map(|(k, &(j, _))| (j, values[k]))
+                        .zip(s.iter())
+                        .map(|(&(j, _), (_, v))| (j, v))
                         .collect();
-                let open = mip::rounded_open(&y);
-                (open.len() == problem.p() && problem.is_feasible(&open)).then_some(open)
+                feasible(problem, mip::rounded_open(&y))
             });
             match solved.termination_reason() {
                 TerminationReason::ProvenOptimal | TerminationReason::MipGap => {
@@ -315,6 +311,11 @@ impl ReducedMip {
             }
         }
     }
+}
+
+/// `open` when it is a feasible answer (`p` sites under the constraints).
+fn feasible(problem: &Problem<'_>, open: Vec<usize>) -> Option<Vec<usize>> {
+    (open.len() == problem.p() && problem.is_feasible(&open)).then_some(open)
 }
 
 #[cfg(test)]
